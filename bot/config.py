@@ -1,0 +1,327 @@
+"""Typed configuration: ``storebridge.yml`` plus the environment, validated once.
+
+Every problem is collected and reported together (file, key, what is expected)
+so an operator fixes the file in one pass instead of one error per restart.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PLATFORMS = ("shopee", "lazada", "tiktok")
+CONNECTORS = (*PLATFORMS, "sandbox")
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    """Raised with every problem found; ``problems`` holds one line each."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{source}: {len(problems)} configuration problem(s):\n{lines}")
+
+
+@dataclass(frozen=True)
+class GroupConfig:
+    name: str
+    members: tuple[str, ...] = ()
+    managers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    platform: str
+    shop_id: str
+    site: str
+    name: str
+    channel: str
+    nickname: str | None = None
+    group: str | None = None
+    seller_id: str | None = None
+    api_url: str | None = None
+    #: Transport used to reach the store; "sandbox" for the built-in simulator.
+    connector: str = ""
+    credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.shop_id}"
+
+    @property
+    def display_name(self) -> str:
+        return self.nickname or self.name
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    bot_token: str = field(default="", repr=False)
+    signing_secret: str = field(default="", repr=False)
+    app_token: str = field(default="", repr=False)
+    api_url: str = "https://slack.com/api/"
+    #: chat.postMessage pacing per channel (Slack allows ~1/s with short bursts).
+    post_rate_per_channel: float = 1.0
+    post_burst: int = 3
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    url: str
+    app_key: str = "sandbox-app"
+    app_secret: str = field(default="sandbox-secret", repr=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    team_language: str = "en"
+    ops_channel: str | None = None
+    groups: tuple[GroupConfig, ...] = ()
+    stores: tuple[StoreConfig, ...] = ()
+    slack: SlackConfig = SlackConfig()
+    sandbox: SandboxConfig | None = None
+    db_path: str = "storebridge.db"
+    public_url: str | None = None
+    port: int = 3000
+    #: Platform app credentials and URL overrides, passed to connectors' from_env.
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    source: str = "<defaults>"
+    #: Transient outbound send failures tolerated before a reply is marked failed.
+    send_max_attempts: int = 6
+
+    def store(self, key: str) -> StoreConfig:
+        for s in self.stores:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+    def group(self, name: str | None) -> GroupConfig | None:
+        return next((g for g in self.groups if g.name == name), None)
+
+
+class _Checker:
+    """Collects problems while reading a mapping, one key path at a time."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def problem(self, key: str, message: str) -> None:
+        self.problems.append(f"{key}: {message}")
+
+    def interpolate(self, key: str, value: Any) -> Any:
+        if isinstance(value, str):
+            def repl(m: re.Match[str]) -> str:
+                name = m.group(1)
+                if name not in self.env:
+                    self.problem(key, f"environment variable {name} is not set")
+                    return ""
+                return self.env[name]
+            return _ENV_REF.sub(repl, value)
+        if isinstance(value, list):
+            return [self.interpolate(f"{key}[{i}]", v) for i, v in enumerate(value)]
+        if isinstance(value, dict):
+            return {k: self.interpolate(f"{key}.{k}", v) for k, v in value.items()}
+        return value
+
+    def mapping(self, key: str, value: Any, allowed: set[str]) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(key, f"expected a mapping, got {type(value).__name__}")
+            return {}
+        for k in value:
+            if k not in allowed:
+                self.problem(f"{key}.{k}" if key else str(k),
+                             f"unknown key (expected one of: {', '.join(sorted(allowed))})")
+        return value
+
+    def text(self, key: str, value: Any, *, required: bool = False) -> str | None:
+        if value is None or value == "":
+            if required:
+                self.problem(key, "is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            self.problem(key, f"expected text, got {type(value).__name__}")
+            return None
+        return str(value)
+
+    def channel(self, key: str, value: Any, *, required: bool = False) -> str | None:
+        ch = self.text(key, value, required=required)
+        if ch and not (ch.startswith("#") and len(ch) > 1 or _CHANNEL_ID.match(ch)):
+            self.problem(key, f"expected a channel name like '#cs-shopee-sg' or an id like "
+                              f"'C0123ABCD', got {ch!r}")
+        return ch
+
+    def number(self, key: str, value: Any, default: float, *, minimum: float) -> float:
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+            self.problem(key, f"expected a number >= {minimum}, got {value!r}")
+            return default
+        return float(value)
+
+
+_TOP_KEYS = {"team_language", "ops_channel", "groups", "stores", "slack", "sandbox",
+             "send_max_attempts"}
+_STORE_KEYS = {"platform", "shop_id", "seller_id", "site", "name", "nickname", "channel",
+               "group", "api_url", "credentials", "connector"}
+
+
+def _read_groups(c: _Checker, raw: Any) -> tuple[GroupConfig, ...]:
+    groups: list[GroupConfig] = []
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        c.problem("groups", "expected a list of groups")
+        return ()
+    for i, g in enumerate(raw):
+        key = f"groups[{i}]"
+        g = c.mapping(key, g, {"name", "members", "managers"})
+        name = c.text(f"{key}.name", g.get("name"), required=True)
+        people: dict[str, tuple[str, ...]] = {}
+        for role in ("members", "managers"):
+            ids = g.get(role) or []
+            if not isinstance(ids, list):
+                c.problem(f"{key}.{role}", "expected a list of Slack user ids")
+                ids = []
+            for j, uid in enumerate(ids):
+                if not isinstance(uid, str) or not _USER_ID.match(uid):
+                    c.problem(f"{key}.{role}[{j}]", f"expected a Slack user id like "
+                                                    f"'U01AGENT1', got {uid!r}")
+            people[role] = tuple(str(u) for u in ids)
+        if name in {x.name for x in groups}:
+            c.problem(f"{key}.name", f"duplicate group name {name!r}")
+        if name:
+            groups.append(GroupConfig(name, people["members"], people["managers"]))
+    return tuple(groups)
+
+
+def _read_store(c: _Checker, key: str, s: Any, groups: tuple[GroupConfig, ...],
+                has_sandbox: bool) -> StoreConfig | None:
+    s = c.mapping(key, s, _STORE_KEYS)
+    platform = c.text(f"{key}.platform", s.get("platform"), required=True)
+    if platform and platform not in PLATFORMS:
+        c.problem(f"{key}.platform", f"expected one of {', '.join(PLATFORMS)}, got {platform!r}")
+    connector = c.text(f"{key}.connector", s.get("connector")) or platform or ""
+    if connector and connector not in CONNECTORS:
+        c.problem(f"{key}.connector", f"expected one of {', '.join(CONNECTORS)}, "
+                                      f"got {connector!r}")
+    if connector == "sandbox" and not has_sandbox:
+        c.problem(f"{key}.connector", "'sandbox' needs a top-level 'sandbox: {url: ...}' section")
+    shop_id = c.text(f"{key}.shop_id", s.get("shop_id"), required=True)
+    site = c.text(f"{key}.site", s.get("site"), required=True)
+    if site and not re.fullmatch(r"[A-Z]{2}", site):
+        c.problem(f"{key}.site", f"expected a two-letter upper-case site code like 'SG', "
+                                 f"got {site!r}")
+    seller_id = c.text(f"{key}.seller_id", s.get("seller_id"))
+    if platform == "lazada" and connector == "lazada" and not seller_id:
+        c.problem(f"{key}.seller_id", "is required for Lazada stores")
+    name = c.text(f"{key}.name", s.get("name"), required=True)
+    channel = c.channel(f"{key}.channel", s.get("channel"), required=True)
+    group = c.text(f"{key}.group", s.get("group"))
+    if group and group not in {g.name for g in groups}:
+        c.problem(f"{key}.group", f"names no group defined under 'groups' ({group!r})")
+    api_url = c.text(f"{key}.api_url", s.get("api_url"))
+    if api_url and not re.match(r"^https?://", api_url):
+        c.problem(f"{key}.api_url", f"expected an http(s) URL, got {api_url!r}")
+    creds = c.mapping(f"{key}.credentials", s.get("credentials"),
+                      {"access_token", "refresh_token", "shop_cipher"})
+    if not (platform and shop_id and site and name and channel):
+        return None
+    return StoreConfig(
+        platform=platform, shop_id=shop_id, site=site, name=name, channel=channel,
+        nickname=c.text(f"{key}.nickname", s.get("nickname")), group=group,
+        seller_id=seller_id, api_url=api_url, connector=connector,
+        credentials={k: str(v) for k, v in creds.items() if v is not None},
+    )
+
+
+def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
+    """Build :class:`Settings` from an already-parsed YAML document and the environment."""
+    c = _Checker(env)
+    raw = c.interpolate("", raw) if raw is not None else {}
+    top = c.mapping("", raw, _TOP_KEYS)
+    team_language = c.text("team_language", top.get("team_language")) or "en"
+    if not re.fullmatch(r"[a-z]{2}(-[A-Za-z]{2,4})?", team_language):
+        c.problem("team_language", f"expected a language code like 'en', got {team_language!r}")
+    ops_channel = c.channel("ops_channel", top.get("ops_channel"))
+    groups = _read_groups(c, top.get("groups"))
+
+    sandbox = None
+    sb = c.mapping("sandbox", top.get("sandbox"), {"url", "app_key", "app_secret"})
+    if sb:
+        url = c.text("sandbox.url", sb.get("url"), required=True)
+        if url:
+            sandbox = SandboxConfig(url=url, app_key=str(sb.get("app_key", "sandbox-app")),
+                                    app_secret=str(sb.get("app_secret", "sandbox-secret")))
+
+    stores: list[StoreConfig] = []
+    raw_stores = top.get("stores") or []
+    if not isinstance(raw_stores, list):
+        c.problem("stores", "expected a list of stores")
+        raw_stores = []
+    for i, s in enumerate(raw_stores):
+        store = _read_store(c, f"stores[{i}]", s, groups, sandbox is not None)
+        if store and store.key in {x.key for x in stores}:
+            c.problem(f"stores[{i}]", f"duplicate store {store.key}")
+        elif store:
+            stores.append(store)
+
+    sl = c.mapping("slack", top.get("slack"), {"post_rate_per_channel", "post_burst"})
+    rate = c.number("slack.post_rate_per_channel", sl.get("post_rate_per_channel"), 1.0,
+                    minimum=0.01)
+    burst = int(c.number("slack.post_burst", sl.get("post_burst"), 3, minimum=1))
+    attempts = int(c.number("send_max_attempts", top.get("send_max_attempts"), 6, minimum=1))
+
+    port_text = env.get("PORT", "3000")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        c.problem("PORT (environment)", f"expected a TCP port number, got {port_text!r}")
+        port_text = "3000"
+    slack = SlackConfig(
+        bot_token=env.get("SLACK_BOT_TOKEN", ""),
+        signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
+        app_token=env.get("SLACK_APP_TOKEN", ""),
+        api_url=env.get("SLACK_API_URL", "https://slack.com/api/"),
+        post_rate_per_channel=rate, post_burst=burst,
+    )
+    if c.problems:
+        raise ConfigError(source, c.problems)
+    return Settings(
+        team_language=team_language, ops_channel=ops_channel, groups=groups,
+        stores=tuple(stores), slack=slack, sandbox=sandbox,
+        db_path=env.get("STOREBRIDGE_DB", "storebridge.db"),
+        public_url=env.get("STOREBRIDGE_PUBLIC_URL"), port=int(port_text),
+        env=dict(env), source=source, send_max_attempts=attempts,
+    )
+
+
+def load_settings(path: str | os.PathLike[str] | None = None,
+                  env: Mapping[str, str] | None = None) -> Settings:
+    """Read the config file named by ``path`` or ``$STOREBRIDGE_CONFIG``."""
+    env = dict(os.environ if env is None else env)
+    file = Path(path or env.get("STOREBRIDGE_CONFIG", "storebridge.yml"))
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(file), ["file not found (set STOREBRIDGE_CONFIG or create "
+                                      "storebridge.yml; see storebridge.example.yml)"]) from None
+    except OSError as e:
+        raise ConfigError(str(file), [f"cannot be read: {e.strerror}"]) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
+        raise ConfigError(str(file), [f"{where}: not valid YAML ({getattr(e, 'problem', e)})"]
+                          ) from None
+    return parse_settings(raw, env, str(file))

@@ -1,0 +1,99 @@
+"""Stores, resolved channels, sync cursors, handled Slack events and tokens."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from bot.store.db import Database
+from connectors.base import Tokens
+from connectors.models import ShopId
+
+
+class Bookkeeping:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- stores -------------------------------------------------------------
+    def upsert_store(self, key: str, *, platform: str, connector: str, shop_id: str, site: str,
+                     name: str, nickname: str | None, channel_ref: str,
+                     group_name: str | None) -> None:
+        self.db.run(
+            "INSERT INTO stores (key, platform, connector, shop_id, site, name, nickname, "
+            "channel_ref, group_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET platform = excluded.platform, "
+            "connector = excluded.connector, site = excluded.site, name = excluded.name, "
+            "nickname = excluded.nickname, channel_ref = excluded.channel_ref, "
+            "group_name = excluded.group_name",
+            key, platform, connector, shop_id, site, name, nickname, channel_ref, group_name)
+
+    def set_health(self, key: str, health: str, detail: str | None = None) -> bool:
+        """Returns True when the state changed (so a banner is said once)."""
+        return self.db.run(
+            "UPDATE stores SET health = ?, health_detail = ?, health_since = ? "
+            "WHERE key = ? AND health != ?", health, detail, self.db.clock(), key,
+            health).rowcount == 1
+
+    def health(self) -> dict[str, dict[str, object]]:
+        return {r["key"]: {"health": r["health"], "detail": r["health_detail"],
+                           "since": r["health_since"]}
+                for r in self.db.all("SELECT key, health, health_detail, health_since "
+                                     "FROM stores")}
+
+    # -- channels -----------------------------------------------------------
+    def channel_id(self, ref: str) -> str | None:
+        row = self.db.one("SELECT channel_id FROM channels WHERE ref = ?", ref)
+        return row[0] if row else None
+
+    def remember_channel(self, ref: str, channel_id: str, name: str | None,
+                         is_private: bool) -> None:
+        self.db.run("INSERT OR REPLACE INTO channels (ref, channel_id, name, is_private, "
+                    "resolved_at) VALUES (?, ?, ?, ?, ?)", ref, channel_id, name,
+                    int(is_private), self.db.clock())
+
+    # -- sync cursors -------------------------------------------------------
+    def cursor(self, store_key: str) -> str | None:
+        row = self.db.one("SELECT cursor FROM cursors WHERE store_key = ?", store_key)
+        return row[0] if row else None
+
+    def save_cursor(self, store_key: str, cursor: str | None) -> None:
+        self.db.run("INSERT INTO cursors (store_key, cursor, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (store_key) DO UPDATE SET cursor = excluded.cursor, "
+                    "updated_at = excluded.updated_at", store_key, cursor, self.db.clock())
+
+    # -- Slack events -------------------------------------------------------
+    def claim_event(self, event_id: str) -> bool:
+        """True the first time an event id is seen (Slack delivers at least once)."""
+        return self.db.run("INSERT OR IGNORE INTO slack_events (event_id, received_at) "
+                           "VALUES (?, ?)", event_id, self.db.clock()).rowcount == 1
+
+    def prune_events(self, older_than: float) -> int:
+        return self.db.run("DELETE FROM slack_events WHERE received_at < ?",
+                           older_than).rowcount
+
+    # -- tokens (connectors.base.TokenStore) -----------------------------------
+    def get_tokens(self, platform: str, shop_id: ShopId) -> Tokens | None:
+        r = self.db.one("SELECT * FROM tokens WHERE platform = ? AND shop_id = ?",
+                        platform, shop_id)
+        if not r:
+            return None
+        return Tokens(access_token=r["access_token"], refresh_token=r["refresh_token"] or "",
+                      access_expires_at=_dt(r["access_expires_at"]),
+                      refresh_expires_at=_dt(r["refresh_expires_at"]),
+                      extra=json.loads(r["extra"]))
+
+    def put_tokens(self, platform: str, shop_id: ShopId, tokens: Tokens) -> None:
+        self.db.run(
+            "INSERT OR REPLACE INTO tokens (platform, shop_id, access_token, refresh_token, "
+            "access_expires_at, refresh_expires_at, extra, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", platform, shop_id, tokens.access_token,
+            tokens.refresh_token, _ts(tokens.access_expires_at), _ts(tokens.refresh_expires_at),
+            json.dumps(dict(tokens.extra)), self.db.clock())
+
+
+def _dt(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+
+def _ts(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None

@@ -1,0 +1,140 @@
+"""Inbound side: buyer messages claimed once, conversations created once."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from bot.store.db import Database
+from bot.store.rows import Conversation, Message
+from bot.store.slack_ops import SlackOps
+from connectors.models import InboundMessage
+
+REF_PREFIX = {"shopee": "SP", "lazada": "LZ", "tiktok": "TT"}
+#: A seller-side message seen while one of our replies is still being sent may be
+#: that reply's echo; its post waits this long so the send can claim it by id.
+ECHO_GRACE = 10.0
+
+
+@dataclass(frozen=True)
+class Claim:
+    conversation_id: int
+    message_id: int | None  # None: already known (a duplicate push or pull)
+    new_conversation: bool
+
+
+class Conversations:
+    def __init__(self, db: Database, ops: SlackOps) -> None:
+        self.db = db
+        self.ops = ops
+
+    def get(self, conversation_id: int) -> Conversation | None:
+        row = self.db.one("SELECT * FROM conversations WHERE id = ?", conversation_id)
+        return Conversation.of(row) if row else None
+
+    def by_thread(self, channel_id: str, thread_ts: str) -> Conversation | None:
+        row = self.db.one("SELECT * FROM conversations WHERE channel_id = ? AND thread_ts = ?",
+                          channel_id, thread_ts)
+        return Conversation.of(row) if row else None
+
+    def by_ref(self, ref: str) -> Conversation | None:
+        row = self.db.one("SELECT * FROM conversations WHERE ref = ?", ref.upper())
+        return Conversation.of(row) if row else None
+
+    def message(self, message_id: int) -> Message | None:
+        row = self.db.one("SELECT * FROM messages WHERE id = ?", message_id)
+        return Message.of(row) if row else None
+
+    def message_by_ts(self, channel_id: str, ts: str) -> Message | None:
+        row = self.db.one("SELECT * FROM messages WHERE channel_id = ? AND slack_ts = ?",
+                          channel_id, ts)
+        return Message.of(row) if row else None
+
+    def claim_inbound(self, store_key: str, platform: str, site: str, channel_ref: str,
+                      msg: InboundMessage, summary: str) -> Claim:
+        """Store one pushed or pulled message exactly once and schedule its Slack posts,
+        in one transaction with the conversation it belongs to."""
+        with self.db.tx():
+            conv, new = self._conversation_for(store_key, platform, site, channel_ref, msg)
+            known = self.db.one("SELECT id FROM messages WHERE store_key = ? AND "
+                                "platform_message_id = ?", store_key, msg.message_id)
+            if known:
+                return Claim(conv, None, False)
+            now = self.db.clock()
+            at = msg.sent_at.timestamp()
+            delay = 0.0
+            if msg.from_seller:
+                direction, state = "seller", "received"
+                if self.db.one("SELECT 1 FROM messages WHERE conversation_id = ? AND "
+                               "direction = 'out' AND state IN ('sending', 'unknown')", conv):
+                    delay = ECHO_GRACE
+                self.db.run("UPDATE conversations SET unread = 0, waiting_since = NULL, "
+                            "last_summary = ?, last_at = ? WHERE id = ?",
+                            f"Seller: {summary}", at, conv)
+            else:
+                direction, state = "in", "received"
+                self.db.run(
+                    "UPDATE conversations SET unread = unread + 1, last_summary = ?, "
+                    "last_at = ?, waiting_since = COALESCE(waiting_since, ?), "
+                    "status = 'open', closed_at = NULL, buyer_name = ?, "
+                    "buyer_avatar = COALESCE(?, buyer_avatar), "
+                    "buyer_language = COALESCE(?, buyer_language) WHERE id = ?",
+                    summary, at, at, msg.buyer.name, msg.buyer.avatar_url, msg.language, conv)
+            cur = self.db.run(
+                "INSERT INTO messages (conversation_id, store_key, direction, "
+                "platform_message_id, kind, text, attributes, raw, state, created_at, "
+                "platform_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                conv, store_key, direction, msg.message_id, str(msg.kind), msg.text,
+                json.dumps(msg.attributes, ensure_ascii=False, default=str),
+                json.dumps(msg.raw, ensure_ascii=False, default=str), state, now, at)
+            mid = int(cur.lastrowid)
+            self.ops.enqueue(channel_ref, "post_message", conversation_id=conv, message_id=mid,
+                             delay=delay)
+            self.ops.refresh_card(channel_ref, conv)
+            return Claim(conv, mid, new)
+
+    def _conversation_for(self, store_key: str, platform: str, site: str, channel_ref: str,
+                          msg: InboundMessage) -> tuple[int, bool]:
+        row = self.db.one("SELECT id FROM conversations WHERE store_key = ? AND "
+                          "platform_conversation_id = ?", store_key, msg.conversation_id)
+        if row:
+            return int(row[0]), False
+        now = self.db.clock()
+        cur = self.db.run(
+            "INSERT INTO conversations (store_key, platform_conversation_id, buyer_id, "
+            "buyer_name, buyer_avatar, buyer_language, channel_ref, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            store_key, msg.conversation_id, msg.buyer.id, msg.buyer.name,
+            msg.buyer.avatar_url, msg.language, channel_ref, now)
+        conv = int(cur.lastrowid)
+        ref = f"{REF_PREFIX.get(platform, platform[:2].upper())}-{site}-{conv:04d}"
+        self.db.run("UPDATE conversations SET ref = ? WHERE id = ?", ref, conv)
+        self.ops.enqueue(channel_ref, "post_root", conversation_id=conv)
+        return conv, True
+
+    def set_thread(self, conversation_id: int, channel_id: str, thread_ts: str) -> None:
+        self.db.run("UPDATE conversations SET channel_id = ?, thread_ts = ? WHERE id = ?",
+                    channel_id, thread_ts, conversation_id)
+
+    def set_message_ts(self, message_id: int, channel_id: str, ts: str) -> None:
+        self.db.run("UPDATE messages SET channel_id = ?, slack_ts = ? WHERE id = ?",
+                    channel_id, ts, message_id)
+
+    def set_status(self, conversation_id: int, status: str) -> Conversation | None:
+        with self.db.tx():
+            conv = self.get(conversation_id)
+            if conv is None or conv.status == status:
+                return None
+            self.db.run("UPDATE conversations SET status = ?, closed_at = ? WHERE id = ?",
+                        status, self.db.clock() if status == "closed" else None,
+                        conversation_id)
+            self.ops.refresh_card(conv.channel_ref, conversation_id)
+            return self.get(conversation_id)
+
+    def counts_by_store(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for r in self.db.all("SELECT store_key, status, COUNT(*), SUM(unread) FROM "
+                             "conversations GROUP BY store_key, status"):
+            out.setdefault(r[0], {})[r[1]] = r[2]
+            out[r[0]]["unread"] = out[r[0]].get("unread", 0) + (r[3] or 0)
+        return out

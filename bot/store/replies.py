@@ -1,0 +1,172 @@
+"""Outbound side: agents' replies and notes, and each reply's delivery state.
+
+States of a reply: ``queued`` → ``sending`` (written before the API call) →
+``delivered`` | ``failed`` | ``unknown`` (timed out: the marketplace is asked
+before any resend). ``cancelled`` when the agent deleted it before it left.
+"""
+
+from __future__ import annotations
+
+from bot.store.db import Database
+from bot.store.rows import Conversation, Message
+from bot.store.slack_ops import SlackOps
+
+PENDING_STATES = ("queued", "sending", "unknown")
+
+
+class Replies:
+    def __init__(self, db: Database, ops: SlackOps) -> None:
+        self.db = db
+        self.ops = ops
+
+    def record(self, conv: Conversation, channel_id: str, ts: str, author: str, text: str,
+               *, note: bool) -> int | None:
+        """Persist a human's thread message once (per channel + ts). ``None`` if known."""
+        with self.db.tx():
+            cur = self.db.run(
+                "INSERT OR IGNORE INTO messages (conversation_id, store_key, direction, "
+                "channel_id, slack_ts, author, text, state, idempotency_key, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                conv.id, conv.store_key, "note" if note else "out", channel_id, ts, author,
+                text, "note" if note else "queued",
+                None if note else f"sb-{conv.store_key}-{channel_id}-{ts}", self.db.clock())
+            if cur.rowcount == 0:
+                return None
+            mid = int(cur.lastrowid)
+            if not note:
+                self.db.run("UPDATE conversations SET unread = 0 WHERE id = ?", conv.id)
+                self.ops.refresh_card(conv.channel_ref, conv.id)
+            self.ops.sync_reaction(conv.channel_ref, mid)
+            return mid
+
+    def ready_to_send(self, store_key: str) -> list[Message]:
+        """Per conversation, its oldest pending reply if due: later replies of the
+        same conversation wait behind it so the buyer reads them in order."""
+        rows = self.db.all(
+            "SELECT m.* FROM messages m WHERE m.direction = 'out' AND m.store_key = ? "
+            "AND m.state IN ('queued', 'sending', 'unknown') AND m.id = ("
+            "  SELECT MIN(id) FROM messages x WHERE x.conversation_id = m.conversation_id "
+            "  AND x.direction = 'out' AND x.state IN ('queued', 'sending', 'unknown')) "
+            "AND m.next_attempt_at <= ? ORDER BY m.id", store_key, self.db.clock())
+        return [Message.of(r) for r in rows]
+
+    def next_due_at(self, store_key: str) -> float | None:
+        row = self.db.one("SELECT MIN(next_attempt_at) FROM messages WHERE direction = 'out' "
+                          "AND store_key = ? AND state IN ('queued', 'unknown')", store_key)
+        return row[0] if row else None
+
+    def stores_with_pending(self) -> list[str]:
+        return [r[0] for r in self.db.all(
+            "SELECT DISTINCT store_key FROM messages WHERE direction = 'out' AND "
+            "state IN ('queued', 'sending', 'unknown')")]
+
+    def recover_after_crash(self) -> int:
+        """A reply left ``sending`` may or may not have reached the buyer."""
+        with self.db.tx():
+            rows = self.db.all("SELECT id, channel_id FROM messages WHERE state = 'sending'")
+            self.db.run("UPDATE messages SET state = 'unknown', next_attempt_at = 0 "
+                        "WHERE state = 'sending'")
+            return len(rows)
+
+    def _transition(self, message_id: int, sql_set: str, *args: object) -> Message:
+        with self.db.tx():
+            self.db.run(f"UPDATE messages SET {sql_set} WHERE id = ?", *args, message_id)
+            msg = self.get(message_id)
+            assert msg is not None
+            conv = self.db.one("SELECT channel_ref FROM conversations WHERE id = ?",
+                               msg.conversation_id)
+            self.ops.sync_reaction(conv[0], message_id)
+            return msg
+
+    def get(self, message_id: int) -> Message | None:
+        row = self.db.one("SELECT * FROM messages WHERE id = ?", message_id)
+        return Message.of(row) if row else None
+
+    def mark_sending(self, message_id: int, sent_text: str) -> None:
+        self.db.run("UPDATE messages SET state = 'sending', sent_text = ?, "
+                    "attempts = attempts + 1 WHERE id = ?", sent_text, message_id)
+
+    def mark_delivered(self, message_id: int, platform_message_id: str, at: float) -> Message:
+        with self.db.tx():
+            # Our own reply may already have come back as a seller-side push: it is
+            # the same message, so drop the echo (and its not-yet-done Slack post).
+            echo = self.db.one("SELECT m.id FROM messages m JOIN messages o ON "
+                               "o.store_key = m.store_key WHERE o.id = ? AND "
+                               "m.platform_message_id = ? AND m.direction = 'seller'",
+                               message_id, platform_message_id)
+            if echo:
+                self.db.run("UPDATE slack_ops SET state = 'done', error = 'echo of our reply' "
+                            "WHERE message_id = ? AND state = 'pending'", echo[0])
+                self.db.run("DELETE FROM messages WHERE id = ? AND slack_ts IS NULL", echo[0])
+                self.db.run("UPDATE messages SET platform_message_id = NULL WHERE id = ?",
+                            echo[0])
+            msg = self._transition(
+                message_id, "state = 'delivered', platform_message_id = ?, delivered_at = ?, "
+                "error = NULL", platform_message_id, at)
+            conv = self.db.one("SELECT channel_ref FROM conversations WHERE id = ?",
+                               msg.conversation_id)
+            summary = (msg.sent_text or msg.text).replace("\n", " ")[:80]
+            self.db.run("UPDATE conversations SET waiting_since = NULL, last_summary = ?, "
+                        "last_at = ? WHERE id = ?", f"Agent: {summary}", at, msg.conversation_id)
+            self.ops.refresh_card(conv[0], msg.conversation_id)
+            if msg.notice_ts:
+                self._notice(msg)
+            return msg
+
+    def mark_failed(self, message_id: int, error: str) -> Message:
+        with self.db.tx():
+            msg = self._transition(message_id, "state = 'failed', error = ?", error)
+            self._notice(msg)
+            return msg
+
+    def mark_unknown(self, message_id: int, error: str, check_at: float) -> Message:
+        return self._transition(message_id, "state = 'unknown', error = ?, next_attempt_at = ?",
+                                error, check_at)
+
+    def retry_later(self, message_id: int, error: str, at: float) -> None:
+        """A transient failure: stays queued (⏳), tried again at ``at``."""
+        self.db.run("UPDATE messages SET state = 'queued', error = ?, next_attempt_at = ? "
+                    "WHERE id = ?", error, at, message_id)
+
+    def requeue(self, message_id: int, *, text: str | None = None) -> Message | None:
+        """Retry / Edit & resend of a failed reply. ``None`` if it is not failed."""
+        with self.db.tx():
+            msg = self.get(message_id)
+            if msg is None or msg.state != "failed":
+                return None
+            sets = "state = 'queued', attempts = 0, next_attempt_at = 0"
+            args: list[object] = []
+            if text is not None:
+                sets += ", text = ?"
+                args.append(text)
+            msg = self._transition(message_id, sets, *args)
+            self._notice(msg)
+            return msg
+
+    def edit_before_sending(self, message_id: int, text: str) -> bool:
+        return self.db.run("UPDATE messages SET text = ? WHERE id = ? AND state = 'queued'",
+                           text, message_id).rowcount == 1
+
+    def cancel(self, message_id: int) -> bool:
+        with self.db.tx():
+            if self.db.run("UPDATE messages SET state = 'cancelled' WHERE id = ? AND "
+                           "state IN ('queued', 'failed')", message_id).rowcount != 1:
+                return False
+            self._transition(message_id, "state = 'cancelled'")
+            return True
+
+    def set_shown_reaction(self, message_id: int, name: str | None) -> None:
+        self.db.run("UPDATE messages SET shown_reaction = ? WHERE id = ?", name, message_id)
+
+    def set_notice_ts(self, message_id: int, ts: str) -> None:
+        self.db.run("UPDATE messages SET notice_ts = ? WHERE id = ?", ts, message_id)
+
+    def _notice(self, msg: Message) -> None:
+        conv = self.db.one("SELECT channel_ref FROM conversations WHERE id = ?",
+                           msg.conversation_id)
+        self.ops.enqueue(conv[0], "notice", conversation_id=msg.conversation_id,
+                         message_id=msg.id, dedupe_key=f"notice:{msg.id}")
+
+    def counts(self) -> dict[str, int]:
+        return {r[0]: r[1] for r in self.db.all(
+            "SELECT state, COUNT(*) FROM messages WHERE direction = 'out' GROUP BY state")}

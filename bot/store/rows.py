@@ -1,0 +1,91 @@
+"""Typed views of database rows."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: int
+    store_key: str
+    platform_conversation_id: str
+    ref: str
+    buyer_id: str
+    buyer_name: str
+    buyer_avatar: str | None
+    buyer_language: str | None
+    channel_ref: str
+    channel_id: str | None
+    thread_ts: str | None
+    status: str
+    unread: int
+    last_summary: str | None
+    last_at: float | None
+    waiting_since: float | None
+    created_at: float
+    closed_at: float | None
+
+    @classmethod
+    def of(cls, row: sqlite3.Row) -> Conversation:
+        return cls(**{k: row[k] for k in row.keys()})
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    conversation_id: int
+    store_key: str
+    direction: str
+    platform_message_id: str | None
+    channel_id: str | None
+    slack_ts: str | None
+    author: str | None
+    kind: str
+    text: str
+    attributes: dict[str, Any]
+    raw: str | None
+    state: str
+    error: str | None
+    attempts: int
+    next_attempt_at: float
+    idempotency_key: str | None
+    sent_text: str | None
+    notice_ts: str | None
+    shown_reaction: str | None
+    created_at: float
+    platform_at: float | None
+    delivered_at: float | None
+
+    @classmethod
+    def of(cls, row: sqlite3.Row) -> Message:
+        data = {k: row[k] for k in row.keys()}
+        data["attributes"] = json.loads(data["attributes"] or "{}")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class SlackOp:
+    id: int
+    channel_ref: str
+    kind: str
+    conversation_id: int | None
+    message_id: int | None
+    payload: dict[str, Any]
+    dedupe_key: str | None
+    state: str
+    attempts: int
+    not_before: float
+    created_at: float
+    started_at: float | None
+    result_ts: str | None
+    error: str | None
+
+    @classmethod
+    def of(cls, row: sqlite3.Row) -> SlackOp:
+        data = {k: row[k] for k in row.keys()}
+        data["payload"] = json.loads(data["payload"] or "{}")
+        return cls(**data)

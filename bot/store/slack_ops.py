@@ -1,0 +1,86 @@
+"""The durable Slack outbox: every Slack side effect is a row here first.
+
+A row is ``pending`` until a channel worker takes it (``inflight``, written
+before the API call) and ``done`` once Slack answered. A crash between the two
+leaves it ``inflight``; recovery looks for the post in Slack by its metadata
+before doing it again, so nothing is posted twice.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.store.db import Database
+from bot.store.rows import SlackOp
+
+CARD_DELAY = 1.0  # seconds a card refresh waits so a burst costs one chat.update
+
+
+class SlackOps:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def enqueue(self, channel_ref: str, kind: str, *, conversation_id: int | None = None,
+                message_id: int | None = None, payload: dict[str, Any] | None = None,
+                dedupe_key: str | None = None, delay: float = 0.0) -> None:
+        """Schedule a Slack side effect. With ``dedupe_key`` an identical pending
+        op absorbs this one (card refreshes, reaction syncs)."""
+        self.db.run(
+            "INSERT OR IGNORE INTO slack_ops (channel_ref, kind, conversation_id, message_id, "
+            "payload, dedupe_key, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            channel_ref, kind, conversation_id, message_id, json.dumps(payload or {}),
+            dedupe_key, self.db.clock() + delay, self.db.clock(),
+        )
+
+    def refresh_card(self, channel_ref: str, conversation_id: int) -> None:
+        self.enqueue(channel_ref, "update_card", conversation_id=conversation_id,
+                     dedupe_key=f"card:{conversation_id}", delay=CARD_DELAY)
+
+    def sync_reaction(self, channel_ref: str, message_id: int) -> None:
+        self.enqueue(channel_ref, "sync_reaction", message_id=message_id,
+                     dedupe_key=f"reaction:{message_id}")
+
+    def next_for(self, channel_ref: str) -> tuple[SlackOp | None, float | None]:
+        """The oldest ready op of a channel, else when the next one becomes ready."""
+        now = self.db.clock()
+        row = self.db.one(
+            "SELECT * FROM slack_ops WHERE state = 'pending' AND channel_ref = ? "
+            "AND not_before <= ? ORDER BY id LIMIT 1", channel_ref, now)
+        if row:
+            return SlackOp.of(row), None
+        later = self.db.one("SELECT MIN(not_before) FROM slack_ops WHERE state = 'pending' "
+                            "AND channel_ref = ?", channel_ref)[0]
+        return None, later
+
+    def channels_with_work(self) -> list[str]:
+        return [r[0] for r in self.db.all(
+            "SELECT DISTINCT channel_ref FROM slack_ops WHERE state IN ('pending', 'inflight')")]
+
+    def inflight(self, channel_ref: str) -> list[SlackOp]:
+        return [SlackOp.of(r) for r in self.db.all(
+            "SELECT * FROM slack_ops WHERE state = 'inflight' AND channel_ref = ? ORDER BY id",
+            channel_ref)]
+
+    def start(self, op_id: int) -> None:
+        self.db.run("UPDATE slack_ops SET state = 'inflight', started_at = ?, "
+                    "attempts = attempts + 1 WHERE id = ?", self.db.clock(), op_id)
+
+    def back_to_pending(self, op_id: int, error: str) -> None:
+        self.db.run("UPDATE slack_ops SET state = 'pending', error = ? WHERE id = ?",
+                    error, op_id)
+
+    def finish(self, op_id: int, result_ts: str | None = None) -> None:
+        self.db.run("UPDATE slack_ops SET state = 'done', result_ts = ?, error = NULL "
+                    "WHERE id = ?", result_ts, op_id)
+
+    def give_up(self, op_id: int, error: str) -> None:
+        self.db.run("UPDATE slack_ops SET state = 'dead', error = ? WHERE id = ?", error, op_id)
+
+    def counts(self) -> dict[str, int]:
+        return {r[0]: r[1] for r in self.db.all(
+            "SELECT state, COUNT(*) FROM slack_ops WHERE state != 'done' GROUP BY state")}
+
+    def prune_done(self, older_than: float) -> int:
+        return self.db.run("DELETE FROM slack_ops WHERE state = 'done' AND created_at < ?",
+                           older_than).rowcount
