@@ -1,0 +1,1 @@
+"""StoreBridge: marketplace buyer chats as Slack threads."""

@@ -1,0 +1,107 @@
+"""``storebridge check``: what works and what is misconfigured, as a table."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.connector_hub import ConnectorHub, account
+from bot.slack_directory import ChannelNotFound, SlackDirectory
+from bot.slack_errors import classify
+from bot.store import Store
+
+REQUIRED_SCOPES = ("chat:write", "chat:write.customize", "reactions:write", "channels:history",
+                   "groups:history", "channels:read", "groups:read", "channels:join",
+                   "users:read", "commands")
+
+
+@dataclass(frozen=True)
+class Row:
+    item: str
+    ok: bool
+    detail: str
+
+
+async def collect(settings: Settings) -> list[Row]:
+    rows = [Row("config", True, f"{settings.source}: {len(settings.stores)} store(s)")]
+    try:
+        store = Store(settings.db_path)
+        rows.append(Row("database", True, f"{settings.db_path} (schema v"
+                                          f"{store.database.version})"))
+    except Exception as e:  # noqa: BLE001 - reported in the table
+        return [*rows, Row("database", False, f"{settings.db_path}: {e}")]
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
+        rows += await _slack_rows(settings, store, session)
+        hub = ConnectorHub(settings, session, store.books)
+        results = await asyncio.gather(*(_store_row(hub, key) for key in hub.stores))
+        rows += results
+        for key, h in store.books.health().items():
+            if key in hub.stores and h["health"] != "ok":
+                rows.append(Row(f"store {key} (last known)", False,
+                                f"{h['health']}: {h['detail'] or ''}"))
+    store.close()
+    return rows
+
+
+async def _slack_rows(settings: Settings, store: Store,
+                      session: aiohttp.ClientSession) -> list[Row]:
+    if not settings.slack.bot_token:
+        return [Row("slack", False, "SLACK_BOT_TOKEN is not set")]
+    client = AsyncWebClient(token=settings.slack.bot_token, base_url=settings.slack.api_url,
+                            session=session, retry_handlers=[])
+    try:
+        auth = await client.auth_test()
+    except Exception as e:  # noqa: BLE001
+        return [Row("slack", False, f"auth.test failed: {classify(e).error}")]
+    rows = [Row("slack", True, f"team {auth.get('team')} as {auth.get('user')}")]
+    granted = {s.strip() for s in (auth.headers or {}).get("x-oauth-scopes", "").split(",")}
+    missing = [s for s in REQUIRED_SCOPES if s not in granted]
+    rows.append(Row("slack scopes", not missing,
+                    "all granted" if not missing else f"missing: {', '.join(missing)} "
+                    "(reinstall the app from manifest.yml)"))
+    if not settings.slack.signing_secret and not settings.slack.app_token:
+        rows.append(Row("slack events", False, "set SLACK_SIGNING_SECRET (HTTP) or "
+                                               "SLACK_APP_TOKEN (Socket Mode)"))
+    directory = SlackDirectory(client, store.books)
+    refs = sorted({s.channel for s in settings.stores} |
+                  ({settings.ops_channel} if settings.ops_channel else set()))
+    for ref in refs:
+        try:
+            rows.append(Row(f"channel {ref}", True, await directory.channel_id(ref)))
+        except ChannelNotFound:
+            rows.append(Row(f"channel {ref}", False, "not found, or private and the bot was "
+                                                     "not invited"))
+        except Exception as e:  # noqa: BLE001
+            rows.append(Row(f"channel {ref}", False, classify(e).error))
+    return rows
+
+
+async def _store_row(hub: ConnectorHub, key: str) -> Row:
+    cfg = hub.stores[key]
+    connector = hub.connector(cfg.connector)
+    assert connector is not None
+    try:
+        await connector.check(account(cfg))
+    except Exception as e:  # noqa: BLE001
+        words = getattr(e, "user_message", None) or f"{type(e).__name__}: {e}"
+        return Row(f"store {key} ({cfg.site})", False, words)
+    return Row(f"store {key} ({cfg.site})", True, f"{cfg.display_name} via {cfg.connector}")
+
+
+def render(rows: list[Row]) -> str:
+    width = max(len(r.item) for r in rows)
+    lines = [f"{'':2} {'item':<{width}}  detail", f"{'':2} {'-' * width}  {'-' * 40}"]
+    lines += [f"{'✓' if r.ok else '✗':2} {r.item:<{width}}  {r.detail}" for r in rows]
+    bad = sum(not r.ok for r in rows)
+    lines.append(f"\n{len(rows) - bad} ok, {bad} problem(s)")
+    return "\n".join(lines)
+
+
+async def run_check(settings: Settings) -> int:
+    rows = await collect(settings)
+    print(render(rows))
+    return 0 if all(r.ok for r in rows) else 1

@@ -1,0 +1,79 @@
+"""``storebridge``: run | demo | check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="storebridge", description=__doc__)
+    parser.add_argument("--config", help="config file (default $STOREBRIDGE_CONFIG or "
+                                         "./storebridge.yml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="the service: HTTP on $PORT, Socket Mode with SLACK_APP_TOKEN")
+    demo = sub.add_parser("demo", help="everything offline: sandbox stores, local Slack stand-in")
+    demo.add_argument("--once", action="store_true",
+                      help="play the story once; exit 0 only if every step happened")
+    sub.add_parser("check", help="validate the config and reach Slack and every store")
+    args = parser.parse_args(argv)
+    quiet = args.command == "demo"  # the demo's transcript is its output
+    logging.basicConfig(level=logging.DEBUG if args.verbose else
+                        logging.WARNING if quiet else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    if args.command == "demo":
+        from bot.demo import run_demo
+        return asyncio.run(run_demo(once=args.once))
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.command == "check":
+        from bot.check import run_check
+        return asyncio.run(run_check(settings))
+    return run_service(settings)
+
+
+def run_service(settings: Settings) -> int:
+    missing = [name for name, value in (("SLACK_BOT_TOKEN", settings.slack.bot_token),)
+               if not value]
+    if not settings.slack.app_token and not settings.slack.signing_secret:
+        missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
+    if missing:
+        print(f"error: environment: {', '.join(missing)} must be set", file=sys.stderr)
+        return 2
+    from aiohttp import web
+
+    from bot.http import build_web_app
+    from bot.service import Service
+
+    service = Service(settings)
+    app = build_web_app(service)
+    if settings.slack.app_token:
+        app.cleanup_ctx.append(_socket_mode(service, settings.slack.app_token))
+    logging.getLogger(__name__).info("StoreBridge on port %s (%d stores)", settings.port,
+                                     len(settings.stores))
+    web.run_app(app, host=os.environ.get("HOST", "0.0.0.0"), port=settings.port,
+                print=None)
+    return 0
+
+
+def _socket_mode(service: object, app_token: str):  # noqa: ANN202 - aiohttp cleanup ctx
+    async def ctx(app: object):  # noqa: ANN202
+        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+        handler = AsyncSocketModeHandler(service.bolt, app_token)  # type: ignore[attr-defined]
+        await handler.connect_async()
+        yield
+        await handler.close_async()
+    return ctx

@@ -1,0 +1,51 @@
+"""Which connector serves which store: built once from the configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import aiohttp
+
+from bot.config import Settings, StoreConfig
+from connectors.base import Connector, TokenStore
+from connectors.models import ShopId, StoreAccount
+from connectors.registry import build_connector
+
+
+class ConnectorHub:
+    def __init__(self, settings: Settings, session: aiohttp.ClientSession,
+                 tokens: TokenStore) -> None:
+        env: dict[str, str] = dict(settings.env)
+        if settings.sandbox:
+            env.update(SANDBOX_API_URL=settings.sandbox.url,
+                       SANDBOX_APP_KEY=settings.sandbox.app_key,
+                       SANDBOX_APP_SECRET=settings.sandbox.app_secret)
+        self._connectors: dict[str, Connector] = {}
+        self._stores: dict[str, StoreConfig] = {s.key: s for s in settings.stores}
+        for name in sorted({s.connector for s in settings.stores}):
+            self._connectors[name] = build_connector(name, session, env, tokens)
+
+    def connector(self, name: str) -> Connector | None:
+        return self._connectors.get(name)
+
+    def for_store(self, store_key: str) -> tuple[Connector, StoreAccount]:
+        cfg = self._stores[store_key]
+        return self._connectors[cfg.connector], account(cfg)
+
+    def store_for_shop(self, connector: str, shop_id: str) -> StoreConfig | None:
+        return next((s for s in self._stores.values()
+                     if s.connector == connector and s.shop_id == str(shop_id)), None)
+
+    @property
+    def stores(self) -> Mapping[str, StoreConfig]:
+        return self._stores
+
+    async def close(self) -> None:
+        for c in self._connectors.values():
+            await c.close()
+
+
+def account(cfg: StoreConfig) -> StoreAccount:
+    return StoreAccount(platform=cfg.connector, shop_id=ShopId(cfg.shop_id), site=cfg.site,
+                        seller_id=cfg.seller_id, api_url=cfg.api_url,
+                        credentials=dict(cfg.credentials))

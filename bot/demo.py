@@ -1,0 +1,206 @@
+"""``storebridge demo``: the whole loop offline, narrated.
+
+The sandbox marketplace and the Slack stand-in are real HTTP servers on
+127.0.0.1; StoreBridge talks to them exactly as it talks to the real services
+(signed webhooks in, signed API out, Slack Web API and signed Slack events).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.config import GroupConfig, SandboxConfig, Settings, SlackConfig, StoreConfig
+from bot.http import build_web_app
+from bot.service import Service
+from bot.standins.slack_api import CallRecord, SlackEmulator
+from connectors.sandbox import SandboxMarketplace
+
+STEP_TIMEOUT = 15.0
+
+
+class Narrator:
+    def __init__(self, channel_names: dict[str, str], out: Callable[[str], None]) -> None:
+        self.channels = channel_names
+        self.out = out
+
+    def on_call(self, call: CallRecord) -> None:
+        p, where = call.params, self.channels.get(str(call.params.get("channel")), "")
+        if not call.ok:
+            self.out(f"   ⚡ Slack answered {call.method} with {call.error}")
+        elif call.method == "chat.postMessage" and not p.get("thread_ts"):
+            self.out(f"🧵 thread created in {where}: {_first_line(p.get('text'))}")
+        elif call.method == "chat.postMessage":
+            who = p.get("username") or "StoreBridge"
+            self.out(f"   💬 {who} in the thread: {_first_line(p.get('text'))}")
+        elif call.method in ("reactions.add", "reactions.remove"):
+            sign = "+" if call.method == "reactions.add" else "−"
+            self.out(f"   {sign}:{p.get('name')}: on the agent's reply")
+        elif call.method == "chat.update":
+            self.out(f"   🔄 updated in {where}: {_first_line(p.get('text'))}")
+
+    def say(self, text: str) -> None:
+        self.out(text)
+
+
+def _first_line(text: Any) -> str:
+    line = str(text or "").splitlines()[0] if text else ""
+    return line[:110]
+
+
+def demo_settings(slack: SlackEmulator, market: SandboxMarketplace, channels: dict[str, str],
+                  agent: str, db_path: str) -> Settings:
+    stores = []
+    for s in market.ledger.stores.values():
+        stores.append(StoreConfig(
+            platform=s.platform, shop_id=s.shop_id, site=s.site, name=s.name,
+            channel=f"#cs-{s.platform}-{s.site.lower()}", group="sea-team",
+            connector="sandbox", credentials={"access_token": s.access_token}))
+    return Settings(
+        ops_channel="#cs-ops", groups=(GroupConfig("sea-team", members=(agent,)),),
+        stores=tuple(stores),
+        slack=SlackConfig(bot_token=slack.bot_token, signing_secret=slack.signing_secret,
+                          api_url=slack.api_url),
+        sandbox=SandboxConfig(url=market.base_url, app_key=market.app_key,
+                              app_secret=market.app_secret),
+        db_path=db_path, env={"SANDBOX_SEND_TIMEOUT": "5"}, source="<demo>")
+
+
+async def _step(n: Narrator, title: str, check: Callable[[], Any],
+                results: list[tuple[str, bool]], timeout: float = STEP_TIMEOUT) -> Any:
+    try:
+        value = await _wait(check, timeout)
+    except TimeoutError:
+        n.say(f"✗ {title}: did not happen within {timeout:.0f} s")
+        results.append((title, False))
+        return None
+    n.say(f"✓ {title}")
+    results.append((title, True))
+    return value
+
+
+async def _wait(check: Callable[[], Any], timeout: float) -> Any:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        value = check()
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+    raise TimeoutError
+
+
+async def story(slack: SlackEmulator, market: SandboxMarketplace, service: Service,
+                n: Narrator, agent: str) -> list[tuple[str, bool]]:
+    results: list[tuple[str, bool]] = []
+    shop = next(s for s in market.ledger.stores.values() if s.platform == "shopee")
+    buyer = next(b for b in market.ledger.buyers.values() if b.shop_id == shop.shop_id)
+
+    n.say(f"\n🛒 {buyer.name} writes to {shop.name} ({shop.platform} {shop.site}): "
+          "“Hi, has my order shipped? 🙏”")
+    await market.buyer_says(shop.shop_id, buyer.buyer_id, "Hi, has my order shipped? 🙏")
+
+    def conversation() -> Any:
+        row = service.store.database.one("SELECT id FROM conversations WHERE thread_ts IS NOT "
+                                         "NULL ORDER BY id LIMIT 1")
+        return service.store.conversations.get(row[0]) if row else None
+
+    conv = await _step(n, "thread created with the conversation card", conversation, results)
+    if conv is None:
+        return results
+    await _step(n, "buyer message shown in the thread", lambda: any(
+        m.get("username", "").startswith(buyer.name)
+        for m in slack.replies(conv.channel_id, conv.thread_ts)), results)
+
+    reply = "Hi! *Yes* — it left our warehouse today :truck: Tracking: <https://track.example/SPX123|SPX123>"
+    n.say(f"\n👩 Mai (agent) replies in the thread: {reply}")
+    ts1 = await slack.user_posts(agent, conv.channel_id, reply, thread_ts=conv.thread_ts)
+    await _step(n, "reply delivered to the buyer (✅)", lambda: "white_check_mark" in
+                slack.reactions(conv.channel_id, ts1), results)
+    sent = market.sent_messages(shop.shop_id)
+    if sent:
+        n.say(f"   📦 the buyer received: {sent[-1]['content'].get('text')}")
+
+    n.say("\n💥 the marketplace is told to reject the next reply")
+    market.fail_next_send("permanent")
+    ts2 = await slack.user_posts(agent, conv.channel_id, "Anything else I can help with?",
+                                 thread_ts=conv.thread_ts)
+    await _step(n, "failed send shown (❌ and a notice with Retry)", lambda: "x" in
+                slack.reactions(conv.channel_id, ts2), results)
+    notice = await _step(n, "notice offers Retry / Edit & resend", lambda: next(
+        (m for m in slack.replies(conv.channel_id, conv.thread_ts)
+         if "reply_retry" in str(m.get("blocks"))), None), results)
+    if notice is None:
+        return results
+    n.say("\n👩 Mai clicks Retry")
+    await slack.user_clicks(agent, conv.channel_id, notice["ts"], "reply_retry")
+    await _step(n, "retried reply delivered (✅)", lambda: "white_check_mark" in
+                slack.reactions(conv.channel_id, ts2), results)
+    return results
+
+
+async def _chatter(market: SandboxMarketplace, n: Narrator) -> None:
+    rng = random.Random()
+    while True:
+        await asyncio.sleep(rng.uniform(4, 9))
+        msg = await market.random_buyer_message(rng)
+        n.say(f"\n🛒 a buyer writes: {str(msg.get('content', {}).get('text', ''))[:80]}")
+
+
+async def run_demo(*, once: bool, out: Callable[[str], None] = print,
+                   db_dir: str | None = None) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = str(Path(db_dir or tmp) / "demo.db")
+        async with SlackEmulator() as slack, SandboxMarketplace(auto_reply=not once) as market:
+            market.seed_demo()
+            names = {}
+            agent = slack.add_user("mai", real_name="Mai Tran", display_name="Mai")
+            for s in market.ledger.stores.values():
+                ref = f"#cs-{s.platform}-{s.site.lower()}"
+                cid = slack.add_channel(ref[1:])
+                slack.join(cid, agent)
+                names[cid] = ref
+            names[slack.add_channel("cs-ops")] = "#cs-ops"
+            n = Narrator(names, out)
+            slack.on_call = n.on_call
+            service = Service(demo_settings(slack, market, names, agent, db_path))
+            runner, base = await _serve(build_web_app(service))
+            try:
+                slack.configure_app(f"{base}/slack/events")
+                market.set_webhook(f"{base}/webhooks/sandbox")
+                n.say(f"StoreBridge demo: {len(market.ledger.stores)} sandbox stores, Slack "
+                      f"stand-in at {slack.api_url}, StoreBridge at {base}")
+                results = await story(slack, market, service, n, agent)
+                passed = sum(ok for _, ok in results)
+                n.say(f"\n{passed} of {len(results)} steps happened.")
+                if once:
+                    return 0 if results and all(ok for _, ok in results) else 1
+                n.say("Buyers keep chatting (the agent is you: there is no real Slack here). "
+                      "Ctrl-C to stop.")
+                await _forever(_chatter(market, n))
+                return 0
+            finally:
+                await runner.cleanup()
+
+
+async def _forever(coro: Awaitable[None]) -> None:
+    try:
+        await coro
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("\nbye", file=sys.stderr)
+
+
+async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}"

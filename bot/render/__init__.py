@@ -1,0 +1,1 @@
+"""Slack Block Kit for what StoreBridge shows. Pure functions of stored rows."""

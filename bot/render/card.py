@@ -1,0 +1,62 @@
+"""The conversation card: the thread's root, updated in place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.render.labels import flag, platform_name, slack_date
+from bot.store.rows import Conversation
+from bot.text_safety import escape_untrusted
+
+
+def card(conv: Conversation, *, site: str, platform: str, store_name: str,
+         now: float) -> tuple[str, list[dict[str, Any]]]:
+    """Fallback text and blocks. Store names come from our config; buyer data is
+    untrusted and only ever placed in plain_text or escaped."""
+    status = "🟢 Open" if conv.status == "open" else "⚪ Closed"
+    head = f"{flag(site)} *{site}* · {platform_name(platform)} · *{store_name}*"
+    buyer_bits: list[dict[str, Any]] = []
+    if conv.buyer_avatar:
+        buyer_bits.append({"type": "image", "image_url": conv.buyer_avatar,
+                           "alt_text": "buyer avatar"})
+    else:
+        initial = (conv.buyer_name.strip()[:1] or "?").upper()
+        buyer_bits.append({"type": "mrkdwn", "text": f"*〔{escape_untrusted(initial)}〕*"})
+    buyer_bits.append({"type": "plain_text", "emoji": False,
+                       "text": f"{conv.buyer_name} · buyer id {conv.buyer_id}"})
+    waiting = ("—" if conv.waiting_since is None
+               else f"{slack_date(conv.waiting_since)} ({_ago(now - conv.waiting_since)})")
+    fields = [
+        {"type": "mrkdwn", "text": f"*Status*\n{status}"},
+        {"type": "mrkdwn", "text": f"*Unread*\n{conv.unread}"},
+        {"type": "mrkdwn", "text": f"*Waiting since*\n{waiting}"},
+        {"type": "mrkdwn", "text": f"*Last message*\n{slack_date(conv.last_at)}"},
+    ]
+    toggle = ({"text": "Close", "action_id": "conversation_close"} if conv.status == "open"
+              else {"text": "Reopen", "action_id": "conversation_reopen"})
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": head}},
+        {"type": "context", "elements": buyer_bits},
+        {"type": "section", "fields": fields},
+        {"type": "context", "elements": [{"type": "plain_text", "emoji": True,
+                                          "text": f"Last: {conv.last_summary or '—'}"}]},
+        {"type": "actions", "block_id": f"card:{conv.id}", "elements": [
+            {"type": "button", "action_id": toggle["action_id"], "value": str(conv.id),
+             "text": {"type": "plain_text", "text": toggle["text"]}},
+        ]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Ref `{conv.ref}`"}]},
+    ]
+    fallback = (f"{flag(site)} {site} · {platform_name(platform)} · {store_name} — "
+                f"{escape_untrusted(conv.buyer_name)} · {conv.unread} unread · {conv.ref}")
+    return fallback, blocks
+
+
+def _ago(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 86400} d"

@@ -1,0 +1,43 @@
+"""Small words and symbols shared by every rendering."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PLATFORM_NAMES = {"shopee": "Shopee", "lazada": "Lazada", "tiktok": "TikTok Shop"}
+
+KIND_ICONS = {"text": "💬", "image": "🖼️", "sticker": "🙂", "product": "🛍️", "order": "🧾",
+              "voucher": "🎟️", "video": "🎬", "unknown": "❓"}
+
+
+def flag(site: str) -> str:
+    """Regional-indicator flag for a two-letter site code (SG -> 🇸🇬)."""
+    if len(site) != 2 or not site.isalpha():
+        return "🏳️"
+    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in site.upper())
+
+
+def platform_name(platform: str) -> str:
+    return PLATFORM_NAMES.get(platform, platform.title())
+
+
+def slack_date(epoch: float | None, fallback: str = "—") -> str:
+    """Slack renders this in each reader's own time zone."""
+    if epoch is None:
+        return fallback
+    return f"<!date^{int(epoch)}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def summarize(kind: str, text: str, attributes: dict[str, Any]) -> str:
+    """One line for the card and notifications (raw, unescaped)."""
+    icon = KIND_ICONS.get(kind, "❓")
+    body = " ".join(text.split())
+    if kind == "text":
+        return body[:80] + ("…" if len(body) > 80 else "")
+    label = {"image": "Image", "sticker": "Sticker", "product": "Product",
+             "order": "Order", "voucher": "Voucher", "video": "Video"}.get(kind)
+    if label is None:
+        return f"{icon} Unsupported message ({attributes.get('type', 'unknown')})"
+    detail = (attributes.get("name") or attributes.get("order_sn") or attributes.get("code")
+              or attributes.get("label") or body)
+    return f"{icon} {label}" + (f": {str(detail)[:60]}" if detail else "")

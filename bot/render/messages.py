@@ -1,0 +1,118 @@
+"""Buyer and seller-centre messages as thread replies; delivery notices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.render.labels import KIND_ICONS, summarize
+from bot.store.rows import Conversation, Message
+from bot.text_safety import escape_untrusted, plain_for_buyer
+
+SECTION_LIMIT = 2900  # Slack's section text limit is 3000
+MAX_SHOWN = 12000  # longer text is kept whole in the database, shown cut
+
+
+def _plain_sections(text: str) -> list[dict[str, Any]]:
+    text = plain_for_buyer(text)
+    cut = len(text) > MAX_SHOWN
+    text = text[:MAX_SHOWN]
+    blocks = [{"type": "section", "text": {"type": "plain_text", "emoji": True,
+                                           "text": text[i:i + SECTION_LIMIT]}}
+              for i in range(0, len(text), SECTION_LIMIT)] or []
+    if cut:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
+                       f"_Message cut at {MAX_SHOWN} characters; the full text is stored._"}]})
+    return blocks
+
+
+def _content(msg: Message) -> list[dict[str, Any]]:
+    a = msg.attributes
+    icon = KIND_ICONS.get(msg.kind, "❓")
+    if msg.kind == "text":
+        return _plain_sections(msg.text) or _plain_sections("(empty message)")
+    if msg.kind == "image":
+        url = str(a.get("url") or "")
+        blocks = _plain_sections(f"{icon} Image" + (f": {msg.text}" if msg.text else ""))
+        if url.startswith(("https://", "http://")):
+            blocks.append({"type": "image", "image_url": url, "alt_text": "image from buyer"})
+        return blocks
+    lines = {
+        "sticker": f"{icon} Sticker: {a.get('label') or a.get('sticker_id') or ''}",
+        "product": f"{icon} Product: {a.get('name', '')} — {a.get('price', '')} "
+                   f"{a.get('currency', '')}\n{a.get('url', '')}",
+        "order": f"{icon} Order {a.get('order_sn', '')} — {a.get('status', '')} "
+                 f"{a.get('amount', '')} {a.get('currency', '')}",
+        "voucher": f"{icon} Voucher {a.get('code', '')} {a.get('discount', '')}",
+        "video": f"{icon} Video ({a.get('duration', '?')} s): {a.get('url', '')}",
+    }
+    if msg.kind in lines:
+        text = lines[msg.kind].strip()
+        return _plain_sections(text + (f"\n{msg.text}" if msg.text else ""))
+    kind = a.get("type") or msg.kind
+    return _plain_sections(f"{icon} Unsupported message type “{kind}”. StoreBridge kept the "
+                           f"raw message; open the seller centre to see it."
+                           + (f"\n{msg.text}" if msg.text else ""))
+
+
+def thread_message(msg: Message, conv: Conversation, *, customize: bool) -> dict[str, Any]:
+    """Arguments for chat.postMessage (without channel/thread_ts)."""
+    seller = msg.direction == "seller"
+    who = "Seller centre" if seller else conv.buyer_name
+    blocks = _content(msg)
+    args: dict[str, Any] = {}
+    if customize:
+        args["username"] = (f"{who} · {conv.ref}" if seller else f"{who} (buyer)")[:80]
+        if not seller and conv.buyer_avatar:
+            args["icon_url"] = conv.buyer_avatar
+        else:
+            args["icon_emoji"] = ":shopping_bags:" if seller else ":bust_in_silhouette:"
+    else:
+        label = "↩️ Sent from the seller centre" if seller else f"👤 {who} (buyer)"
+        blocks.insert(0, {"type": "context", "elements": [
+            {"type": "plain_text", "emoji": True, "text": label}]})
+    if seller and customize:
+        blocks.insert(0, {"type": "context", "elements": [
+            {"type": "mrkdwn", "text": "↩️ Sent from the seller centre, not through Slack"}]})
+    summary = summarize(msg.kind, msg.text, msg.attributes)
+    args["text"] = escape_untrusted(f"{who}: {summary}")
+    args["blocks"] = blocks
+    args["unfurl_links"] = False
+    args["unfurl_media"] = False
+    return args
+
+
+REACTIONS = {"queued": "hourglass_flowing_sand", "sending": "hourglass_flowing_sand",
+             "delivered": "white_check_mark", "failed": "x", "unknown": "warning",
+             "note": "memo", "cancelled": None}
+
+
+def delivery_notice(msg: Message, buyer_name: str) -> tuple[str, list[dict[str, Any]]]:
+    """The thread message that explains a failed (or recovered) reply."""
+    who = escape_untrusted(buyer_name)
+    if msg.state == "failed":
+        reason = escape_untrusted(msg.error or "The marketplace rejected the message.")
+        text = f"❌ Not delivered to {who}: {reason}"
+        return text, [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"❌ *Not delivered* to "
+                                         f"{who}.\n{reason}"}},
+            {"type": "actions", "block_id": f"delivery:{msg.id}", "elements": [
+                {"type": "button", "action_id": "reply_retry", "value": str(msg.id),
+                 "style": "primary", "text": {"type": "plain_text", "text": "Retry"}},
+                {"type": "button", "action_id": "reply_edit_resend", "value": str(msg.id),
+                 "text": {"type": "plain_text", "text": "Edit & resend"}},
+            ]},
+        ]
+    words = {
+        "queued": "⏳ Sending again…",
+        "sending": "⏳ Sending again…",
+        "unknown": "⚠️ The marketplace did not answer in time; checking whether it arrived "
+                   "before trying again.",
+        "delivered": "✅ Delivered after retry.",
+        "cancelled": "🚫 Not sent: the reply was deleted.",
+    }
+    text = words.get(msg.state, msg.state)
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    if msg.state == "delivered" and msg.sent_text:
+        blocks.append({"type": "context", "elements": [{"type": "plain_text", "emoji": True,
+                       "text": f"The buyer received: {msg.sent_text[:2900]}"}]})
+    return text, blocks

@@ -1,0 +1,155 @@
+"""The composition root: builds every part once, starts and stops them in order."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import aiohttp
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.connector_hub import ConnectorHub
+from bot.ingest import Ingest
+from bot.relay import Relay
+from bot.sender import Sender
+from bot.slack_app import build_bolt_app
+from bot.slack_directory import SlackDirectory
+from bot.slack_outbox import SlackOutbox
+from bot.store import Store
+from bot.store.db import Clock
+
+log = logging.getLogger(__name__)
+
+REPAIR_EVERY_MINUTES = 10
+EVENT_MEMORY_SECONDS = 2 * 86400  # Slack retries within minutes; keep ids two days
+
+
+class Service:
+    store: Store
+    slack: AsyncWebClient
+    hub: ConnectorHub
+    outbox: SlackOutbox
+    sender: Sender
+    ingest: Ingest
+    relay: Relay
+    bolt: AsyncApp
+
+    def __init__(self, settings: Settings, *, clock: Clock = time.time,
+                 repair_on_start: bool = True) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.repair_on_start = repair_on_start
+        self._session: aiohttp.ClientSession | None = None
+        self._scheduler: AsyncIOScheduler | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+
+    async def start(self) -> None:
+        s = self.settings
+        self.store = Store(s.db_path, clock=self.clock)
+        for cfg in s.stores:
+            self.store.books.upsert_store(
+                cfg.key, platform=cfg.platform, connector=cfg.connector, shop_id=cfg.shop_id,
+                site=cfg.site, name=cfg.name, nickname=cfg.nickname, channel_ref=cfg.channel,
+                group_name=cfg.group)
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        # Retries are ours (the outbox); the SDK's own would hide outages from it.
+        self.slack = AsyncWebClient(token=s.slack.bot_token, base_url=s.slack.api_url,
+                                    session=self._session, timeout=10, retry_handlers=[])
+        directory = SlackDirectory(self.slack, self.store.books)
+        self.hub = ConnectorHub(s, self._session, self.store.books)
+        self.outbox = SlackOutbox(self.store, self.slack, directory, stores=self._store_info,
+                                  post_rate=s.slack.post_rate_per_channel,
+                                  post_burst=s.slack.post_burst)
+        self.sender = Sender(self.store, self.hub, directory, on_change=self.outbox.kick,
+                             max_attempts=s.send_max_attempts)
+        self.ingest = Ingest(self.store, self.hub, on_claimed=self.outbox.kick)
+        self.relay = Relay(self.store, s, wake_slack=self.outbox.kick,
+                           wake_sender=self.sender.kick)
+        self.bolt = build_bolt_app(self.slack, s.slack.signing_secret, self.store, self.relay,
+                                   wake_slack=self.outbox.kick)
+        await self.outbox.start()
+        await self.sender.start()
+        self._scheduler = AsyncIOScheduler()
+        self._scheduler.add_job(self.repair_periodic, "interval", minutes=REPAIR_EVERY_MINUTES,
+                                id="repair", max_instances=1, coalesce=True)
+        self._scheduler.add_job(self._housekeeping, "interval", hours=1, id="housekeeping")
+        self._scheduler.start()
+        if self.repair_on_start:
+            self.spawn(self.repair_all())
+
+    async def stop(self) -> None:
+        if self._scheduler:
+            self._scheduler.shutdown(wait=False)
+        for t in list(self._background):
+            t.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        await self.sender.stop()
+        await self.outbox.stop()
+        await self.hub.close()
+        if self._session:
+            await self._session.close()
+        self.store.close()
+
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    def _store_info(self, store_key: str) -> dict[str, str]:
+        cfg = self.hub.stores.get(store_key)
+        if cfg is None:  # a store removed from the config still has threads
+            row = self.store.database.one("SELECT * FROM stores WHERE key = ?", store_key)
+            return {"site": row["site"], "platform": row["platform"],
+                    "name": row["nickname"] or row["name"]}
+        return {"site": cfg.site, "platform": cfg.platform, "name": cfg.display_name}
+
+    async def repair(self, store_key: str) -> int:
+        try:
+            count = await self.ingest.repair(store_key)
+        except Exception as e:  # noqa: BLE001 - one store's outage must not stop the others
+            detail = getattr(e, "user_message", None) or type(e).__name__
+            if self.store.books.set_health(store_key, "disconnected", detail):
+                log.warning("store %s unreachable: %s", store_key, detail)
+            return 0
+        if self.store.books.set_health(store_key, "ok"):
+            log.info("store %s reachable again", store_key)
+        return count
+
+    async def repair_all(self) -> int:
+        counts = await asyncio.gather(*(self.repair(k) for k in self.hub.stores))
+        return sum(counts)
+
+    async def repair_periodic(self) -> None:
+        for key in self.hub.stores:
+            connector, _ = self.hub.for_store(key)
+            if connector.periodic_pull_allowed:  # Lazada revokes apps that poll its IM API
+                await self.repair(key)
+
+    async def _housekeeping(self) -> None:
+        now = self.clock()
+        self.store.books.prune_events(now - EVENT_MEMORY_SECONDS)
+        self.store.ops.prune_done(now - 7 * 86400)
+
+    def health(self) -> dict[str, Any]:
+        try:
+            db_ok = self.store.ping()
+        except Exception:  # noqa: BLE001
+            db_ok = False
+        stores = self.store.books.health()
+        slack_state = {None: "unknown", True: "ok", False: "unreachable"}[self.outbox.reachable]
+        ok = db_ok and slack_state != "unreachable" and all(
+            v["health"] == "ok" for v in stores.values())
+        return {
+            "status": "ok" if ok else "degraded",
+            "database": "ok" if db_ok else "error",
+            "slack": {"state": slack_state, "error": self.outbox.last_error,
+                      "outbox": self.store.ops.counts()},
+            "replies": self.store.replies.counts(),
+            "stores": stores,
+        }

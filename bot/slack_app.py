@@ -1,0 +1,118 @@
+"""The Slack layer: bolt listeners that translate payloads and hand them on.
+
+Listeners only persist and schedule (fast, well inside Slack's 3 s), so
+``process_before_response`` is on: Slack gets its 200 only once the event is
+safely in the database, and a crash before that makes Slack deliver it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.relay import Relay
+from bot.render.labels import flag, platform_name
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, relay: Relay,
+                   *, wake_slack: Any) -> AsyncApp:
+    app = AsyncApp(client=client, signing_secret=signing_secret or "unset",
+                   process_before_response=True, request_verification_enabled=True)
+
+    @app.event("message")
+    async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
+        outcome = relay.on_message(event, body.get("event_id"))
+        log.debug("message %s: %s", event.get("ts"), outcome)
+
+    @app.action("reply_retry")
+    async def on_retry(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        answer = relay.retry(int(action["value"]), body["user"]["id"])
+        if answer != "ok":
+            _tell_from_action(relay, store, body, int(action["value"]), answer)
+
+    @app.action("reply_edit_resend")
+    async def on_edit_resend(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                             client: AsyncWebClient) -> None:
+        await ack()
+        msg = store.replies.get(int(action["value"]))
+        if msg is None or msg.state != "failed":
+            _tell_from_action(relay, store, body, int(action["value"]),
+                              "Nothing to resend: the reply is no longer failed.")
+            return
+        await client.views_open(trigger_id=body["trigger_id"], view=_edit_view(msg.id, msg.text))
+
+    @app.view("edit_resend")
+    async def on_edit_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        text = view["state"]["values"]["text"]["value"]["value"] or ""
+        if not text.strip():
+            await ack(response_action="errors", errors={"text": "Write the reply to send."})
+            return
+        answer = relay.retry(int(view["private_metadata"]), body["user"]["id"], text=text)
+        if answer != "ok":
+            await ack(response_action="errors", errors={"text": answer})
+            return
+        await ack()
+
+    @app.action("conversation_close")
+    @app.action("conversation_reopen")
+    async def on_status(ack: AsyncAck, action: dict[str, Any]) -> None:
+        await ack()
+        status = "closed" if action["action_id"] == "conversation_close" else "open"
+        conv = store.conversations.set_status(int(action["value"]), status)
+        if conv:
+            wake_slack(conv.channel_ref)
+
+    @app.event("app_home_opened")
+    async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        await client.views_publish(user_id=event["user"], view=_home_view(store))
+
+    return app
+
+
+def _tell_from_action(relay: Relay, store: Store, body: dict[str, Any], message_id: int,
+                      text: str) -> None:
+    msg = store.replies.get(message_id)
+    conv = store.conversations.get(msg.conversation_id) if msg else None
+    if conv:
+        relay.tell(conv, body["user"]["id"], text)
+
+
+def _edit_view(message_id: int, text: str) -> dict[str, Any]:
+    return {
+        "type": "modal", "callback_id": "edit_resend", "private_metadata": str(message_id),
+        "title": {"type": "plain_text", "text": "Edit & resend"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [{
+            "type": "input", "block_id": "text",
+            "label": {"type": "plain_text", "text": "Reply to the buyer"},
+            "element": {"type": "plain_text_input", "action_id": "value", "multiline": True,
+                        "initial_value": text[:3000]},
+        }],
+    }
+
+
+def _home_view(store: Store) -> dict[str, Any]:
+    counts = store.conversations.counts_by_store()
+    lines = []
+    for r in store.database.all("SELECT key, platform, site, name, nickname, health FROM "
+                                "stores ORDER BY site, key"):
+        c = counts.get(r["key"], {})
+        health = "" if r["health"] == "ok" else f" · ⚠️ {r['health']}"
+        lines.append(f"{flag(r['site'])} *{r['site']}* {platform_name(r['platform'])} · "
+                     f"{r['nickname'] or r['name']} — {c.get('open', 0)} open, "
+                     f"{c.get('unread', 0)} unread{health}")
+    return {"type": "home", "blocks": [
+        {"type": "header", "text": {"type": "plain_text", "text": "StoreBridge"}},
+        {"type": "section", "text": {"type": "mrkdwn",
+                                     "text": "\n".join(lines) or "No stores configured."}},
+    ]}

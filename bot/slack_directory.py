@@ -1,0 +1,68 @@
+"""Resolving channel names to ids (and joining public ones) and user names."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.store.bookkeeping import Bookkeeping
+
+log = logging.getLogger(__name__)
+
+
+class ChannelNotFound(Exception):
+    pass
+
+
+class SlackDirectory:
+    def __init__(self, client: AsyncWebClient, books: Bookkeeping) -> None:
+        self.client = client
+        self.books = books
+        self._names: dict[str, str] = {}
+
+    async def channel_id(self, ref: str) -> str:
+        """The id of a configured channel, joining it when public; remembered in the
+        database so a restart during a Slack outage still knows where to post."""
+        known = self.books.channel_id(ref)
+        if known:
+            return known
+        if ref.startswith("#"):
+            info = await self._find_by_name(ref[1:])
+        else:
+            try:
+                info = (await self.client.conversations_info(channel=ref))["channel"]
+            except SlackApiError as e:
+                if e.response.get("error") == "channel_not_found":
+                    raise ChannelNotFound(ref) from None
+                raise
+        if not info.get("is_member") and not info.get("is_private"):
+            await self.client.conversations_join(channel=info["id"])
+        self.books.remember_channel(ref, info["id"], info.get("name"),
+                                    bool(info.get("is_private")))
+        return str(info["id"])
+
+    async def _find_by_name(self, name: str) -> dict:
+        cursor = None
+        while True:
+            resp = await self.client.conversations_list(
+                types="public_channel,private_channel", exclude_archived=True, limit=200,
+                cursor=cursor)
+            for ch in resp["channels"]:
+                if ch.get("name") == name:
+                    return ch
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                raise ChannelNotFound(f"#{name}")
+
+    async def user_name(self, user_id: str) -> str:
+        if user_id not in self._names:
+            try:
+                user = (await self.client.users_info(user=user_id))["user"]
+                profile = user.get("profile") or {}
+                self._names[user_id] = (profile.get("display_name") or user.get("real_name")
+                                        or user.get("name") or user_id)
+            except SlackApiError:
+                return "someone"
+        return self._names[user_id]
