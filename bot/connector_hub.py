@@ -33,8 +33,9 @@ class ConnectorHub:
         return self._connectors[cfg.connector], account(cfg)
 
     def store_for_shop(self, connector: str, shop_id: str) -> StoreConfig | None:
-        return next((s for s in self._stores.values()
-                     if s.connector == connector and s.shop_id == str(shop_id)), None)
+        # Lazada pushes name the seller, not the shop: either id identifies the store.
+        return next((s for s in self._stores.values() if s.connector == connector
+                     and str(shop_id) in (s.shop_id, s.seller_id)), None)
 
     @property
     def stores(self) -> Mapping[str, StoreConfig]:

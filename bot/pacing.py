@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections.abc import Callable
@@ -32,6 +33,14 @@ class TokenBucket:
 
     def take(self) -> None:
         self.tokens -= 1
+
+    async def acquire(self) -> None:
+        """Wait for a token and take it."""
+        delay = self.wait_time()
+        while delay > 0:  # a Retry-After may arrive while we wait
+            await asyncio.sleep(delay)
+            delay = self.wait_time()
+        self.take()
 
     def block_for(self, seconds: float) -> None:
         """The server said Retry-After: nothing goes out before then."""

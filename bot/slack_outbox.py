@@ -116,10 +116,7 @@ class SlackOutbox:
                     await self._sleep(wake, later - self.store.database.clock())
                     continue
                 if op.kind in POST_KINDS:
-                    bucket = self._bucket(ref)
-                    while (delay := bucket.wait_time()) > 0:
-                        await asyncio.sleep(delay)
-                    bucket.take()
+                    await self._bucket(ref).acquire()
                 self.store.ops.start(op.id)
                 result_ts = await self._do(op, ref)
                 self.store.ops.finish(op.id, result_ts)
@@ -161,7 +158,8 @@ class SlackOutbox:
             if op.attempts + 1 >= MAX_UNEXPECTED:
                 self.store.ops.give_up(op.id, failure.error)
                 return 0.0
-        self._note_failure(failure.error)
+        if failure.error != "ratelimited":  # being paced is not being down
+            self._note_failure(failure.error)
         if failure.retry_after is not None:
             self._bucket(ref).block_for(failure.retry_after)
         cap = 60.0 if failure.kind == "auth" else 15.0

@@ -61,7 +61,8 @@ class InboundMessage:
     sent_at: datetime
     from_seller: bool = False
     # What the kind means beyond text: image url, product name/url, order number,
-    # voucher code... and for UNKNOWN the platform's own type name.
+    # voucher code... and for UNKNOWN the platform's own type name under
+    # "platform_type".
     attributes: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     language: str | None = None

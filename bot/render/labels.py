@@ -37,7 +37,7 @@ def summarize(kind: str, text: str, attributes: dict[str, Any]) -> str:
     label = {"image": "Image", "sticker": "Sticker", "product": "Product",
              "order": "Order", "voucher": "Voucher", "video": "Video"}.get(kind)
     if label is None:
-        return f"{icon} Unsupported message ({attributes.get('type', 'unknown')})"
+        return f"{icon} Unsupported message ({attributes.get('platform_type', 'unknown')})"
     detail = (attributes.get("name") or attributes.get("order_sn") or attributes.get("code")
               or attributes.get("label") or body)
     return f"{icon} {label}" + (f": {str(detail)[:60]}" if detail else "")

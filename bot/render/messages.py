@@ -48,7 +48,7 @@ def _content(msg: Message) -> list[dict[str, Any]]:
     if msg.kind in lines:
         text = lines[msg.kind].strip()
         return _plain_sections(text + (f"\n{msg.text}" if msg.text else ""))
-    kind = a.get("type") or msg.kind
+    kind = a.get("platform_type") or msg.kind
     return _plain_sections(f"{icon} Unsupported message type “{kind}”. StoreBridge kept the "
                            f"raw message; open the seller centre to see it."
                            + (f"\n{msg.text}" if msg.text else ""))

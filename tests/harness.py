@@ -1,0 +1,145 @@
+"""A whole StoreBridge over real HTTP: the Slack emulator, the sandbox
+marketplace, and the service's aiohttp app on ephemeral ports."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.config import GroupConfig, SandboxConfig, Settings, SlackConfig, StoreConfig
+from bot.http import build_web_app
+from bot.service import Service
+from bot.standins.slack_api import SlackEmulator
+from bot.store import Conversation
+from connectors.sandbox import SandboxMarketplace
+
+SHOP = "sg-1"
+BUYER = "b-rachel"
+
+
+@dataclass
+class Bridge:
+    slack: SlackEmulator
+    market: SandboxMarketplace
+    service: Service
+    base_url: str
+    agent: str
+    outsider: str
+    channels: dict[str, str] = field(default_factory=dict)
+    runner: web.AppRunner | None = None
+
+    @property
+    def store(self) -> Any:
+        return self.service.store
+
+    async def wait(self, predicate: Callable[[], Any], timeout: float = 8.0) -> Any:
+        return await self.slack.wait_for(predicate, timeout=timeout)
+
+    async def buyer_says(self, text: str = "Hi, has my order shipped?", *, shop: str = SHOP,
+                         buyer: str = BUYER, **kw: Any) -> dict[str, Any]:
+        return await self.market.buyer_says(shop, buyer, text, **kw)
+
+    def conversation(self, shop: str = SHOP) -> Conversation | None:
+        row = self.store.database.one(
+            "SELECT c.id FROM conversations c JOIN stores s ON s.key = c.store_key "
+            "WHERE s.shop_id = ? ORDER BY c.id LIMIT 1", shop)
+        return self.store.conversations.get(row[0]) if row else None
+
+    async def thread(self, shop: str = SHOP) -> Conversation:
+        """The conversation once its thread exists in Slack."""
+        def ready() -> Conversation | None:
+            conv = self.conversation(shop)
+            return conv if conv and conv.thread_ts else None
+        return await self.wait(ready)
+
+    def replies(self, conv: Conversation) -> list[dict[str, Any]]:
+        return [m for m in self.slack.replies(conv.channel_id, conv.thread_ts)
+                if m["ts"] != conv.thread_ts]
+
+    def reactions(self, conv: Conversation, ts: str) -> set[str]:
+        return set(self.slack.reactions(conv.channel_id, ts))
+
+    async def agent_replies(self, conv: Conversation, text: str, user: str | None = None
+                            ) -> str:
+        return await self.slack.user_posts(user or self.agent, conv.channel_id, text,
+                                           thread_ts=conv.thread_ts)
+
+    def sent_texts(self, shop: str = SHOP) -> list[str]:
+        return [m["content"]["text"] for m in self.market.sent_messages(shop)]
+
+    async def settle(self) -> None:
+        """Let the service finish what it can do now."""
+        await self.market.drain()
+        await asyncio.sleep(0.05)
+        await self.service.outbox.idle()
+
+
+def settings_for(slack: SlackEmulator, market: SandboxMarketplace, agent: str, db: str,
+                 **overrides: Any) -> Settings:
+    stores = tuple(
+        StoreConfig(platform=s.platform, shop_id=s.shop_id, site=s.site, name=s.name,
+                    nickname=f"{s.name} ({s.site})" if s.platform == "lazada" else None,
+                    channel=f"#cs-{s.platform}-{s.site.lower()}", group="team",
+                    connector="sandbox", credentials={"access_token": s.access_token})
+        for s in market.ledger.stores.values())
+    base = Settings(
+        ops_channel="#cs-ops", groups=(GroupConfig("team", members=(agent,)),),
+        stores=stores,
+        slack=SlackConfig(bot_token=slack.bot_token, signing_secret=slack.signing_secret,
+                          api_url=slack.api_url, post_rate_per_channel=50, post_burst=50),
+        sandbox=SandboxConfig(url=market.base_url, app_key=market.app_key,
+                              app_secret=market.app_secret),
+        db_path=db, env={"SANDBOX_SEND_TIMEOUT": "0.5"}, source="<test>",
+        send_max_attempts=3)
+    return replace(base, **overrides)
+
+
+def seed(market: SandboxMarketplace) -> None:
+    market.add_store(SHOP, "shopee", "SG", "Kopi & Co. Homeware", "tok-sg", "en")
+    market.add_buyer(SHOP, BUYER, "Rachel Tan", "en", avatar_url="https://img.example/r.png")
+    market.add_buyer(SHOP, "b-daniel", "Daniel Goh", "en")
+    market.add_store("my-1", "lazada", "MY", "Men's Clothing Official", "tok-my", "ms")
+    market.add_buyer("my-1", "b-aisyah", "Nurul Aisyah", "ms")
+
+
+async def serve(app: web.Application, port: int = 0) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}"
+
+
+@asynccontextmanager
+async def running_bridge(tmp_path: Path, *, slack_kwargs: dict[str, Any] | None = None,
+                         private_channel: bool = False, **overrides: Any
+                         ) -> AsyncIterator[Bridge]:
+    slack_kwargs = {"rate_limits": False, **(slack_kwargs or {})}
+    async with SlackEmulator(**slack_kwargs) as slack, SandboxMarketplace() as market:
+        seed(market)
+        market.push_retry_delays = (0.05, 0.1, 0.2)
+        agent = slack.add_user("mai", real_name="Mai Tran", display_name="Mai")
+        outsider = slack.add_user("visitor", real_name="Vic Visitor")
+        channels = {}
+        for name in ("cs-shopee-sg", "cs-lazada-my", "cs-ops"):
+            private = private_channel and name == "cs-lazada-my"
+            channels[name] = slack.add_channel(name, private=private)
+            slack.join(channels[name], agent)
+            slack.join(channels[name], outsider)
+        settings = settings_for(slack, market, agent, str(tmp_path / "sb.db"), **overrides)
+        service = Service(settings, repair_on_start=False)
+        runner, base = await serve(build_web_app(service))
+        slack.configure_app(f"{base}/slack/events")
+        market.set_webhook(f"{base}/webhooks/sandbox")
+        bridge = Bridge(slack, market, service, base, agent, outsider, channels, runner)
+        try:
+            yield bridge
+        finally:
+            await runner.cleanup()
