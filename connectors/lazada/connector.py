@@ -1,0 +1,238 @@
+"""The Lazada Open Platform IM connector."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+
+from connectors import errors
+from connectors.base import PushAck, Tokens, TokenStore
+from connectors.lazada import push, sync
+from connectors.lazada.client import (
+    DEFAULT_BACKOFF,
+    Backoff,
+    LazadaClient,
+    Sleep,
+    as_int,
+)
+from connectors.lazada.errors import ErrorSpec
+from connectors.lazada.hosts import AUTH_BASE, AUTHORIZE_PAGE, rest_base
+from connectors.lazada.messages import SELLER, TEXT, content_of, from_ms
+from connectors.lazada.rules import (
+    DEFAULT_MAX_TEXT_LENGTH,
+    SendContext,
+    check_outgoing,
+    too_long,
+)
+from connectors.lazada.tokens import TokenKeeper, authorize_url, utc_now
+from connectors.models import (
+    FetchPage,
+    OutboundText,
+    PlatformMessageId,
+    PushBatch,
+    SentMessage,
+    ShopId,
+    StoreAccount,
+)
+
+log = logging.getLogger(__name__)
+
+SEND = "/im/message/send"
+READ = "/im/session/read"
+SELLER_GET = "/seller/get"
+
+
+class LazadaConnector:
+    """One Lazada app (app key + secret) serving every store authorized for it.
+
+    Hosts: ``StoreAccount.api_url``, else ``api_url`` (LAZADA_API_URL, up to and
+    including ``/rest``), else the gateway of ``StoreAccount.site``. Token calls go
+    to ``auth_url``, else ``api_url``, else https://auth.lazada.com/rest.
+    ``max_text_length`` defaults to 1000: Lazada publishes no limit for ``txt``.
+    """
+
+    platform = "lazada"
+    push_ack = PushAck(status=200, body=b"")  # any 200 within 500 ms; the body is ignored
+    periodic_pull_allowed = False  # Lazada revokes IM permission from apps that poll
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        app_key: str,
+        app_secret: str,
+        tokens: TokenStore,
+        api_url: str | None = None,
+        auth_url: str | None = None,
+        authorize_page: str = AUTHORIZE_PAGE,
+        max_text_length: int = DEFAULT_MAX_TEXT_LENGTH,
+        refresh_margin: timedelta = timedelta(minutes=10),
+        connect_timeout: float = 5.0,
+        read_timeout: float = 15.0,
+        backoff: Backoff = DEFAULT_BACKOFF,
+        initial_lookback: timedelta = timedelta(days=30),
+        max_fetch_messages: int = 200,
+        mark_read_after_send: bool = True,
+        find_sent_tolerance: timedelta = timedelta(seconds=5),
+        extra_errors: Mapping[str, ErrorSpec] | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._app_key = app_key
+        self._app_secret = app_secret
+        self._api_url = api_url.rstrip("/") if api_url else None
+        # An API override (an emulator, a proxy) also serves the token endpoints.
+        self._auth_url = (auth_url or self._api_url or AUTH_BASE).rstrip("/")
+        self._authorize_page = authorize_page
+        self.max_text_length = max_text_length
+        self._lookback = initial_lookback
+        self._max_fetch = max_fetch_messages
+        self._mark_read = mark_read_after_send
+        self._tolerance = find_sent_tolerance
+        self._clock = clock
+        self._client = LazadaClient(
+            session, app_key=app_key, app_secret=app_secret,
+            connect_timeout=connect_timeout, read_timeout=read_timeout, backoff=backoff,
+            extra_errors=extra_errors, clock_ms=lambda: int(clock().timestamp() * 1000),
+            sleep=sleep, rng=rng,
+        )
+        self._tokens = TokenKeeper(
+            self._client, tokens, auth_base=self._auth_url, margin=refresh_margin, clock=clock
+        )
+
+    @classmethod
+    def from_env(
+        cls, session: aiohttp.ClientSession, env: Mapping[str, str], tokens: TokenStore,
+        **options: Any,
+    ) -> LazadaConnector:
+        missing = [name for name in ("LAZADA_APP_KEY", "LAZADA_APP_SECRET") if not env.get(name)]
+        if missing:
+            raise ValueError(f"Lazada needs {', '.join(missing)} in the environment")
+        return cls(session, app_key=env["LAZADA_APP_KEY"], app_secret=env["LAZADA_APP_SECRET"],
+                   tokens=tokens, api_url=env.get("LAZADA_API_URL") or None, **options)
+
+    # -- authorization ---------------------------------------------------------------
+
+    def authorize_url(self, redirect_url: str, state: str, *, country: str | None = None) -> str:
+        return authorize_url(self._app_key, redirect_url, state, country=country,
+                             page=self._authorize_page)
+
+    async def exchange_code(self, code: str, shop_id: str | None = None) -> tuple[ShopId, Tokens]:
+        """Trade the redirect's ``code`` for tokens, store them and name the shop
+        (the seller_id; with several countries, ``shop_id`` picks one)."""
+        return await self._tokens.exchange(code, shop_id)
+
+    # -- the Connector protocol ------------------------------------------------------
+
+    def verify_push(self, headers: Mapping[str, str], body: bytes, url: str) -> PushBatch:
+        # Lazada signs app_key + body; the callback URL is not part of it.
+        return push.verify_push(headers, body, app_key=self._app_key,
+                                app_secret=self._app_secret)
+
+    async def fetch_since(self, store: StoreAccount, cursor: str | None) -> FetchPage:
+        """Repair only: see :mod:`connectors.lazada.sync` for the cursor and its order."""
+        now_ms = int(self._clock().timestamp() * 1000)
+        return await sync.fetch_since(
+            self._reader(store), cursor, shop_id=store.shop_id, now_ms=now_ms,
+            lookback_ms=int(self._lookback.total_seconds() * 1000),
+            max_messages=self._max_fetch,
+        )
+
+    def check_outgoing(self, store: StoreAccount, text: str,
+                       context: SendContext | None = None) -> list[str]:
+        """The messages ``text`` would go out as; raises RuleViolation."""
+        return check_outgoing(text, context=context, max_length=self.max_text_length)
+
+    async def send_text(self, store: StoreAccount, out: OutboundText) -> SentMessage:
+        chunks = self.check_outgoing(store, out.text)
+        if len(chunks) != 1:
+            raise too_long(out.text, self.max_text_length)
+        envelope = await self._call(
+            store, SEND,
+            {"session_id": out.conversation_id, "template_id": TEXT, "txt": out.text},
+            method="POST", idempotent=False,
+        )
+        data = _data(envelope)
+        message_id = str(data.get("message_id") or "")
+        if not message_id:
+            raise errors.OutcomeUnknown("lazada send answered without message_id")
+        sent_at = from_ms(data["current_time"]) if data.get("current_time") else self._clock()
+        if self._mark_read:
+            await self._mark_session_read(store, out.conversation_id, message_id)
+        return SentMessage(message_id=PlatformMessageId(message_id), sent_at=sent_at)
+
+    async def find_sent(
+        self, store: StoreAccount, out: OutboundText, since: datetime
+    ) -> SentMessage | None:
+        # Lazada has no idempotency key for sends, so the only evidence is a seller
+        # text message with the same words in that session after ``since``.
+        since_ms = int((since - self._tolerance).timestamp() * 1000)
+        recent = await sync.walk(
+            self._reader(store), sync.MESSAGE_LIST,
+            {"session_id": out.conversation_id, "page_size": sync.PAGE_SIZE,
+             # a minute ahead: Lazada stamps with its own clock
+             "start_time": int(self._clock().timestamp() * 1000) + 60_000},
+            ("message_list", "last_message_id", "message_id", "send_time"),
+            lambda wire: as_int(wire.get("send_time")) < since_ms, max_pages=10,
+        )
+        for wire in reversed(recent):  # the earliest match is the one that timed out
+            if (as_int(wire.get("from_account_type")) == SELLER
+                    and as_int(wire.get("template_id")) == TEXT
+                    and content_of(wire.get("content")).get("txt") == out.text):
+                return SentMessage(PlatformMessageId(str(wire["message_id"])),
+                                   from_ms(wire.get("send_time")))
+        return None
+
+    async def check(self, store: StoreAccount) -> None:
+        # /seller/get rather than an IM list: IM list calls count towards polling detection.
+        await self._call(store, SELLER_GET, {})
+
+    async def close(self) -> None:
+        """Nothing to release: the aiohttp session belongs to the caller."""
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _reader(self, store: StoreAccount) -> sync.Api:
+        async def api(path: str, params: dict[str, object]) -> dict[str, Any]:
+            return _data(await self._call(store, path, params))
+
+        return api
+
+    async def _call(
+        self, store: StoreAccount, path: str, params: Mapping[str, object], *,
+        method: str = "GET", idempotent: bool = True,
+    ) -> dict[str, Any]:
+        base = rest_base(store.site, store.api_url, self._api_url)
+        token = await self._tokens.access_token(store)
+        try:
+            return await self._client.call(base, path, params, method=method,
+                                           access_token=token, idempotent=idempotent)
+        except errors.AuthError as exc:
+            if exc.code != "IllegalAccessToken":
+                raise
+        # The gateway refused the token before the call reached the service, so a
+        # retry cannot duplicate even a send.
+        fresh = await self._tokens.refresh(store, stale=token)
+        return await self._client.call(base, path, params, method=method,
+                                       access_token=fresh.access_token, idempotent=idempotent)
+
+    async def _mark_session_read(self, store: StoreAccount, session_id: str,
+                                 message_id: str) -> None:
+        try:
+            await self._call(store, READ,
+                             {"session_id": session_id, "last_read_message_id": message_id},
+                             method="POST")
+        except (errors.ConnectorError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("lazada: marking session %s read failed: %s", session_id, exc)
+
+
+def _data(envelope: Mapping[str, Any]) -> dict[str, Any]:
+    data = envelope.get("data")
+    return data if isinstance(data, dict) else {}
