@@ -1,0 +1,8 @@
+"""Shopee Open Platform v2 seller-chat connector."""
+
+from connectors.shopee.client import RetryPolicy
+from connectors.shopee.connector import ShopeeConnector
+from connectors.shopee.rules import OutgoingContext, check_outgoing
+from connectors.shopee.sync import SyncSettings
+
+__all__ = ["OutgoingContext", "RetryPolicy", "ShopeeConnector", "SyncSettings", "check_outgoing"]

@@ -1,0 +1,328 @@
+"""The Shopee Open Platform v2 (sellerchat) connector."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import aiohttp
+
+from connectors.base import PushAck, Tokens, TokenStore
+from connectors.errors import ConnectorError, OutcomeUnknown
+from connectors.models import (
+    FetchPage,
+    OutboundText,
+    PlatformMessageId,
+    PushBatch,
+    SentMessage,
+    ShopId,
+    StoreAccount,
+)
+from connectors.shopee import hosts
+from connectors.shopee.client import RetryPolicy, ShopeeHttp, with_backoff
+from connectors.shopee.errors import AccessTokenRejected
+from connectors.shopee.messages import is_from_seller, to_datetime
+from connectors.shopee.push import verify_push
+from connectors.shopee.rules import DEFAULT_MAX_TEXT, OutgoingContext, check_outgoing, ensure_single
+from connectors.shopee.sync import LIST, MESSAGES, RepairWalk, SyncCursor, SyncSettings
+from connectors.shopee.tokens import TokenKeeper, authorize_url, numeric_id
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SEND = "/api/v2/sellerchat/send_message"
+READ = "/api/v2/sellerchat/read_conversation"
+LOST = "/api/v2/push/get_lost_push_message"
+CONFIRM_LOST = "/api/v2/push/confirm_consumed_lost_push_message"
+
+
+class ShopeeConnector:
+    """One Shopee partner app and every store authorized for it.
+
+    Hosts: a store's ``api_url`` wins, then ``api_url`` (``SHOPEE_API_URL``, scheme and
+    host only), then the regional host for the store's site (``sandbox`` picks the
+    sandbox host). Options marked UNCERTAIN in the platform notes are arguments:
+    ``authorize_style``, ``push_callback_url``, ``max_text_length`` and the page
+    sizes/direction in ``sync``.
+    """
+
+    platform = "shopee"
+    # Shopee counts a push as failed unless it gets 2xx with an EMPTY body within 2 s.
+    push_ack = PushAck(status=200, body=b"")
+    periodic_pull_allowed = True
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        partner_id: int,
+        partner_key: str,
+        tokens: TokenStore,
+        api_url: str | None = None,
+        sandbox: bool = False,
+        auth_url: str | None = None,
+        authorize_style: str = "open",
+        push_callback_url: str | None = None,
+        refresh_margin: timedelta = timedelta(minutes=10),
+        request_timeout: float = 10.0,
+        send_timeout: float = 10.0,
+        connect_timeout: float = 5.0,
+        retry: RetryPolicy | None = None,
+        max_text_length: int = DEFAULT_MAX_TEXT,
+        sync: SyncSettings | None = None,
+        confirm_lost_pushes: bool = True,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self._key = partner_key
+        self._api_url = hosts.normalize_base(api_url) if api_url else None
+        self._sandbox = sandbox
+        self._auth_url = hosts.normalize_base(auth_url) if auth_url else None
+        self._authorize_style = authorize_style
+        self._push_url = push_callback_url
+        self._request_timeout = request_timeout
+        self._send_timeout = send_timeout
+        self._retry = retry or RetryPolicy()
+        self.max_text_length = max_text_length
+        self._sync = sync or SyncSettings()
+        self._confirm_lost = confirm_lost_pushes
+        self._clock = clock
+        self._sleep = sleep
+        self._http = ShopeeHttp(session, partner_id=partner_id, partner_key=partner_key,
+                                connect_timeout=connect_timeout, clock=clock)
+        self._tokens = TokenKeeper(self._http, tokens, margin=refresh_margin, clock=clock,
+                                   timeout=request_timeout)
+        self._lost_lock = asyncio.Lock()
+        self._lost_hints: dict[str, set[str]] = {}
+        # Chat user ids of our shops, learned from pulled messages: old push payloads
+        # without from_shop_id/to_shop_id can only be attributed through them.
+        self._seller_ids: set[str] = set()
+
+    @classmethod
+    def from_env(cls, session: aiohttp.ClientSession, env: Mapping[str, str],
+                 tokens: TokenStore, **options: Any) -> ShopeeConnector:
+        missing = [k for k in ("SHOPEE_PARTNER_ID", "SHOPEE_PARTNER_KEY") if not env.get(k)]
+        if missing:
+            raise ValueError(f"missing environment variables: {', '.join(missing)}")
+        try:
+            partner_id = int(env["SHOPEE_PARTNER_ID"])
+        except ValueError as exc:
+            raise ValueError("SHOPEE_PARTNER_ID must be a number") from exc
+        return cls(session, partner_id=partner_id, partner_key=env["SHOPEE_PARTNER_KEY"],
+                   tokens=tokens, api_url=env.get("SHOPEE_API_URL") or None, **options)
+
+    # -- hosts and authorization -------------------------------------------------
+
+    def _base(self, store: StoreAccount | None = None, site: str | None = None) -> str:
+        if store is not None and store.api_url:
+            return hosts.normalize_base(store.api_url)
+        if self._api_url:
+            return self._api_url
+        return hosts.api_host(store.site if store else site, sandbox=self._sandbox)
+
+    def authorize_url(self, redirect_url: str, state: str, *, site: str | None = None) -> str:
+        """The seller authorization link; Shopee redirects to ``redirect_url`` with
+        ``code`` and ``shop_id`` (or ``main_account_id``)."""
+        return authorize_url(
+            partner_id=self._http.partner_id, partner_key=self._key, redirect_url=redirect_url,
+            state=state, style=self._authorize_style,
+            auth_base=self._auth_url or hosts.auth_host(site, sandbox=self._sandbox),
+            api_base=self._base(site=site), timestamp=int(self._clock()))
+
+    async def exchange_code(self, code: str, shop_id: str | None = None, *,
+                            main_account_id: str | None = None, site: str | None = None,
+                            api_url: str | None = None) -> tuple[ShopId, Tokens]:
+        """Trade the redirect's single-use code (valid 10 min) for tokens, store them
+        and return the shop they belong to (the first shop for a main account)."""
+        base = hosts.normalize_base(api_url) if api_url else self._base(site=site)
+        return await self._tokens.exchange_code(base, code, shop_id=shop_id,
+                                                main_account_id=main_account_id)
+
+    # -- calls ---------------------------------------------------------------------
+
+    async def _shop_call(self, store: StoreAccount, method: str, path: str, *,
+                         params: dict[str, Any] | None = None,
+                         body: dict[str, Any] | None = None, unsafe: bool = False,
+                         read_timeout: float | None = None, backoff: bool = True) -> dict[str, Any]:
+        base = self._base(store)
+        kwargs = dict(method=method, params=params, body=body, shop_id=store.shop_id,
+                      unsafe=unsafe, read_timeout=read_timeout or self._request_timeout)
+
+        async def attempt() -> dict[str, Any]:
+            token = await self._tokens.access_token(store, base)
+            try:
+                return await self._http.call(base, path, access_token=token, **kwargs)
+            except AccessTokenRejected:
+                # Rejected means not executed, so one retry is safe even for a send.
+                token = await self._tokens.after_rejection(store, base, token)
+                return await self._http.call(base, path, access_token=token, **kwargs)
+
+        if not backoff:
+            return await attempt()
+        return await with_backoff(attempt, self._retry, sleep=self._sleep)
+
+    async def _get(self, store: StoreAccount, path: str, params: dict[str, Any]
+                   ) -> dict[str, Any]:
+        return await self._shop_call(store, "GET", path, params=params)
+
+    # -- push ----------------------------------------------------------------------
+
+    def verify_push(self, headers: Mapping[str, str], body: bytes, url: str) -> PushBatch:
+        # Which URL string Shopee signs (configured vs received) is UNCERTAIN: an
+        # explicitly configured callback URL wins over the one the request arrived on.
+        return verify_push(self._key, headers, body, self._push_url or url,
+                           seller_user_ids=frozenset(self._seller_ids))
+
+    # -- repair sync ---------------------------------------------------------------
+
+    async def fetch_since(self, store: StoreAccount, cursor: str | None) -> FetchPage:
+        now_ns = int(self._clock() * 1_000_000_000)
+        cur = (SyncCursor.decode(cursor) if cursor
+               else SyncCursor.fresh(now_ns, self._sync.initial_lookback))
+        await self._drain_lost_pushes(self._base(store))
+        hints = self._lost_hints.pop(store.shop_id, set())
+        walk = RepairWalk(lambda path, params: self._get(store, path, params),
+                          store.shop_id, self._sync)
+        try:
+            messages, cur, more = await walk.run(cur, hints)
+        except BaseException:
+            self._lost_hints.setdefault(store.shop_id, set()).update(hints)
+            raise
+        for m in messages:
+            if m.from_seller and m.raw.get("from_id") and m.raw.get("from_shop_id"):
+                self._seller_ids.add(str(m.raw["from_id"]))
+        return FetchPage(messages=tuple(messages), cursor=cur.encode(), more=more)
+
+    async def _drain_lost_pushes(self, base: str) -> None:
+        """Pushes Shopee failed to deliver (kept 3 days) name conversations to re-read.
+
+        The API is per partner app, not per shop: hints for other shops wait in memory
+        for their own fetch. That is safe because every store's conversation walk
+        finds the same messages anyway; the lost-push list only makes sure a
+        conversation is looked at."""
+        if not self._confirm_lost:
+            return
+        async with self._lost_lock:
+            for _ in range(10):
+                try:
+                    data = await with_backoff(
+                        lambda: self._http.call(base, LOST, method="POST", body={},
+                                                read_timeout=self._request_timeout),
+                        self._retry, sleep=self._sleep)
+                except ConnectorError as exc:
+                    log.warning("shopee lost-push list unavailable: %s", exc)
+                    return
+                items = data.get("push_message_list") or []
+                for item in items:
+                    self._note_lost(item)
+                last = data.get("last_message_id")
+                if items and last is not None:
+                    try:
+                        await self._http.call(base, CONFIRM_LOST, method="POST",
+                                              body={"last_message_id": int(last)},
+                                              read_timeout=self._request_timeout)
+                    except (ConnectorError, ValueError) as exc:
+                        log.warning("shopee lost-push confirm failed: %s", exc)
+                        return
+                if not items or not data.get("has_next_page"):
+                    return
+
+    def _note_lost(self, item: Any) -> None:
+        if not isinstance(item, dict) or item.get("code") != 10:
+            return
+        data = item.get("data")
+        try:
+            payload = json.loads(data) if isinstance(data, str) else data  # a JSON *string*
+            content = payload["data"]["content"]
+            cid = str(content["conversation_id"])
+            shop = str(item.get("shop_id") or payload.get("shop_id"))
+        except (ValueError, TypeError, KeyError):
+            return
+        self._lost_hints.setdefault(shop, set()).add(cid)
+
+    # -- sending -------------------------------------------------------------------
+
+    def _context(self, store: StoreAccount) -> OutgoingContext:
+        return OutgoingContext(site=store.site, max_length=self.max_text_length)
+
+    def check_outgoing(self, store: StoreAccount, text: str) -> list[str]:
+        """The messages ``text`` would go out as; raises RuleViolation."""
+        return check_outgoing(text, context=self._context(store))
+
+    async def send_text(self, store: StoreAccount, out: OutboundText) -> SentMessage:
+        text = ensure_single(out.text, context=self._context(store))
+        # Shopee addresses the buyer (to_id), not the conversation.
+        body = {"to_id": numeric_id(out.buyer_id), "message_type": "text",
+                "content": {"text": text}}
+        resp = await self._shop_call(store, "POST", SEND, body=body, unsafe=True,
+                                     read_timeout=self._send_timeout)
+        message_id = str(resp.get("message_id") or "")
+        if not message_id:
+            raise OutcomeUnknown("shopee send_message answered without message_id",
+                                 code="no_message_id")
+        created = resp.get("created_timestamp")
+        sent_at = to_datetime(created) if created else datetime.fromtimestamp(self._clock(), UTC)
+        await self._mark_read(store, str(out.conversation_id or resp.get("conversation_id")),
+                              message_id)
+        return SentMessage(message_id=PlatformMessageId(message_id), sent_at=sent_at)
+
+    async def _mark_read(self, store: StoreAccount, conversation_id: str, message_id: str
+                         ) -> None:
+        try:
+            # The request schema types conversation_id as int64 (responses use strings).
+            await self._shop_call(store, "POST", READ, backoff=False, body={
+                "conversation_id": int(conversation_id), "last_read_message_id": message_id})
+        except (ConnectorError, ValueError) as exc:
+            log.warning("shopee conversation %s: mark read failed: %s", conversation_id, exc)
+
+    async def find_sent(self, store: StoreAccount, out: OutboundText, since: datetime
+                        ) -> SentMessage | None:
+        # Shopee's send_message takes no idempotency key, so the only evidence of a
+        # send whose answer was lost is the conversation itself: a seller text message
+        # with the same text created at or after ``since``.
+        floor = int(since.timestamp()) - 1  # created_timestamp is whole seconds
+        want = out.text.strip()
+        found: dict[str, Any] | None = None
+        offset = ""
+        for _ in range(4):
+            params: dict[str, Any] = {"conversation_id": str(out.conversation_id),
+                                      "page_size": self._sync.message_page_size}
+            if offset:
+                params["offset"] = offset
+            resp = await self._get(store, MESSAGES, params)
+            items = [m for m in resp.get("messages") or [] if isinstance(m, dict)]
+            for m in items:  # newest first: the last match seen is the earliest one
+                if int(m.get("created_timestamp") or 0) < floor:
+                    return _sent(found)
+                content = m.get("content") if isinstance(m.get("content"), dict) else {}
+                if (m.get("message_type") == "text" and self._by_seller(store, out, m)
+                        and str(content.get("text") or "").strip() == want):
+                    found = m
+            offset = str((resp.get("page_result") or {}).get("next_offset") or "")
+            if not items or not offset:
+                break
+        return _sent(found)
+
+    def _by_seller(self, store: StoreAccount, out: OutboundText, m: dict[str, Any]) -> bool:
+        if is_from_seller(m, store.shop_id, frozenset(self._seller_ids)):
+            return True
+        return str(m.get("to_id")) == str(out.buyer_id) != str(m.get("from_id"))
+
+    async def check(self, store: StoreAccount) -> None:
+        await self._get(store, LIST, {"direction": "older", "type": "all", "page_size": 1})
+
+    async def close(self) -> None:
+        """Nothing to release: the aiohttp session belongs to the caller."""
+
+
+def _sent(m: dict[str, Any] | None) -> SentMessage | None:
+    if m is None:
+        return None
+    return SentMessage(message_id=PlatformMessageId(str(m["message_id"])),
+                       sent_at=to_datetime(m.get("created_timestamp")))
+
