@@ -1,0 +1,164 @@
+"""Inbound benchmark: how much StoreBridge adds on top of posting to Slack.
+
+Pushes N signed buyer messages through the running service (webhook → SQLite →
+Slack outbox → chat.postMessage) against the Slack emulator with its rate
+limits off, and in the same run sends the same N posts with a bare slack_sdk
+AsyncWebClient loop to the same emulator. Then pushes at a steady 50 msg/s and
+measures the added latency from "push sent to the webhook" to "chat.postMessage
+received by Slack" (an upper bound on the time inside StoreBridge).
+
+    .venv/bin/python bench/inbound.py [--messages 2000] [--conversations 50]
+
+Targets: throughput ratio >= 0.5; p99 added latency <= 25 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+from slack_sdk.web.async_client import AsyncWebClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.config import GroupConfig, SandboxConfig, Settings, SlackConfig, StoreConfig  # noqa: E402
+from bot.http import build_web_app  # noqa: E402
+from bot.service import Service  # noqa: E402
+from bot.standins.slack_api import SlackEmulator  # noqa: E402
+from connectors.sandbox.signing import push_signature  # noqa: E402
+
+APP_SECRET = "bench-secret"
+SHOP = "bench-sg"
+
+
+def push(seq: int, conversations: int) -> bytes:
+    buyer = seq % conversations
+    return json.dumps({"event": "message", "shop_id": SHOP, "message": {
+        "message_id": f"m{seq}", "conversation_id": f"c{buyer}",
+        "buyer": {"id": f"b{buyer}", "name": f"Buyer {buyer}", "avatar_url": None},
+        "from_seller": False, "type": "text", "content": {"text": f"message {seq}"},
+        "created_at": int(time.time()), "language": "en"}}).encode()
+
+
+async def send_push(http: aiohttp.ClientSession, url: str, body: bytes) -> None:
+    ts = str(int(time.time()))
+    headers = {"X-Sandbox-Timestamp": ts, "X-Sandbox-Signature":
+               push_signature(APP_SECRET, ts, body), "Content-Type": "application/json"}
+    async with http.post(url, data=body, headers=headers) as resp:
+        if resp.status != 200:
+            raise RuntimeError(f"push refused: {resp.status} {await resp.text()}")
+
+
+def buyer_posts(slack: SlackEmulator) -> list:
+    return [c for c in slack.calls if c.method == "chat.postMessage" and c.ok
+            and c.params.get("thread_ts")]
+
+
+async def run(n: int, conversations: int, latency_n: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        async with SlackEmulator(rate_limits=False, deliver_bot_messages=False) as slack:
+            channel = slack.add_channel("cs-bench")
+            settings = Settings(
+                groups=(GroupConfig("team"),),
+                stores=(StoreConfig(platform="shopee", shop_id=SHOP, site="SG", name="Bench",
+                                    channel="#cs-bench", connector="sandbox"),),
+                # The emulator's limits are off, so ours are too: this measures our cost.
+                slack=SlackConfig(bot_token=slack.bot_token, signing_secret="x",
+                                  api_url=slack.api_url, post_rate_per_channel=1e6,
+                                  post_burst=10**6),
+                sandbox=SandboxConfig(url="http://127.0.0.1:9", app_secret=APP_SECRET),
+                db_path=str(Path(tmp) / "bench.db"), source="<bench>")
+            service = Service(settings, repair_on_start=False)
+            runner = web.AppRunner(build_web_app(service), access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            url = f"http://127.0.0.1:{port}/webhooks/sandbox"
+            try:
+                async with aiohttp.ClientSession() as http:
+                    # Warm-up: conversations' threads exist before timing starts.
+                    for i in range(conversations):
+                        await send_push(http, url, push(-1 - i, conversations))
+                    await slack.wait_for(lambda: len(buyer_posts(slack)) >= conversations,
+                                         timeout=60)
+                    base = len(buyer_posts(slack))
+
+                    start = time.perf_counter()
+                    for i in range(n):
+                        await send_push(http, url, push(i, conversations))
+                    await slack.wait_for(lambda: len(buyer_posts(slack)) >= base + n,
+                                         timeout=600)
+                    bridge_rate = n / (time.perf_counter() - start)
+
+                    client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+                    thread = buyer_posts(slack)[0].params["thread_ts"]
+                    start = time.perf_counter()
+                    for i in range(n):
+                        await client.chat_postMessage(channel=channel, thread_ts=thread,
+                                                      text=f"message {i}")
+                    bare_rate = n / (time.perf_counter() - start)
+                    await client.session.close() if client.session else None
+
+                    latencies = await steady(slack, http, url, conversations, latency_n)
+            finally:
+                await runner.cleanup()
+    latencies.sort()
+    return {"messages": n, "bridge_msgs_per_s": bridge_rate, "bare_msgs_per_s": bare_rate,
+            "ratio": bridge_rate / bare_rate,
+            "p50_ms": statistics.median(latencies) * 1000,
+            "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000}
+
+
+async def steady(slack: SlackEmulator, http: aiohttp.ClientSession, url: str,
+                 conversations: int, count: int) -> list[float]:
+    """Push at 50 msg/s; added latency = Slack saw the post - we sent the push."""
+    sent_at: dict[str, float] = {}
+    first = 10**6
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    for i in range(count):
+        await asyncio.sleep(max(0.0, t0 + i * 0.02 - loop.time()))
+        seq = first + i
+        sent_at[f"message {seq}"] = time.time()
+        await send_push(http, url, push(seq, conversations))
+    await slack.wait_for(lambda: all(_seen(slack, k) for k in list(sent_at)[-5:]), timeout=60)
+    seen = {_text_of(c.params): c.time for c in buyer_posts(slack)}
+    return [seen[k] - v for k, v in sent_at.items()]
+
+
+def _text_of(params: dict) -> str | None:
+    blocks = params.get("blocks") or [{}]
+    return (blocks[-1].get("text") or {}).get("text")
+
+
+def _seen(slack: SlackEmulator, text: str) -> bool:
+    return any(c.method == "chat.postMessage" and _text_of(c.params) == text
+               for c in slack.calls[-200:])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--messages", type=int, default=2000)
+    ap.add_argument("--conversations", type=int, default=50)
+    ap.add_argument("--latency-messages", type=int, default=500)
+    args = ap.parse_args()
+    r = asyncio.run(run(args.messages, args.conversations, args.latency_messages))
+    print(f"messages:                    {r['messages']}")
+    print(f"StoreBridge (push → Slack):  {r['bridge_msgs_per_s']:8.1f} msg/s")
+    print(f"bare AsyncWebClient loop:    {r['bare_msgs_per_s']:8.1f} msg/s")
+    print(f"ratio:                       {r['ratio']:8.2f}   (target >= 0.5)")
+    print(f"added latency at 50 msg/s:   p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms"
+          f"   (target p99 <= 25 ms)")
+
+
+if __name__ == "__main__":
+    main()
