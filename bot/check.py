@@ -94,8 +94,8 @@ async def _store_row(hub: ConnectorHub, key: str) -> Row:
 
 def render(rows: list[Row]) -> str:
     width = max(len(r.item) for r in rows)
-    lines = [f"{'':2} {'item':<{width}}  detail", f"{'':2} {'-' * width}  {'-' * 40}"]
-    lines += [f"{'✓' if r.ok else '✗':2} {r.item:<{width}}  {r.detail}" for r in rows]
+    lines = [f"  {'item':<{width}}  detail", f"  {'-' * width}  {'-' * 40}"]
+    lines += [f"{'✓' if r.ok else '✗'} {r.item:<{width}}  {r.detail}" for r in rows]
     bad = sum(not r.ok for r in rows)
     lines.append(f"\n{len(rows) - bad} ok, {bad} problem(s)")
     return "\n".join(lines)

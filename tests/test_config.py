@@ -116,3 +116,12 @@ def test_cli_exits_non_zero_with_the_list(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "stores[0].platform" in proc.stderr and "stores[0].channel: is required" in proc.stderr
+
+
+def test_shipped_example_config_is_valid() -> None:
+    example = Path(__file__).parents[1] / "storebridge.example.yml"
+    names = ("SHOPEE_SG_ACCESS_TOKEN", "SHOPEE_SG_REFRESH_TOKEN", "LAZADA_MY_ACCESS_TOKEN",
+             "LAZADA_MY_REFRESH_TOKEN", "TIKTOK_VN_ACCESS_TOKEN", "TIKTOK_VN_REFRESH_TOKEN",
+             "TIKTOK_VN_SHOP_CIPHER")
+    s = load_settings(example, {n: "value" for n in names})
+    assert [x.platform for x in s.stores] == ["shopee", "lazada", "tiktok"]
