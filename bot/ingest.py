@@ -71,13 +71,14 @@ class Ingest:
         ack = connector.push_ack
         return PushAnswer(ack.status, ack.body, ack.content_type)
 
-    async def repair(self, store_key: str) -> int:
-        """Catch up from the persisted cursor; the cursor moves with each page in the
-        same transaction as the page's messages."""
+    async def repair(self, store_key: str, full: bool = False) -> int:
+        """Catch up from the persisted cursor (``full``: from the start of what the
+        platform keeps; duplicates are dropped by the unique index). The cursor moves
+        with each page in the same transaction as the page's messages."""
         connector, account = self.hub.for_store(store_key)
         total = 0
-        for _ in range(MAX_REPAIR_PAGES):
-            cursor = self.store.books.cursor(store_key)
+        for page_no in range(MAX_REPAIR_PAGES):
+            cursor = None if full and page_no == 0 else self.store.books.cursor(store_key)
             page = await connector.fetch_since(account, cursor)
             with self.store.database.tx():
                 total += self.accept(store_key, page.messages)

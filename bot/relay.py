@@ -93,6 +93,10 @@ class Relay:
             return "ignored: note edited"
         if self.store.replies.edit_before_sending(msg.id, new.get("text") or ""):
             return "edited before sending"
+        if self.store.replies.requeue_refused(msg.id, new.get("text") or ""):
+            self.wake_slack(conv.channel_ref)
+            self.wake_sender(conv.store_key)
+            return "edited after a refusal: sending the new text"
         self.tell(conv, new.get("user") or msg.author or "", _AFTER_SEND[msg.state]
                   if msg.state in _AFTER_SEND else _AFTER_SEND["delivered"])
         return "told: edit not relayed"

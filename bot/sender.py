@@ -16,30 +16,44 @@ from bot.connector_hub import ConnectorHub
 from bot.pacing import backoff
 from bot.slack_directory import SlackDirectory
 from bot.store import Message, Store
+from bot.store_health import StoreHealth
 from bot.text_safety import slack_to_plain
+from connectors.base import Connector
 from connectors.errors import (
+    AuthError,
     ConnectorError,
     OutcomeUnknown,
     PermanentError,
+    RateLimited,
+    RuleViolation,
     TransientError,
 )
-from connectors.models import ConversationId, OutboundText
+from connectors.models import (
+    BuyerId,
+    ConversationFacts,
+    ConversationId,
+    OutboundText,
+    SentMessage,
+    StoreAccount,
+)
 
 log = logging.getLogger(__name__)
 
 UNKNOWN_CHECK_DELAY = 3.0  # let the marketplace settle before asking what happened
+_STILL_UNKNOWN = object()
 
 
 class Sender:
     def __init__(self, store: Store, hub: ConnectorHub, directory: SlackDirectory, *,
                  on_change: Callable[[str], None], max_attempts: int = 6,
-                 backoff_base: float = 0.5) -> None:
+                 backoff_base: float = 0.5, health: StoreHealth | None = None) -> None:
         self.store = store
         self.hub = hub
         self.directory = directory
         self.on_change = on_change  # channel_ref -> wake the Slack outbox
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
+        self.health = health
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._wake: dict[str, asyncio.Event] = {}
         self._stopping = False
@@ -74,6 +88,8 @@ class Sender:
         wake = self._wake.setdefault(store_key, asyncio.Event())
         while not self._stopping:
             wake.clear()
+            if self.health is not None and self.health.is_paused(store_key):
+                return  # replies wait ⏳; the health probe wakes us on recovery
             due = self.store.replies.ready_to_send(store_key)
             if not due:
                 at = self.store.replies.next_due_at(store_key)
@@ -99,67 +115,99 @@ class Sender:
         conv = self.store.conversations.get(msg.conversation_id)
         assert conv is not None
         connector, account = self.hub.for_store(msg.store_key)
-        clock = self.store.database.clock
-        if msg.state == "unknown" and msg.sent_text is not None:
-            out = self._outbound(msg, conv.platform_conversation_id, conv.buyer_id,
-                                 msg.sent_text)
+        parts = msg.parts
+        if parts is None:
+            text = await slack_to_plain(msg.text, self.directory.user_name)
             try:
-                found = await connector.find_sent(
-                    account, out, datetime.fromtimestamp(msg.created_at - 60, UTC))
-            except ConnectorError as e:
-                log.info("reply %s: outcome still unknown (%s)", msg.id, e)
-                self.store.replies.mark_unknown(msg.id, e.user_message,
-                                                clock() + backoff(msg.attempts, cap=60))
+                parts = connector.check_outgoing(account, text, self._facts(conv.id))
+            except RuleViolation as e:
+                self.store.replies.mark_refused(msg.id, e.user_message)
                 self.on_change(conv.channel_ref)
                 return
-            if found:
-                self._delivered(msg, found.message_id, found.sent_at, conv.channel_ref)
+            self.store.replies.plan(msg.id, text, parts)
+        for index in range(msg.parts_done, len(parts)):
+            out = self._outbound(msg, conv.platform_conversation_id, conv.buyer_id,
+                                 parts[index], index)
+            if msg.state == "unknown" and index == msg.parts_done:
+                found = await self._look_up(msg, out, connector, account, conv.channel_ref)
+                if found is _STILL_UNKNOWN:
+                    return
+                if found is not None:
+                    self.store.replies.record_part(msg.id, index, found.message_id)
+                    continue
+            self.store.replies.mark_sending(msg.id)
+            try:
+                sent = await connector.send_text(account, out)
+            except Exception as e:  # noqa: BLE001 - sorted below
+                self._after_failure(msg, e, conv.channel_ref)
                 return
-            text = msg.sent_text  # never arrived: send the very same text again
-        else:
-            text = await slack_to_plain(msg.text, self.directory.user_name)
-        problem = self._rule_problem(text, connector.max_text_length, account.platform)
-        if problem:
-            self.store.replies.mark_failed(msg.id, problem)
-            self.on_change(conv.channel_ref)
-            return
-        out = self._outbound(msg, conv.platform_conversation_id, conv.buyer_id, text)
-        self.store.replies.mark_sending(msg.id, text)
-        try:
-            sent = await connector.send_text(account, out)
-        except OutcomeUnknown as e:
-            self.store.replies.mark_unknown(msg.id, e.user_message, clock() + UNKNOWN_CHECK_DELAY)
-        except TransientError as e:
-            if msg.attempts + 1 >= self.max_attempts:
-                self.store.replies.mark_failed(
-                    msg.id, f"{e.user_message} (tried {msg.attempts + 1} times)")
-            else:
-                self.store.replies.retry_later(
-                    msg.id, e.user_message,
-                    clock() + backoff(msg.attempts + 1, base=self.backoff_base,
-                                      retry_after=e.retry_after))
-        except PermanentError as e:
-            self.store.replies.mark_failed(msg.id, e.user_message)
-        else:
-            self._delivered(msg, sent.message_id, sent.sent_at, conv.channel_ref)
-            return
+            self.store.replies.record_part(msg.id, index, sent.message_id)
+        first = self.store.database.one(
+            "SELECT platform_message_id FROM sent_parts WHERE message_id = ? ORDER BY part "
+            "LIMIT 1", msg.id)[0]
+        self.store.replies.mark_delivered(msg.id, first, self.store.database.clock())
         self.on_change(conv.channel_ref)
 
-    def _delivered(self, msg: Message, platform_id: str, at: datetime, channel_ref: str) -> None:
-        self.store.replies.mark_delivered(msg.id, platform_id, at.timestamp())
+    async def _look_up(self, msg: Message, out: OutboundText, connector: Connector,
+                       account: StoreAccount, channel_ref: str) -> SentMessage | object | None:
+        """An unknown outcome is settled by asking the marketplace, never by resending."""
+        since = datetime.fromtimestamp(msg.created_at - 60, UTC)
+        try:
+            return await connector.find_sent(account, out, since)
+        except ConnectorError as e:
+            log.info("reply %s: outcome still unknown (%s)", msg.id, e)
+            self.store.replies.mark_unknown(
+                msg.id, e.user_message, self.store.database.clock() + backoff(msg.attempts,
+                                                                              cap=60))
+            self.on_change(channel_ref)
+            return _STILL_UNKNOWN
+
+    def _after_failure(self, msg: Message, exc: Exception, channel_ref: str) -> None:
+        clock = self.store.database.clock
+        if isinstance(exc, OutcomeUnknown):
+            self.store.replies.mark_unknown(msg.id, exc.user_message,
+                                            clock() + UNKNOWN_CHECK_DELAY)
+        elif isinstance(exc, AuthError):
+            self.store.replies.retry_later(msg.id, exc.user_message, clock())
+            self._pause(msg.store_key, exc)
+        elif isinstance(exc, PermanentError):
+            self.store.replies.mark_failed(msg.id, exc.user_message)
+        elif isinstance(exc, TransientError):
+            if msg.attempts + 1 >= self.max_attempts and not isinstance(exc, RateLimited):
+                # Not the reply's fault: the store is unreachable. It waits ⏳.
+                self.store.replies.retry_later(msg.id, exc.user_message, clock(), reset=True)
+                self._pause(msg.store_key, exc)
+            else:
+                self.store.replies.retry_later(
+                    msg.id, exc.user_message,
+                    clock() + backoff(msg.attempts + 1, base=self.backoff_base,
+                                      retry_after=exc.retry_after))
+        else:
+            raise exc
         self.on_change(channel_ref)
 
-    @staticmethod
-    def _outbound(msg: Message, conversation_id: str, buyer_id: str, text: str) -> OutboundText:
-        return OutboundText(conversation_id=ConversationId(conversation_id),
-                            buyer_id=buyer_id,  # type: ignore[arg-type]
-                            text=text, idempotency_key=msg.idempotency_key or f"sb-{msg.id}")
+    def _pause(self, store_key: str, exc: Exception) -> None:
+        if self.health is not None:
+            self.health.report_failure(store_key, exc)
+
+    def _facts(self, conversation_id: int) -> ConversationFacts:
+        row = self.store.database.one(
+            "SELECT MAX(platform_at) FROM messages WHERE conversation_id = ? AND "
+            "direction = 'in'", conversation_id)
+        last_in = row[0] if row else None
+        since = self.store.database.one(
+            "SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND "
+            "((direction = 'out' AND state = 'delivered') OR direction = 'seller') AND "
+            "COALESCE(delivered_at, platform_at, created_at) > ?", conversation_id,
+            last_in or 0)[0]
+        return ConversationFacts(
+            seller_messages_since_buyer=int(since),
+            buyer_last_at=datetime.fromtimestamp(last_in, UTC) if last_in else None)
 
     @staticmethod
-    def _rule_problem(text: str, limit: int, platform: str) -> str | None:
-        if not text.strip():
-            return "Nothing to send: the reply is empty once Slack formatting is removed."
-        if len(text) > limit:
-            return (f"Too long for {platform}: {len(text)} characters, the limit is {limit}. "
-                    "Shorten it and use Edit & resend.")
-        return None
+    def _outbound(msg: Message, conversation_id: str, buyer_id: str, text: str,
+                  part: int) -> OutboundText:
+        key = msg.idempotency_key or f"sb-{msg.id}"
+        return OutboundText(conversation_id=ConversationId(conversation_id),
+                            buyer_id=BuyerId(buyer_id), text=text,
+                            idempotency_key=key if part == 0 else f"{key}#{part}")

@@ -22,6 +22,8 @@ from bot.slack_directory import SlackDirectory
 from bot.slack_outbox import SlackOutbox
 from bot.store import Store
 from bot.store.db import Clock
+from bot.store_health import StoreHealth
+from connectors.errors import ConnectorError
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,9 @@ class Service:
     bolt: AsyncApp
 
     def __init__(self, settings: Settings, *, clock: Clock = time.time,
-                 repair_on_start: bool = True) -> None:
+                 repair_on_start: bool = True, stable_for: float = 3.0) -> None:
         self.settings = settings
+        self.stable_for = stable_for
         self.clock = clock
         self.repair_on_start = repair_on_start
         self._session: aiohttp.ClientSession | None = None
@@ -65,19 +68,28 @@ class Service:
         self.outbox = SlackOutbox(self.store, self.slack, directory, stores=self._store_info,
                                   post_rate=s.slack.post_rate_per_channel,
                                   post_burst=s.slack.post_burst)
-        self.sender = Sender(self.store, self.hub, directory, on_change=self.outbox.kick,
-                             max_attempts=s.send_max_attempts)
         self.ingest = Ingest(self.store, self.hub, on_claimed=self.outbox.kick)
+        self.health_monitor = StoreHealth(
+            self.store, self.hub, ops_channel=s.ops_channel, repair=self.ingest.repair,
+            wake_slack=self.outbox.kick, wake_sender=lambda key: self.sender.kick(key),
+            stable_for=self.stable_for)
+        self.sender = Sender(self.store, self.hub, directory, on_change=self.outbox.kick,
+                             max_attempts=s.send_max_attempts, health=self.health_monitor)
         self.relay = Relay(self.store, s, wake_slack=self.outbox.kick,
                            wake_sender=self.sender.kick)
         self.bolt = build_bolt_app(self.slack, s.slack.signing_secret, self.store, self.relay,
-                                   wake_slack=self.outbox.kick)
+                                   wake_slack=self.outbox.kick,
+                                   retry_sync=lambda key: self.spawn(self.repair(key, True)))
         await self.outbox.start()
         await self.sender.start()
+        self.health_monitor.start()
         self._scheduler = AsyncIOScheduler()
         self._scheduler.add_job(self.repair_periodic, "interval", minutes=REPAIR_EVERY_MINUTES,
                                 id="repair", max_instances=1, coalesce=True)
         self._scheduler.add_job(self._housekeeping, "interval", hours=1, id="housekeeping")
+        # Work written by another process (storebridge sync, a second worker) is
+        # picked up here; in this process the workers are woken directly.
+        self._scheduler.add_job(self._sweep, "interval", seconds=5, id="sweep")
         self._scheduler.start()
         if self.repair_on_start:
             self.spawn(self.repair_all())
@@ -88,6 +100,7 @@ class Service:
         for t in list(self._background):
             t.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+        await self.health_monitor.stop()
         await self.sender.stop()
         await self.outbox.stop()
         await self.hub.close()
@@ -109,16 +122,19 @@ class Service:
                     "name": row["nickname"] or row["name"]}
         return {"site": cfg.site, "platform": cfg.platform, "name": cfg.display_name}
 
-    async def repair(self, store_key: str) -> int:
+    async def repair(self, store_key: str, full: bool = False) -> int:
+        """Catch a store up; a failure pauses it and starts the health probe."""
         try:
-            count = await self.ingest.repair(store_key)
-        except Exception as e:  # noqa: BLE001 - one store's outage must not stop the others
-            detail = getattr(e, "user_message", None) or type(e).__name__
-            if self.store.books.set_health(store_key, "disconnected", detail):
-                log.warning("store %s unreachable: %s", store_key, detail)
+            count = await self.ingest.repair(store_key, full)
+        except ConnectorError as e:
+            self.health_monitor.report_failure(store_key, e)
             return 0
-        if self.store.books.set_health(store_key, "ok"):
-            log.info("store %s reachable again", store_key)
+        except Exception as e:  # a bug in one store's sync must not stop the others
+            log.exception("repair sync of %s failed", store_key)
+            self.health_monitor.report_failure(store_key, e)
+            return 0
+        if self.health_monitor.is_paused(store_key):
+            self.health_monitor.recovered(store_key, count)
         return count
 
     async def repair_all(self) -> int:
@@ -128,8 +144,15 @@ class Service:
     async def repair_periodic(self) -> None:
         for key in self.hub.stores:
             connector, _ = self.hub.for_store(key)
-            if connector.periodic_pull_allowed:  # Lazada revokes apps that poll its IM API
+            # Lazada revokes apps that poll its IM API; paused stores are probed instead.
+            if connector.periodic_pull_allowed and not self.health_monitor.is_paused(key):
                 await self.repair(key)
+
+    async def _sweep(self) -> None:
+        for ref in self.store.ops.channels_with_work():
+            self.outbox.kick(ref)
+        for key in self.store.replies.stores_with_pending():
+            self.sender.kick(key)
 
     async def _housekeeping(self) -> None:
         now = self.clock()

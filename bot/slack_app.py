@@ -8,6 +8,7 @@ safely in the database, and a crash before that makes Slack deliver it again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -21,7 +22,8 @@ log = logging.getLogger(__name__)
 
 
 def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, relay: Relay,
-                   *, wake_slack: Any) -> AsyncApp:
+                   *, wake_slack: Callable[[str], None],
+                   retry_sync: Callable[[str], object]) -> AsyncApp:
     app = AsyncApp(client=client, signing_secret=signing_secret or "unset",
                    process_before_response=True, request_verification_enabled=True)
 
@@ -68,6 +70,11 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, re
         conv = store.conversations.set_status(int(action["value"]), status)
         if conv:
             wake_slack(conv.channel_ref)
+
+    @app.action("store_retry_sync")
+    async def on_retry_sync(ack: AsyncAck, action: dict[str, Any]) -> None:
+        await ack()
+        retry_sync(action["value"])
 
     @app.event("app_home_opened")
     async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.pacing import TokenBucket, backoff
+from bot.render.banner import banner
 from bot.render.card import card
 from bot.render.messages import REACTIONS, delivery_notice, thread_message
 from bot.slack_directory import ChannelNotFound, SlackDirectory
@@ -26,7 +27,7 @@ from bot.store import SlackOp, Store
 
 log = logging.getLogger(__name__)
 
-POST_KINDS = {"post_root", "post_message", "notice"}
+POST_KINDS = {"post_root", "post_message", "notice", "banner"}
 METADATA_TYPE = "storebridge_post"
 MAX_UNEXPECTED = 5
 
@@ -230,6 +231,8 @@ class SlackOutbox:
             self.store.conversations.set_message_ts(op.message_id, channel, ts)
         elif op.kind == "notice" and op.message_id:
             self.store.replies.set_notice_ts(op.message_id, ts)
+        elif op.kind == "banner":
+            self.store.books.set_banner_ts(op.payload["store"], ref, ts)
 
     # -- the side effects -----------------------------------------------------------
     async def _channel(self, ref: str) -> str:
@@ -329,6 +332,23 @@ class SlackOutbox:
         if msg.state != "failed":
             return None  # the reaction says enough until something goes wrong
         return await self._post(op, ref, thread_ts=conv.thread_ts, text=text, blocks=blocks)
+
+    async def _op_banner(self, op: SlackOp, ref: str) -> str | None:
+        key = op.payload["store"]
+        row = self.store.books.store_row(key)
+        if row is None:
+            return None
+        text, blocks = banner(row, self.store_info(key)["name"])
+        ts = self.store.books.banner_ts(key, ref)
+        if ts:
+            await self.client.chat_update(channel=await self._channel(ref), ts=ts, text=text,
+                                          blocks=blocks)
+            if row["health"] == "ok":  # the incident is over; a new one gets a new banner
+                self.store.books.set_banner_ts(key, ref, None)
+            return ts
+        if row["health"] == "ok":
+            return None
+        return await self._post(op, ref, text=text, blocks=blocks)
 
     async def _op_ephemeral(self, op: SlackOp, ref: str) -> str | None:
         p = op.payload

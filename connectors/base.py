@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from connectors.models import (
+    ConversationFacts,
     FetchPage,
     OutboundText,
     PushBatch,
@@ -74,8 +75,16 @@ class Connector(Protocol):
         the window the platform allows"."""
         ...
 
+    def check_outgoing(self, store: StoreAccount, text: str,
+                       facts: ConversationFacts | None = None) -> list[str]:
+        """The messages ``text`` would go out as (split where the platform allows
+        several); raises :class:`~connectors.errors.RuleViolation` naming the rule
+        when nothing may be sent. No I/O."""
+        ...
+
     async def send_text(self, store: StoreAccount, out: OutboundText) -> SentMessage:
-        """Send one text reply. Raises TransientError, OutcomeUnknown or PermanentError."""
+        """Send one message (split with check_outgoing first). Raises
+        TransientError, OutcomeUnknown or PermanentError."""
         ...
 
     async def find_sent(

@@ -105,3 +105,12 @@ class OutboundText:
     buyer_id: BuyerId
     text: str
     idempotency_key: str
+
+
+@dataclass(frozen=True)
+class ConversationFacts:
+    """What the bot knows about a conversation when it plans a reply, for the
+    platforms' rules (reply windows, messages in a row without a buyer reply)."""
+
+    seller_messages_since_buyer: int = 0
+    buyer_last_at: datetime | None = None

@@ -163,12 +163,17 @@ async def test_replies_leave_in_order_even_after_transient_failures(tmp_path: Pa
         assert b.sent_texts() == [f"part {i}" for i in range(5)]
 
 
-async def test_too_long_reply_is_refused_with_the_limit(tmp_path: Path) -> None:
+async def test_reply_breaking_a_rule_is_refused_privately_and_fixed_by_editing(
+        tmp_path: Path) -> None:
     async with running_bridge(tmp_path) as b:
         conv = await started(b)
         ts = await b.agent_replies(conv, "x" * 1500)
         await b.wait(lambda: "x" in b.reactions(conv, ts))
-        notice = await b.wait(lambda: next((m for m in b.replies(conv)
-                                            if "reply_retry" in json.dumps(m["blocks"])), None))
-        assert "the limit is 1000" in notice["text"]
+        told = await b.wait(lambda: [e for e in b.slack.ephemerals(b.agent)
+                                     if "Not sent to the buyer" in e["text"]])
+        assert "1500 characters" in told[0]["text"] and "allows 1000" in told[0]["text"]
+        assert not [m for m in b.replies(conv) if "reply_retry" in json.dumps(m["blocks"])]
         assert b.sent_texts() == []
+        await b.slack.user_edits(b.agent, conv.channel_id, ts, "A shorter answer")
+        await b.wait(lambda: "white_check_mark" in b.reactions(conv, ts))
+        assert b.sent_texts() == ["A shorter answer"]

@@ -83,7 +83,7 @@ def thread_message(msg: Message, conv: Conversation, *, customize: bool) -> dict
 
 REACTIONS = {"queued": "hourglass_flowing_sand", "sending": "hourglass_flowing_sand",
              "delivered": "white_check_mark", "failed": "x", "unknown": "warning",
-             "note": "memo", "cancelled": None}
+             "note": "memo", "cancelled": None, "refused": "x"}
 
 
 def delivery_notice(msg: Message, buyer_name: str) -> tuple[str, list[dict[str, Any]]]:

@@ -4,8 +4,8 @@
 shapes and error codes, keeps the workspace in memory (channels, users, messages,
 threads, reactions, ephemerals, modals), imitates rate limits and outages, and
 acts as Slack toward the app under test (signed Events API and interactivity
-requests; see :mod:`slack_simulator`).  Point ``slack_sdk`` at it with
-``AsyncWebClient(token=..., base_url=emulator.api_url)``.
+requests, or Socket Mode; see :mod:`slack_simulator`, :mod:`slack_socket`).  Point
+``slack_sdk`` at it with ``AsyncWebClient(token=..., base_url=emulator.api_url)``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from aiohttp import web
 
 from . import slack_web_chat, slack_web_read, slack_web_views
 from .slack_payloads import Delivery, gather_all
-from .slack_simulator import SlackUserSimulator
+from .slack_socket import SlackSocketMode
 from .slack_state import Params, SlackError, TokenBucket, Workspace
 from .slack_web_chat import public
 
@@ -73,7 +73,7 @@ class _Failure:
     retry_after: int | None
 
 
-class SlackEmulator(SlackUserSimulator):
+class SlackEmulator(SlackSocketMode):
     """Stateful Slack Web API + Slack-as-seen-by-the-app, on an ephemeral local port."""
 
     def __init__(
@@ -83,6 +83,7 @@ class SlackEmulator(SlackUserSimulator):
         bot_name: str = "storebridge", team_domain: str = "storebridge-sandbox",
         rate_limits: bool = True, post_rate_per_sec: float = 1.0, post_burst: int = 4,
         deliver_bot_messages: bool = True, verification_token: str = "vtoken-sandbox",
+        app_token: str | None = "xapp-test",
     ) -> None:
         self.bot_token = bot_token
         self.signing_secret = signing_secret
@@ -105,7 +106,7 @@ class SlackEmulator(SlackUserSimulator):
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        SlackUserSimulator.__init__(self)
+        SlackSocketMode.__init__(self, app_token)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self, port: int = 0) -> SlackEmulator:
@@ -132,6 +133,7 @@ class SlackEmulator(SlackUserSimulator):
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/_emulator/response/{rid}", self._handle_response_url)
+        self._add_socket_routes(app)
         runner = web.AppRunner(app, shutdown_timeout=0.2, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", port, reuse_address=True)
@@ -333,12 +335,10 @@ class SlackEmulator(SlackUserSimulator):
 
     def _answer(self, method: str, params: Params, token: str | None,
                 headers: dict[str, str]) -> tuple[int, dict[str, Any] | str]:
-        if method not in METHODS:
+        handler = METHODS.get(method) or self._socket_method(method)
+        if handler is None:
             return 404, {"ok": False, "error": "unknown_method"}
-        if not token:
-            raise SlackError("not_authed")
-        if token != self.bot_token:
-            raise SlackError("invalid_auth")
+        self._check_token(method, token)  # bot token, or app-level for apps.connections.open
         failure = self._take_failure(method)
         if failure is not None:
             return self._failure_answer(failure, headers)
@@ -346,7 +346,7 @@ class SlackEmulator(SlackUserSimulator):
         if wait:
             headers["Retry-After"] = str(wait)
             return 429, {"ok": False, "error": "ratelimited"}
-        return 200, METHODS[method](self.workspace, params)
+        return 200, handler(self.workspace, params)
 
     def _take_failure(self, method: str) -> _Failure | None:
         for key in (method, "*"):

@@ -66,10 +66,19 @@ class SlackInteractions:
         self.responses: list[ResponseUrlPost] = []
         self._response_urls: dict[str, dict[str, Any]] = {}
         self._session: aiohttp.ClientSession | None = None
+        self.socket_mode = False
 
-    def configure_app(self, request_url: str, *, interactivity_url: str | None = None,
-                      commands_url: str | None = None, options_url: str | None = None) -> None:
-        """Where to send events; interactivity, commands and options default to the same URL."""
+    def configure_app(self, request_url: str | None = None, *, socket_mode: bool = False,
+                      interactivity_url: str | None = None, commands_url: str | None = None,
+                      options_url: str | None = None) -> None:
+        """Where to send events; interactivity, commands and options default to the same URL.
+
+        ``socket_mode=True``: everything goes over the app's Socket Mode connection
+        instead (see :mod:`slack_socket`), as when Socket Mode is enabled for the app.
+        """
+        if not request_url and not socket_mode:
+            raise ValueError("configure_app() needs a request_url, or socket_mode=True")
+        self.socket_mode = socket_mode
         self.request_url = request_url
         self.interactivity_url = interactivity_url or request_url
         self.commands_url = commands_url or request_url
@@ -102,12 +111,17 @@ class SlackInteractions:
                                     "message_ts": message_ts, "ephemeral": ephemeral, "uses": 0}
         return f"{self.base_url}/_emulator/response/{rid}"
 
+    async def _transmit(self, delivery: Delivery, content_type: str,
+                        headers: dict[str, str] | None = None) -> None:
+        """Hand a delivery to the app: a signed POST (Socket Mode overrides this)."""
+        await send(self._live_session(), delivery, secret=self.signing_secret,
+                   content_type=content_type, within=self.delivery_timeout, extra_headers=headers)
+
     async def _post_form(self, kind: str, url: str | None, fields: dict[str, str]) -> Delivery:
-        if not url:
+        if not url and not self.socket_mode:
             raise RuntimeError("call configure_app() before simulating interactions")
         delivery = Delivery(kind, url, urlencode(fields))
-        await send(self._live_session(), delivery, secret=self.signing_secret, content_type=FORM,
-                   within=self.delivery_timeout)
+        await self._transmit(delivery, FORM)
         self.deliveries.append(delivery)
         return delivery
 

@@ -2,9 +2,10 @@
 
 :class:`SlackUserSimulator` is mixed into the emulator.  Every action changes the
 workspace the way the Slack client would, then delivers what real Slack would
-deliver to the app's Request URL, signed, and returns the app's answer.  Real
-Slack only sends ``message`` events for channels the bot is a member of, and only
-with the matching ``*:history`` scope; the simulator follows the same rules.
+deliver to the app's Request URL, signed (or over its Socket Mode connection, see
+:mod:`slack_socket`), and returns the app's answer.  Real Slack only sends
+``message`` events for channels the bot is a member of, and only with the
+matching ``*:history`` scope; the simulator follows the same rules.
 Clicks, modals, commands and shortcuts live in :mod:`slack_interactions`.
 """
 
@@ -26,7 +27,6 @@ from .slack_payloads import (
     envelope,
     message_event,
     reaction_event,
-    send,
 )
 from .slack_state import Channel, SlackError, User
 from .slack_web_chat import add_reaction, public
@@ -69,8 +69,8 @@ class SlackUserSimulator(SlackInteractions):
 
     def _undeliverable(self, channel: Channel, scope: str | None) -> str | None:
         ws = self.workspace
-        if not self.request_url:
-            return "no request_url: call configure_app()"
+        if not self.request_url and not self.socket_mode:
+            return "no request_url: call configure_app(url) or configure_app(socket_mode=True)"
         if ws.bot_user_id not in channel.members:
             return f"not sent: the bot is not a member of {channel.id}"
         needed = scope or ("groups:history" if channel.is_private else "channels:history")
@@ -89,8 +89,7 @@ class SlackUserSimulator(SlackInteractions):
             delivery.error = reason
         else:
             self._event_bodies[event_id] = (self.request_url or "", body)
-            await send(self._live_session(), delivery, secret=self.signing_secret,
-                       content_type="application/json", within=self.delivery_timeout)
+            await self._transmit(delivery, "application/json")
         self.deliveries.append(delivery)
         return delivery
 
@@ -102,7 +101,8 @@ class SlackUserSimulator(SlackInteractions):
         """
         ws = self.workspace
         outbox, ws.outbox = ws.outbox, []
-        if not self.deliver_bot_messages or not self.request_url or self._session is None:
+        if not self.deliver_bot_messages or self._session is None \
+                or not (self.request_url or self.socket_mode):
             return
         for item in outbox:
             channel = ws.channels[item["channel"]]
@@ -178,15 +178,18 @@ class SlackUserSimulator(SlackInteractions):
         return await self._deliver_event(channel, event, scope="reactions:read")
 
     async def redeliver(self, event_id: str, retry_num: int = 1,
-                        reason: str = "http_timeout") -> Delivery:
-        """Slack's retry: the identical body, freshly signed, with ``X-Slack-Retry-*`` headers."""
+                        reason: str | None = None) -> Delivery:
+        """Slack's retry: the identical body, freshly signed, with ``X-Slack-Retry-*`` headers.
+
+        ``reason`` defaults to Slack's: ``http_timeout``, or ``timeout`` in Socket Mode
+        (where it travels as the envelope's ``retry_attempt``/``retry_reason``).
+        """
         if event_id not in self._event_bodies:
             raise ValueError(f"event {event_id!r} was never delivered")
         url, body = self._event_bodies[event_id]
+        reason = reason or ("timeout" if self.socket_mode else "http_timeout")
         delivery = Delivery("event_callback", url, body, event_id=event_id, retry_num=retry_num)
-        await send(self._live_session(), delivery, secret=self.signing_secret,
-                   content_type="application/json", within=self.delivery_timeout,
-                   extra_headers={"X-Slack-Retry-Num": str(retry_num),
-                                  "X-Slack-Retry-Reason": reason})
+        await self._transmit(delivery, "application/json", {"X-Slack-Retry-Num": str(retry_num),
+                                                            "X-Slack-Retry-Reason": reason})
         self.deliveries.append(delivery)
         return delivery

@@ -34,11 +34,35 @@ class Bookkeeping:
             "WHERE key = ? AND health != ?", health, detail, self.db.clock(), key,
             health).rowcount == 1
 
+    def mark_recovered(self, key: str, caught_up: int) -> bool:
+        return self.db.run(
+            "UPDATE stores SET health = 'ok', health_detail = NULL, health_since = ?, "
+            "caught_up = ? WHERE key = ? AND health != 'ok'", self.db.clock(), caught_up,
+            key).rowcount == 1
+
     def health(self) -> dict[str, dict[str, object]]:
         return {r["key"]: {"health": r["health"], "detail": r["health_detail"],
-                           "since": r["health_since"]}
-                for r in self.db.all("SELECT key, health, health_detail, health_since "
-                                     "FROM stores")}
+                           "since": r["health_since"], "caught_up": r["caught_up"]}
+                for r in self.db.all("SELECT key, health, health_detail, health_since, "
+                                     "caught_up FROM stores")}
+
+    def store_row(self, key: str) -> dict[str, object] | None:
+        row = self.db.one("SELECT * FROM stores WHERE key = ?", key)
+        return {k: row[k] for k in row.keys()} if row else None
+
+    # -- banners --------------------------------------------------------------
+    def banner_ts(self, store_key: str, channel_ref: str) -> str | None:
+        row = self.db.one("SELECT ts FROM banners WHERE store_key = ? AND channel_ref = ?",
+                          store_key, channel_ref)
+        return row[0] if row else None
+
+    def set_banner_ts(self, store_key: str, channel_ref: str, ts: str | None) -> None:
+        if ts is None:
+            self.db.run("DELETE FROM banners WHERE store_key = ? AND channel_ref = ?",
+                        store_key, channel_ref)
+        else:
+            self.db.run("INSERT OR REPLACE INTO banners (store_key, channel_ref, ts) "
+                        "VALUES (?, ?, ?)", store_key, channel_ref, ts)
 
     # -- channels -----------------------------------------------------------
     def channel_id(self, ref: str) -> str | None:

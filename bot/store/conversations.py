@@ -56,8 +56,10 @@ class Conversations:
         in one transaction with the conversation it belongs to."""
         with self.db.tx():
             conv, new = self._conversation_for(store_key, platform, site, channel_ref, msg)
-            known = self.db.one("SELECT id FROM messages WHERE store_key = ? AND "
-                                "platform_message_id = ?", store_key, msg.message_id)
+            known = self.db.one(
+                "SELECT 1 FROM messages WHERE store_key = ? AND platform_message_id = ? UNION "
+                "SELECT 1 FROM sent_parts WHERE store_key = ? AND platform_message_id = ?",
+                store_key, msg.message_id, store_key, msg.message_id)
             if known:
                 return Claim(conv, None, False)
             now = self.db.clock()

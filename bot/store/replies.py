@@ -7,6 +7,8 @@ before any resend). ``cancelled`` when the agent deleted it before it left.
 
 from __future__ import annotations
 
+import json
+
 from bot.store.db import Database
 from bot.store.rows import Conversation, Message
 from bot.store.slack_ops import SlackOps
@@ -82,24 +84,41 @@ class Replies:
         row = self.db.one("SELECT * FROM messages WHERE id = ?", message_id)
         return Message.of(row) if row else None
 
-    def mark_sending(self, message_id: int, sent_text: str) -> None:
-        self.db.run("UPDATE messages SET state = 'sending', sent_text = ?, "
-                    "attempts = attempts + 1 WHERE id = ?", sent_text, message_id)
+    def plan(self, message_id: int, sent_text: str, parts: list[str]) -> None:
+        """What the buyer will get: the plain text, as the platform's messages."""
+        self.db.run("UPDATE messages SET sent_text = ?, parts = ?, parts_done = 0 WHERE id = ?",
+                    sent_text, json.dumps(parts, ensure_ascii=False), message_id)
 
-    def mark_delivered(self, message_id: int, platform_message_id: str, at: float) -> Message:
+    def mark_sending(self, message_id: int) -> None:
+        """Written before the marketplace call: a crash now means "outcome unknown"."""
+        self.db.run("UPDATE messages SET state = 'sending', attempts = attempts + 1 "
+                    "WHERE id = ?", message_id)
+
+    def record_part(self, message_id: int, part: int, platform_message_id: str) -> None:
+        """One message of a (possibly split) reply reached the buyer."""
         with self.db.tx():
+            msg = self.get(message_id)
+            assert msg is not None
             # Our own reply may already have come back as a seller-side push: it is
             # the same message, so drop the echo (and its not-yet-done Slack post).
-            echo = self.db.one("SELECT m.id FROM messages m JOIN messages o ON "
-                               "o.store_key = m.store_key WHERE o.id = ? AND "
-                               "m.platform_message_id = ? AND m.direction = 'seller'",
-                               message_id, platform_message_id)
+            echo = self.db.one("SELECT id FROM messages WHERE store_key = ? AND "
+                               "platform_message_id = ? AND direction = 'seller'",
+                               msg.store_key, platform_message_id)
             if echo:
                 self.db.run("UPDATE slack_ops SET state = 'done', error = 'echo of our reply' "
                             "WHERE message_id = ? AND state = 'pending'", echo[0])
-                self.db.run("DELETE FROM messages WHERE id = ? AND slack_ts IS NULL", echo[0])
                 self.db.run("UPDATE messages SET platform_message_id = NULL WHERE id = ?",
                             echo[0])
+                self.db.run("DELETE FROM messages WHERE id = ? AND slack_ts IS NULL", echo[0])
+            self.db.run("INSERT OR IGNORE INTO sent_parts (store_key, platform_message_id, "
+                        "message_id, part) VALUES (?, ?, ?, ?)", msg.store_key,
+                        platform_message_id, message_id, part)
+            self.db.run("UPDATE messages SET parts_done = MAX(parts_done, ?) WHERE id = ?",
+                        part + 1, message_id)
+
+    def mark_delivered(self, message_id: int, platform_message_id: str, at: float) -> Message:
+        with self.db.tx():
+            self.record_part(message_id, 0, platform_message_id)
             msg = self._transition(
                 message_id, "state = 'delivered', platform_message_id = ?, delivered_at = ?, "
                 "error = NULL", platform_message_id, at)
@@ -113,6 +132,28 @@ class Replies:
                 self._notice(msg)
             return msg
 
+    def mark_refused(self, message_id: int, reason: str) -> Message:
+        """A platform rule would be broken: nothing was sent. The author is told
+        privately; editing the message in Slack sends the edited text."""
+        with self.db.tx():
+            msg = self._transition(message_id, "state = 'refused', error = ?", reason)
+            conv = self.db.one("SELECT channel_ref, thread_ts FROM conversations WHERE id = ?",
+                               msg.conversation_id)
+            self.ops.enqueue(conv[0], "ephemeral", conversation_id=msg.conversation_id,
+                             payload={"user": msg.author, "thread_ts": conv[1], "text":
+                                      f"Not sent to the buyer: {reason} Edit your message to "
+                                      "fix it and StoreBridge will send the edited text."})
+            return msg
+
+    def requeue_refused(self, message_id: int, text: str) -> bool:
+        with self.db.tx():
+            if self.db.run("UPDATE messages SET state = 'queued', text = ?, parts = NULL, "
+                           "parts_done = 0, attempts = 0, next_attempt_at = 0, error = NULL "
+                           "WHERE id = ? AND state = 'refused'", text, message_id).rowcount != 1:
+                return False
+            self._transition(message_id, "error = NULL")
+            return True
+
     def mark_failed(self, message_id: int, error: str) -> Message:
         with self.db.tx():
             msg = self._transition(message_id, "state = 'failed', error = ?", error)
@@ -123,10 +164,13 @@ class Replies:
         return self._transition(message_id, "state = 'unknown', error = ?, next_attempt_at = ?",
                                 error, check_at)
 
-    def retry_later(self, message_id: int, error: str, at: float) -> None:
-        """A transient failure: stays queued (⏳), tried again at ``at``."""
-        self.db.run("UPDATE messages SET state = 'queued', error = ?, next_attempt_at = ? "
-                    "WHERE id = ?", error, at, message_id)
+    def retry_later(self, message_id: int, error: str, at: float, *,
+                    reset: bool = False) -> None:
+        """A transient failure: stays queued (⏳), tried again at ``at``. Parts
+        already sent stay sent. ``reset`` starts the attempt count again."""
+        self.db.run("UPDATE messages SET state = 'queued', error = ?, next_attempt_at = ?, "
+                    "attempts = CASE WHEN ? THEN 0 ELSE attempts END WHERE id = ?",
+                    error, at, reset, message_id)
 
     def requeue(self, message_id: int, *, text: str | None = None) -> Message | None:
         """Retry / Edit & resend of a failed reply. ``None`` if it is not failed."""
@@ -136,8 +180,8 @@ class Replies:
                 return None
             sets = "state = 'queued', attempts = 0, next_attempt_at = 0"
             args: list[object] = []
-            if text is not None:
-                sets += ", text = ?"
+            if text is not None:  # a new text starts over; a plain retry resumes its parts
+                sets += ", text = ?, parts = NULL, parts_done = 0"
                 args.append(text)
             msg = self._transition(message_id, sets, *args)
             self._notice(msg)

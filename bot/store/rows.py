@@ -59,11 +59,14 @@ class Message:
     created_at: float
     platform_at: float | None
     delivered_at: float | None
+    parts: list[str] | None
+    parts_done: int
 
     @classmethod
     def of(cls, row: sqlite3.Row) -> Message:
         data = {k: row[k] for k in row.keys()}
         data["attributes"] = json.loads(data["attributes"] or "{}")
+        data["parts"] = json.loads(data["parts"]) if data["parts"] else None
         return cls(**data)
 
 

@@ -120,4 +120,28 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, shop_id)
     );
     """,
+    # 2: replies split into several messages; health banners; OAuth state.
+    """
+    ALTER TABLE messages ADD COLUMN parts TEXT;
+    ALTER TABLE messages ADD COLUMN parts_done INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE sent_parts (
+        store_key TEXT NOT NULL,
+        platform_message_id TEXT NOT NULL,
+        message_id INTEGER NOT NULL REFERENCES messages(id),
+        part INTEGER NOT NULL,
+        PRIMARY KEY (store_key, platform_message_id)
+    );
+    CREATE TABLE banners (
+        store_key TEXT NOT NULL,
+        channel_ref TEXT NOT NULL,
+        ts TEXT,
+        PRIMARY KEY (store_key, channel_ref)
+    );
+    ALTER TABLE stores ADD COLUMN caught_up INTEGER;
+    CREATE TABLE oauth_states (
+        state TEXT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    """,
 )

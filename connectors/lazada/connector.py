@@ -32,6 +32,7 @@ from connectors.lazada.rules import (
 )
 from connectors.lazada.tokens import TokenKeeper, authorize_url, utc_now
 from connectors.models import (
+    ConversationFacts,
     FetchPage,
     OutboundText,
     PlatformMessageId,
@@ -146,8 +147,14 @@ class LazadaConnector:
         )
 
     def check_outgoing(self, store: StoreAccount, text: str,
-                       context: SendContext | None = None) -> list[str]:
+                       facts: ConversationFacts | None = None) -> list[str]:
         """The messages ``text`` would go out as; raises RuleViolation."""
+        context = None
+        if facts is not None:
+            silent = (facts.buyer_last_at is not None
+                      and (self._clock() - facts.buyer_last_at).total_seconds() > 86400)
+            context = SendContext(unanswered=facts.seller_messages_since_buyer,
+                                  buyer_silent_for_a_day=silent)
         return check_outgoing(text, context=context, max_length=self.max_text_length)
 
     async def send_text(self, store: StoreAccount, out: OutboundText) -> SentMessage:

@@ -24,6 +24,7 @@ from connectors.errors import (
     TransientError,
 )
 from connectors.models import (
+    ConversationFacts,
     FetchPage,
     OutboundText,
     PlatformMessageId,
@@ -98,6 +99,18 @@ class SandboxConnector:
                    app_key=env.get("SANDBOX_APP_KEY", "sandbox-app"),
                    app_secret=env.get("SANDBOX_APP_SECRET", "sandbox-secret"),
                    send_timeout=float(env.get("SANDBOX_SEND_TIMEOUT", "10")))
+
+    def check_outgoing(self, store: StoreAccount, text: str,
+                       facts: ConversationFacts | None = None) -> list[str]:
+        """The sandbox allows one message per reply, up to its length limit."""
+        if not text.strip():
+            raise RuleViolation("empty", user_message="An empty message cannot be sent.")
+        if len(text) > self.max_text_length:
+            raise RuleViolation(
+                f"{len(text)} characters", code="text_too_long",
+                user_message=f"The reply is {len(text)} characters long; the sandbox "
+                             f"marketplace allows {self.max_text_length} per message.")
+        return [text]
 
     # -- pushes ------------------------------------------------------------------------
 

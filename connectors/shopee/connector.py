@@ -15,6 +15,7 @@ import aiohttp
 from connectors.base import PushAck, Tokens, TokenStore
 from connectors.errors import ConnectorError, OutcomeUnknown
 from connectors.models import (
+    ConversationFacts,
     FetchPage,
     OutboundText,
     PlatformMessageId,
@@ -250,7 +251,8 @@ class ShopeeConnector:
     def _context(self, store: StoreAccount) -> OutgoingContext:
         return OutgoingContext(site=store.site, max_length=self.max_text_length)
 
-    def check_outgoing(self, store: StoreAccount, text: str) -> list[str]:
+    def check_outgoing(self, store: StoreAccount, text: str,
+                       facts: ConversationFacts | None = None) -> list[str]:
         """The messages ``text`` would go out as; raises RuleViolation."""
         return check_outgoing(text, context=self._context(store))
 

@@ -16,6 +16,7 @@ import aiohttp
 from connectors.base import PushAck, Tokens, TokenStore
 from connectors.errors import AuthError, ConnectorError, OutcomeUnknown
 from connectors.models import (
+    ConversationFacts,
     FetchPage,
     OutboundText,
     PlatformMessageId,
@@ -154,9 +155,11 @@ class TikTokConnector:
         return await sync.fetch(cursor)
 
     def check_outgoing(self, store: StoreAccount, text: str,
-                       context: SendContext | None = None) -> list[str]:
-        """The messages ``text`` would go out as (split at 2000); raises RuleViolation."""
-        return check_outgoing(text, context=context or SendContext())
+                       facts: ConversationFacts | None = None) -> list[str]:
+        """The messages ``text`` would go out as (split at 2000); raises RuleViolation.
+        TikTok's reply window is only known from the conversation list
+        (``can_send_message``), so it is enforced by the send's own error."""
+        return check_outgoing(text, context=SendContext())
 
     async def send_text(self, store: StoreAccount, out: OutboundText) -> SentMessage:
         # One call sends one message: a longer text is refused here, naming the limit;
