@@ -23,6 +23,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--once", action="store_true",
                       help="play the story once; exit 0 only if every step happened")
     sub.add_parser("check", help="validate the config and reach Slack and every store")
+    stores = sub.add_parser("stores", help="store authorization")
+    stores_sub = stores.add_subparsers(dest="stores_command", required=True)
+    auth = stores_sub.add_parser("authorize", help="print a seller authorization link")
+    auth.add_argument("platform", choices=["shopee", "lazada", "tiktok"])
+    sync = sub.add_parser("sync", help="catch up stores from their cursors now "
+                                       "(a running service posts what is found)")
+    sync.add_argument("store", nargs="*", help="store keys (platform:shop_id); default all")
+    sync.add_argument("--full", action="store_true", help="from the start of what the "
+                                                          "platform keeps, not the cursor")
     args = parser.parse_args(argv)
     quiet = args.command == "demo"  # the demo's transcript is its output
     logging.basicConfig(level=logging.DEBUG if args.verbose else
@@ -41,6 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         from bot.check import run_check
         return asyncio.run(run_check(settings))
+    if args.command == "stores":
+        from bot.admin import print_authorize_link
+        return asyncio.run(print_authorize_link(settings, args.platform))
+    if args.command == "sync":
+        from bot.admin import sync_stores
+        return asyncio.run(sync_stores(settings, args.store, full=args.full))
     return run_service(settings)
 
 
@@ -58,22 +73,9 @@ def run_service(settings: Settings) -> int:
     from bot.service import Service
 
     service = Service(settings)
-    app = build_web_app(service)
-    if settings.slack.app_token:
-        app.cleanup_ctx.append(_socket_mode(service, settings.slack.app_token))
+    app = build_web_app(service, socket_mode_token=settings.slack.app_token or None)
     logging.getLogger(__name__).info("StoreBridge on port %s (%d stores)", settings.port,
                                      len(settings.stores))
     web.run_app(app, host=os.environ.get("HOST", "0.0.0.0"), port=settings.port,
                 print=None)
     return 0
-
-
-def _socket_mode(service: object, app_token: str):  # noqa: ANN202 - aiohttp cleanup ctx
-    async def ctx(app: object):  # noqa: ANN202
-        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
-        handler = AsyncSocketModeHandler(service.bolt, app_token)  # type: ignore[attr-defined]
-        await handler.connect_async()
-        yield
-        await handler.close_async()
-    return ctx

@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
+from bot import oauth
 from bot.service import Service
 
 log = logging.getLogger(__name__)
 
 SERVICE = web.AppKey("service", Service)
+APP_TOKEN = web.AppKey("slack_app_token", str)
 MAX_BODY = 1024 * 1024  # pushes and Slack payloads are far smaller; refuse floods
 
 
-def build_web_app(service: Service, *, manage_lifecycle: bool = True) -> web.Application:
+def build_web_app(service: Service, *, manage_lifecycle: bool = True,
+                  socket_mode_token: str | None = None) -> web.Application:
+    """With ``socket_mode_token`` Slack's events arrive over Socket Mode (no public
+    URL needed for Slack); marketplace webhooks still need this HTTP server."""
     app = web.Application(client_max_size=MAX_BODY)
     app[SERVICE] = service
     app.router.add_post("/slack/events", slack_events)
     app.router.add_post("/webhooks/{platform}", webhook)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/oauth/{platform}/callback", oauth_callback)
     if manage_lifecycle:
         app.cleanup_ctx.append(_lifecycle)
+    if socket_mode_token:
+        app[APP_TOKEN] = socket_mode_token
+        app.cleanup_ctx.append(_socket_mode)
     return app
 
 
@@ -32,6 +43,13 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     await service.start()
     yield
     await service.stop()
+
+
+async def _socket_mode(app: web.Application) -> AsyncIterator[None]:
+    handler = AsyncSocketModeHandler(app[SERVICE].bolt, app[APP_TOKEN])
+    await handler.connect_async()
+    yield
+    await handler.close_async()
 
 
 async def slack_events(request: web.Request) -> web.Response:
@@ -57,3 +75,26 @@ async def healthz(request: web.Request) -> web.Response:
     # A disconnected store or Slack outage is "degraded", not dead: a platform that
     # restarts unhealthy processes must not restart us for it. Only the database is.
     return web.json_response(health, status=200 if health["database"] == "ok" else 503)
+
+
+async def oauth_callback(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    platform = request.match_info["platform"]
+    try:
+        done = await oauth.complete(service.settings, service.store, service.session, platform,
+                                    request.query)
+    except oauth.AuthorizationError as e:
+        return _page(e.status, "Store not connected", e.message)
+    if done.store_key:
+        service.on_authorized(done.store_key)
+        return _page(200, "Store connected", f"{platform} shop {done.shop_id} is connected; "
+                     "StoreBridge is catching up its conversations.")
+    return _page(200, "Store authorized", f"{platform} shop {done.shop_id} is authorized. Add "
+                 f"it to storebridge.yml (platform: {platform}, shop_id: \"{done.shop_id}\") "
+                 "and restart StoreBridge to bring its chats into Slack.")
+
+
+def _page(status: int, title: str, text: str) -> web.Response:
+    body = (f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>"
+            f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>")
+    return web.Response(status=status, text=body, content_type="text/html")

@@ -42,9 +42,11 @@ class Service:
     bolt: AsyncApp
 
     def __init__(self, settings: Settings, *, clock: Clock = time.time,
-                 repair_on_start: bool = True, stable_for: float = 3.0) -> None:
+                 repair_on_start: bool = True, stable_for: float = 3.0,
+                 probe_base: float = 1.0) -> None:
         self.settings = settings
         self.stable_for = stable_for
+        self.probe_base = probe_base
         self.clock = clock
         self.repair_on_start = repair_on_start
         self._session: aiohttp.ClientSession | None = None
@@ -72,7 +74,7 @@ class Service:
         self.health_monitor = StoreHealth(
             self.store, self.hub, ops_channel=s.ops_channel, repair=self.ingest.repair,
             wake_slack=self.outbox.kick, wake_sender=lambda key: self.sender.kick(key),
-            stable_for=self.stable_for)
+            stable_for=self.stable_for, probe_base=self.probe_base)
         self.sender = Sender(self.store, self.hub, directory, on_change=self.outbox.kick,
                              max_attempts=s.send_max_attempts, health=self.health_monitor)
         self.relay = Relay(self.store, s, wake_slack=self.outbox.kick,
@@ -107,6 +109,24 @@ class Service:
         if self._session:
             await self._session.close()
         self.store.close()
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        assert self._session is not None, "the service is not started"
+        return self._session
+
+    def on_authorized(self, store_key: str) -> None:
+        """New tokens arrived for a configured store: resume it if it was paused."""
+        if self.health_monitor.is_paused(store_key):
+            self.spawn(self._resume(store_key))
+
+    async def _resume(self, store_key: str) -> None:
+        try:
+            count = await self.ingest.repair(store_key)
+        except Exception as e:  # noqa: BLE001 - still broken: the probe carries on
+            self.health_monitor.report_failure(store_key, e)
+            return
+        self.health_monitor.recovered(store_key, count)
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro)

@@ -119,7 +119,9 @@ async def serve(app: web.Application, port: int = 0) -> tuple[web.AppRunner, str
 
 @asynccontextmanager
 async def running_bridge(tmp_path: Path, *, slack_kwargs: dict[str, Any] | None = None,
-                         private_channel: bool = False, **overrides: Any
+                         private_channel: bool = False,
+                         service_kwargs: dict[str, Any] | None = None,
+                         socket_mode: bool = False, **overrides: Any
                          ) -> AsyncIterator[Bridge]:
     slack_kwargs = {"rate_limits": False, **(slack_kwargs or {})}
     async with SlackEmulator(**slack_kwargs) as slack, SandboxMarketplace() as market:
@@ -134,9 +136,15 @@ async def running_bridge(tmp_path: Path, *, slack_kwargs: dict[str, Any] | None 
             slack.join(channels[name], agent)
             slack.join(channels[name], outsider)
         settings = settings_for(slack, market, agent, str(tmp_path / "sb.db"), **overrides)
-        service = Service(settings, repair_on_start=False)
-        runner, base = await serve(build_web_app(service))
-        slack.configure_app(f"{base}/slack/events")
+        service = Service(settings, **{"repair_on_start": False, "stable_for": 0.2,
+                                       "probe_base": 0.2, **(service_kwargs or {})})
+        token = slack.app_token if socket_mode else None
+        runner, base = await serve(build_web_app(service, socket_mode_token=token))
+        if socket_mode:
+            slack.configure_app(socket_mode=True)
+            await slack.wait_for(lambda: slack.socket_connections)
+        else:
+            slack.configure_app(f"{base}/slack/events")
         market.set_webhook(f"{base}/webhooks/sandbox")
         bridge = Bridge(slack, market, service, base, agent, outsider, channels, runner)
         try:
