@@ -78,7 +78,8 @@ class Conversations:
                 self.db.run(
                     "UPDATE conversations SET unread = unread + 1, last_summary = ?, "
                     "last_at = ?, waiting_since = COALESCE(waiting_since, ?), "
-                    "status = 'open', closed_at = NULL, buyer_name = ?, "
+                    "status = 'open', closed_at = NULL, buyer_name = COALESCE(NULLIF(?, ''), "
+                    "buyer_name), "
                     "buyer_avatar = COALESCE(?, buyer_avatar), "
                     "buyer_language = COALESCE(?, buyer_language) WHERE id = ?",
                     summary, at, at, msg.buyer.name, msg.buyer.avatar_url, msg.language, conv)
@@ -106,7 +107,9 @@ class Conversations:
             "INSERT INTO conversations (store_key, platform_conversation_id, buyer_id, "
             "buyer_name, buyer_avatar, buyer_language, channel_ref, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            store_key, msg.conversation_id, msg.buyer.id, msg.buyer.name,
+            store_key, msg.conversation_id, msg.buyer.id,
+            # Some pushes (TikTok) carry no nickname; a later pull may bring it.
+            msg.buyer.name or f"Buyer {str(msg.buyer.id)[-6:]}",
             msg.buyer.avatar_url, msg.language, channel_ref, now)
         conv = int(cur.lastrowid)
         ref = f"{REF_PREFIX.get(platform, platform[:2].upper())}-{site}-{conv:04d}"
