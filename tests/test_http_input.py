@@ -76,3 +76,14 @@ async def test_close_and_reopen_from_the_card(tmp_path: Path) -> None:
         await b.wait(lambda: "conversation_close" in json.dumps(
             b.slack.message(conv.channel_id, conv.thread_ts)["blocks"]))
         assert b.store.conversations.get(conv.id).status == "open"
+
+
+async def test_app_home_lists_stores_with_their_counts(tmp_path: Path) -> None:
+    async with running_bridge(tmp_path) as b:
+        await b.buyer_says("hello")
+        await b.thread()
+        delivery = await b.slack.user_opens_home(b.agent)
+        assert delivery.status == 200
+        home = json.dumps(b.slack.workspace.home_views[b.agent], ensure_ascii=False)
+        assert "Kopi &amp; Co. Homeware" in home or "Kopi & Co. Homeware" in home
+        assert "1 open, 1 unread" in home and "Men's Clothing Official" in home

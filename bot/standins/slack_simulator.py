@@ -177,6 +177,22 @@ class SlackUserSimulator(SlackInteractions):
         event = reaction_event(user, channel, msg, name, self.workspace.clock.next(), added=True)
         return await self._deliver_event(channel, event, scope="reactions:read")
 
+    async def user_opens_home(self, user_id: str) -> Delivery:
+        """A user opens the app's Home tab: ``app_home_opened`` (with the view
+        published for them before, if any)."""
+        user = self._human(user_id)
+        event: dict[str, Any] = {"type": "app_home_opened", "user": user.id,
+                                 "channel": "D" + user.id[1:], "tab": "home",
+                                 "event_ts": self.workspace.clock.next()}
+        if user.id in self.workspace.home_views:
+            event["view"] = self.workspace.home_views[user.id]
+        body = json.dumps(envelope(self.workspace, event, self.verification_token))
+        delivery = Delivery("event_callback", self.request_url, body,
+                            event_id=json.loads(body)["event_id"])
+        await self._transmit(delivery, "application/json")
+        self.deliveries.append(delivery)
+        return delivery
+
     async def redeliver(self, event_id: str, retry_num: int = 1,
                         reason: str | None = None) -> Delivery:
         """Slack's retry: the identical body, freshly signed, with ``X-Slack-Retry-*`` headers.

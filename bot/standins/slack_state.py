@@ -158,6 +158,7 @@ class Workspace:
         self.users: dict[str, User] = {}
         self.ephemerals: dict[str, list[dict[str, Any]]] = {}
         self.views: dict[str, dict[str, Any]] = {}
+        self.home_views: dict[str, dict[str, Any]] = {}  # user id -> published Home tab
         self.view_stacks: dict[str, list[str]] = {}  # user -> open modal view ids
         self.view_owners: dict[str, str] = {}  # view id -> user who has it open
         self.custom_emoji: set[str] = set()

@@ -119,7 +119,29 @@ def views_update(ws: Workspace, p: Params) -> dict[str, Any]:
     return {"ok": True, "view": replace_view(ws, view_id, definition)}
 
 
+def views_publish(ws: Workspace, p: Params) -> dict[str, Any]:
+    """The App Home tab of one user (``type: home``, at most 100 blocks)."""
+    user_id = p.text("user_id")
+    if not user_id or user_id not in ws.users:
+        raise SlackError("user_not_found")
+    raw = p.structured("view")
+    if not isinstance(raw, dict) or raw.get("type") != "home":
+        raise _invalid("must be a valid enum value [json-pointer:/view/type]")
+    try:
+        blocks = normalise_blocks(raw.get("blocks") or [], limit=100)
+    except SlackError as exc:
+        raise _invalid(f"invalid blocks: {exc.extra or exc.error}") from None
+    view = {"id": ws.home_views.get(user_id, {}).get("id") or f"V{random.randrange(16**9):09X}",
+            "team_id": ws.team_id, "type": "home", "blocks": blocks,
+            "private_metadata": raw.get("private_metadata", ""),
+            "callback_id": raw.get("callback_id", ""), "hash": _new_hash(),
+            "app_id": ws.app_id, "bot_id": ws.bot_id}
+    ws.home_views[user_id] = view
+    return {"ok": True, "view": view}
+
+
 METHODS: dict[str, Handler] = {
+    "views.publish": views_publish,
     "views.open": views_open,
     "views.push": views_push,
     "views.update": views_update,
