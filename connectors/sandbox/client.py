@@ -32,6 +32,7 @@ from connectors.models import (
     SentMessage,
     StoreAccount,
 )
+from connectors.retry_after import parse_retry_after
 from connectors.sandbox.inbound import MalformedMessage, parse_message, unix_to_utc
 from connectors.sandbox.signing import (
     APP_KEY_HEADER,
@@ -255,7 +256,7 @@ def api_error(status: int, data: Mapping[str, Any], headers: Mapping[str, str]) 
               f"(request {data.get('request_id', '?')})")
     if issubclass(cls, TransientError):
         return cls(detail, code=code, user_message=words,
-                   retry_after=_retry_after(headers.get("Retry-After")))
+                   retry_after=parse_retry_after(headers.get("Retry-After"), time.time()))
     return cls(detail, code=code, user_message=words)
 
 
@@ -267,14 +268,6 @@ def _by_status(status: int) -> tuple[type[ConnectorError], str]:
     if status == 401:
         return AuthError, AuthError.user_message
     return PermanentError, PermanentError.user_message
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        seconds = float(value) if value is not None else None
-    except ValueError:
-        return None  # an HTTP-date; the bot falls back to its own backoff
-    return seconds if seconds is not None and seconds >= 0 else None
 
 
 def _json_object(raw: bytes) -> dict[str, Any] | None:

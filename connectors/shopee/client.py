@@ -9,12 +9,12 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import aiohttp
 
 from connectors.errors import OutcomeUnknown, RateLimited, TransientError
+from connectors.retry_after import parse_retry_after
 from connectors.shopee.errors import classify, classify_http
 from connectors.shopee.signing import public_sign, shop_sign
 
@@ -57,19 +57,6 @@ async def with_backoff(
             wait *= 1 + policy.jitter * rand()
             log.info("shopee rate limited (%s); retrying in %.2fs", exc.code, wait)
             await sleep(wait)
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - now)
-    except (TypeError, ValueError, IndexError):
-        return None
 
 
 class ShopeeHttp:

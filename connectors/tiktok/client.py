@@ -9,13 +9,13 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import aiohttp
 from yarl import URL
 
 from connectors.errors import OutcomeUnknown, RateLimited, TransientError
+from connectors.retry_after import parse_retry_after
 from connectors.tiktok.errors import QuotaExhausted, error_for
 from connectors.tiktok.signing import compact_json, param_text, sign_request
 
@@ -62,19 +62,6 @@ async def with_backoff(call: Callable[[], Awaitable[T]], policy: RetryPolicy, *,
                 raise
             attempt += 1
             await sleep(delay)
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - now)
-    except (TypeError, ValueError, IndexError):
-        return None
 
 
 class Pacer:
