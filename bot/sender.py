@@ -18,6 +18,7 @@ from bot.slack_directory import SlackDirectory
 from bot.store import Message, Store
 from bot.store_health import StoreHealth
 from bot.text_safety import slack_to_plain
+from bot.workers import KeyedWorkers, wait_for_wake
 from connectors.base import Connector
 from connectors.errors import (
     AuthError,
@@ -54,9 +55,7 @@ class Sender:
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.health = health
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._wake: dict[str, asyncio.Event] = {}
-        self._stopping = False
+        self._workers = KeyedWorkers(self._run, "send")
 
     async def start(self) -> None:
         recovered = self.store.replies.recover_after_crash()
@@ -66,27 +65,14 @@ class Sender:
             self.kick(key)
 
     async def stop(self) -> None:
-        self._stopping = True
-        tasks = list(self._tasks.values())
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._workers.stop()
 
     def kick(self, store_key: str) -> None:
-        if self._stopping or store_key not in self.hub.stores:
-            return
-        self._wake.setdefault(store_key, asyncio.Event()).set()
-        task = self._tasks.get(store_key)
-        if task is None or task.done():
-            self._tasks[store_key] = asyncio.create_task(self._run(store_key),
-                                                         name=f"send:{store_key}")
+        if store_key in self.hub.stores:
+            self._workers.kick(store_key)
 
-    def busy(self) -> bool:
-        return any(not t.done() for t in self._tasks.values())
-
-    async def _run(self, store_key: str) -> None:
-        wake = self._wake.setdefault(store_key, asyncio.Event())
-        while not self._stopping:
+    async def _run(self, store_key: str, wake: asyncio.Event) -> None:
+        while not self._workers.stopping:
             wake.clear()
             if self.health is not None and self.health.is_paused(store_key):
                 return  # replies wait ⏳; the health probe wakes us on recovery
@@ -95,12 +81,7 @@ class Sender:
                 at = self.store.replies.next_due_at(store_key)
                 if at is None:
                     return
-                delay = at - self.store.database.clock()
-                if delay > 0:
-                    try:
-                        await asyncio.wait_for(wake.wait(), timeout=delay)
-                    except TimeoutError:
-                        pass
+                await wait_for_wake(wake, at - self.store.database.clock())
                 continue
             for msg in due:
                 try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +23,7 @@ from bot.render.messages import REACTIONS, delivery_notice, thread_message
 from bot.slack_directory import ChannelNotFound, SlackDirectory
 from bot.slack_errors import classify
 from bot.store import SlackOp, Store
+from bot.workers import KeyedWorkers, wait_for_wake
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +49,8 @@ class SlackOutbox:
         self.customize = False
         self.reachable: bool | None = None
         self.last_error: str | None = None
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._wake: dict[str, asyncio.Event] = {}
+        self._workers = KeyedWorkers(self._run, "slack")
         self._buckets: dict[str, TokenBucket] = {}
-        self._stopping = False
 
     # -- lifecycle ------------------------------------------------------------
     async def start(self) -> None:
@@ -72,39 +70,20 @@ class SlackOutbox:
         self.reachable = True
 
     async def stop(self) -> None:
-        self._stopping = True
-        for ev in self._wake.values():
-            ev.set()
-        tasks = list(self._tasks.values())
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._tasks.clear()
+        await self._workers.stop()
 
     def kick(self, channel_ref: str) -> None:
         """New work for a channel: wake its worker, starting one if needed."""
-        if self._stopping:
-            return
-        self._wake.setdefault(channel_ref, asyncio.Event()).set()
-        task = self._tasks.get(channel_ref)
-        if task is None or task.done():
-            self._tasks[channel_ref] = asyncio.create_task(self._run(channel_ref),
-                                                           name=f"slack:{channel_ref}")
+        self._workers.kick(channel_ref)
 
     async def idle(self, timeout: float = 10.0) -> None:
         """Wait until no channel has ready work (tests, demo, shutdown)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not any(not t.done() for t in self._tasks.values()):
-                return
-            await asyncio.sleep(0.02)
-        raise TimeoutError("Slack outbox still busy")
+        await self._workers.idle(timeout)
 
     # -- the worker -------------------------------------------------------------
-    async def _run(self, ref: str) -> None:
-        wake = self._wake.setdefault(ref, asyncio.Event())
+    async def _run(self, ref: str, wake: asyncio.Event) -> None:
         failures = 0
-        while not self._stopping:
+        while not self._workers.stopping:
             wake.clear()
             op: SlackOp | None = None
             try:
@@ -114,7 +93,7 @@ class SlackOutbox:
                 if op is None:
                     if later is None:
                         return
-                    await self._sleep(wake, later - self.store.database.clock())
+                    await wait_for_wake(wake, later - self.store.database.clock())
                     continue
                 if op.kind in POST_KINDS:
                     await self._bucket(ref).acquire()
@@ -130,7 +109,7 @@ class SlackOutbox:
             except Exception as e:  # noqa: BLE001 - sorted by classify()
                 failures += 1
                 delay = await self._after_failure(e, op, ref, failures)
-                await self._sleep(wake, delay)
+                await wait_for_wake(wake, delay)
 
     async def _after_failure(self, exc: Exception, op: SlackOp | None, ref: str,
                              failures: int) -> float:
@@ -165,14 +144,6 @@ class SlackOutbox:
             self._bucket(ref).block_for(failure.retry_after)
         cap = 60.0 if failure.kind == "auth" else 15.0
         return backoff(failures, retry_after=failure.retry_after, cap=cap)
-
-    async def _sleep(self, wake: asyncio.Event, seconds: float) -> None:
-        if seconds <= 0:
-            return
-        try:
-            await asyncio.wait_for(wake.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
 
     def _bucket(self, ref: str) -> TokenBucket:
         if ref not in self._buckets:

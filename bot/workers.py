@@ -1,0 +1,62 @@
+"""One asyncio worker per key (a channel, a store), started on demand.
+
+A worker runs while its key has work and then ends; ``kick`` wakes it or starts
+a new one. Kicking between a worker's last check and its end is safe: there is
+no await in between, so the kick sees the task done and starts another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+
+class KeyedWorkers:
+    def __init__(self, run: Callable[[str, asyncio.Event], Awaitable[None]], name: str) -> None:
+        self._run = run
+        self._name = name
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._wake: dict[str, asyncio.Event] = {}
+        self.stopping = False
+
+    def kick(self, key: str) -> None:
+        if self.stopping:
+            return
+        wake = self._wake.setdefault(key, asyncio.Event())
+        wake.set()
+        task = self._tasks.get(key)
+        if task is None or task.done():
+            self._tasks[key] = asyncio.create_task(self._run(key, wake),
+                                                   name=f"{self._name}:{key}")
+
+    def busy(self) -> bool:
+        return any(not t.done() for t in self._tasks.values())
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait until every worker has run out of ready work (tests, demo)."""
+        deadline = time.monotonic() + timeout
+        while self.busy():
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"{self._name} workers still busy")
+            await asyncio.sleep(0.02)
+
+    async def stop(self) -> None:
+        self.stopping = True
+        for ev in self._wake.values():
+            ev.set()
+        tasks = list(self._tasks.values())
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+
+
+async def wait_for_wake(wake: asyncio.Event, seconds: float) -> None:
+    """Sleep up to ``seconds``, or less if the worker is kicked meanwhile."""
+    if seconds <= 0:
+        return
+    try:
+        await asyncio.wait_for(wake.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
