@@ -66,3 +66,24 @@ async def test_push_to_thread_and_reply_to_platform(tmp_path: Path, name: str) -
             assert r.status == 401
         assert b.store.database.one("SELECT COUNT(*) FROM messages WHERE direction='in'"
                                     )[0] == 1
+
+
+@pytest.mark.parametrize("name", ["shopee", "tiktok"])
+async def test_long_reply_is_split_where_the_platform_allows(tmp_path: Path, name: str) -> None:
+    async with platform_bridge(tmp_path, name) as (b, h), aiohttp.ClientSession() as http:
+        headers, body, _ = h.signed_push("Can you describe the sizes?", "c1")
+        async with http.post(f"{b.base_url}/webhooks/{name}", data=body,
+                             headers=headers) as r:
+            assert r.status == 200
+        conv = await b.thread(str(h.store.shop_id))
+        limit = {"shopee": 1000, "tiktok": 2000}[name]
+        paragraphs = [f"Size {i}: " + "chest 100 cm, length 70 cm. " * 12 for i in range(7)]
+        text = "\n".join(paragraphs)
+        assert len(text) > limit
+        ts = await b.agent_replies(conv, text)
+        await b.wait(lambda: "white_check_mark" in b.reactions(conv, ts), timeout=10)
+        sent = h.sent_texts("c1")
+        assert len(sent) >= 2 and all(len(part) <= limit for part in sent)
+        assert "\n".join(sent).split() == text.split()  # nothing lost, nothing repeated
+        row = b.store.conversations.message_by_ts(conv.channel_id, ts)
+        assert row.parts_done == len(sent) == len(row.parts)
