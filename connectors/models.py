@@ -73,11 +73,13 @@ class PushBatch:
     """What one verified webhook delivery carried.
 
     ``ignored`` names push types that are valid but not used by StoreBridge; they
-    are acknowledged and dropped.
+    are acknowledged and dropped. ``order_events`` holds
+    :class:`connectors.orders.OrderEvent` items (order pushes share the webhook).
     """
 
     messages: tuple[InboundMessage, ...] = ()
     ignored: tuple[str, ...] = ()
+    order_events: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
