@@ -41,6 +41,11 @@ def card(conv: Conversation, *, site: str, platform: str, store_name: str,
         {"type": "context", "elements": [{"type": "plain_text", "emoji": True,
                                           "text": f"Last: {conv.last_summary or '—'}"}]},
         {"type": "actions", "block_id": f"card:{conv.id}", "elements": [
+            {"type": "button", "action_id": "template_open", "value": str(conv.id),
+             "text": {"type": "plain_text", "text": "Reply with template"}},
+            {"type": "button", "action_id": "translate_toggle", "value": str(conv.id),
+             "text": {"type": "plain_text", "text": "🌐 Translate my replies: "
+                      + ("on" if conv.translate_replies else "off")}},
             {"type": "button", "action_id": toggle["action_id"], "value": str(conv.id),
              "text": {"type": "plain_text", "text": toggle["text"]}},
         ]},

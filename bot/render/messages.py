@@ -73,12 +73,51 @@ def thread_message(msg: Message, conv: Conversation, *, customize: bool) -> dict
     if seller and customize:
         blocks.insert(0, {"type": "context", "elements": [
             {"type": "mrkdwn", "text": "↩️ Sent from the seller centre, not through Slack"}]})
+    blocks.extend(_translation(msg))
     summary = summarize(msg.kind, msg.text, msg.attributes)
     args["text"] = escape_untrusted(f"{who}: {summary}")
     args["blocks"] = blocks
     args["unfurl_links"] = False
     args["unfurl_media"] = False
     return args
+
+
+def _translation(msg: Message) -> list[dict[str, Any]]:
+    """Beneath a buyer's message: its translation, or that it is on its way."""
+    if msg.direction != "in" or not msg.translation_state or msg.translation_state == "none":
+        return []
+    if msg.translation_state == "done" and msg.translation:
+        return [
+            {"type": "context", "elements": [{"type": "plain_text", "emoji": True,
+                                              "text": f"🌐 {msg.translation[:2900]}"}]},
+            {"type": "actions", "block_id": f"translation:{msg.id}", "elements": [
+                {"type": "button", "action_id": "translation_fix", "value": str(msg.id),
+                 "text": {"type": "plain_text", "text": "Fix translation"}}]},
+        ]
+    words = ("🌐 Translation pending…" if msg.translation_state == "pending"
+             else "🌐 Translation failed for now; StoreBridge will try again.")
+    return [{"type": "context", "elements": [{"type": "mrkdwn", "text": f"_{words}_"}]}]
+
+
+def agent_copy(msg: Message, agent_name: str, *, customize: bool) -> dict[str, Any]:
+    """A reply composed in StoreBridge (template), shown in the thread under the
+    agent's name; it then carries the delivery reactions."""
+    label = "template reply" if msg.source == "template" else "reply"
+    blocks: list[dict[str, Any]] = _plain_sections(msg.text)
+    blocks.append({"type": "context", "elements": [
+        {"type": "mrkdwn", "text": f"✉️ {label} sent by <@{msg.author}>"}]})
+    args: dict[str, Any] = {"text": escape_untrusted(msg.text[:300]), "blocks": blocks,
+                            "unfurl_links": False, "unfurl_media": False}
+    if customize:
+        args["username"] = agent_name[:80]
+        args["icon_emoji"] = ":speech_balloon:"
+    return args
+
+
+def sent_translation(msg: Message) -> tuple[str, list[dict[str, Any]]]:
+    text = f"🌐 The buyer received ({msg.translation_lang}): {msg.sent_text or ''}"
+    return escape_untrusted(text[:300]), [{"type": "context", "elements": [
+        {"type": "plain_text", "emoji": True, "text": text[:2900]}]}]
 
 
 REACTIONS = {"queued": "hourglass_flowing_sand", "sending": "hourglass_flowing_sand",

@@ -75,6 +75,18 @@ class Bookkeeping:
                     "resolved_at) VALUES (?, ?, ?, ?, ?)", ref, channel_id, name,
                     int(is_private), self.db.clock())
 
+    # -- agents ---------------------------------------------------------------
+    def set_current(self, user_id: str, conversation_id: int) -> None:
+        """The conversation an agent last acted in (``/reply`` without a reference)."""
+        self.db.run("INSERT INTO agents (user_id, current_conversation_id) VALUES (?, ?) "
+                    "ON CONFLICT (user_id) DO UPDATE SET current_conversation_id = "
+                    "excluded.current_conversation_id", user_id, conversation_id)
+
+    def current(self, user_id: str) -> int | None:
+        row = self.db.one("SELECT current_conversation_id FROM agents WHERE user_id = ?",
+                          user_id)
+        return row[0] if row else None
+
     # -- sync cursors -------------------------------------------------------
     def cursor(self, store_key: str) -> str | None:
         row = self.db.one("SELECT cursor FROM cursors WHERE store_key = ?", store_key)

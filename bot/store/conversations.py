@@ -125,6 +125,32 @@ class Conversations:
         self.db.run("UPDATE messages SET channel_id = ?, slack_ts = ? WHERE id = ?",
                     channel_id, ts, message_id)
 
+    def set_translation(self, message_id: int, state: str, text: str | None = None,
+                        lang: str | None = None) -> None:
+        """A buyer message's translation (state: pending | done | failed | none); the
+        posted message is re-rendered to show it."""
+        with self.db.tx():
+            self.db.run("UPDATE messages SET translation_state = ?, translation = "
+                        "COALESCE(?, translation), translation_lang = COALESCE(?, "
+                        "translation_lang) WHERE id = ?", state, text, lang, message_id)
+            self.refresh_message(message_id)
+
+    def refresh_message(self, message_id: int) -> None:
+        row = self.db.one("SELECT c.channel_ref FROM messages m JOIN conversations c ON "
+                          "c.id = m.conversation_id WHERE m.id = ?", message_id)
+        if row:
+            self.ops.enqueue(row[0], "update_message", message_id=message_id,
+                             dedupe_key=f"message:{message_id}")
+
+    def set_translate_replies(self, conversation_id: int, on: bool) -> Conversation | None:
+        with self.db.tx():
+            self.db.run("UPDATE conversations SET translate_replies = ? WHERE id = ?",
+                        int(on), conversation_id)
+            conv = self.get(conversation_id)
+            if conv:
+                self.ops.refresh_card(conv.channel_ref, conv.id)
+            return conv
+
     def set_status(self, conversation_id: int, status: str) -> Conversation | None:
         with self.db.tx():
             conv = self.get(conversation_id)

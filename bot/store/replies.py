@@ -41,6 +41,29 @@ class Replies:
             self.ops.sync_reaction(conv.channel_ref, mid)
             return mid
 
+    def record_from_bot(self, conv: Conversation, author: str, text: str, *, source: str,
+                        template_id: int | None = None) -> int:
+        """A reply composed in StoreBridge (a template, a modal) rather than typed in
+        the thread: the bot posts a copy in the thread under the agent's name, and
+        the copy carries the delivery reactions like a typed reply."""
+        import uuid
+
+        with self.db.tx():
+            cur = self.db.run(
+                "INSERT INTO messages (conversation_id, store_key, direction, author, text, "
+                "state, idempotency_key, source, template_id, created_at) "
+                "VALUES (?, ?, 'out', ?, ?, 'queued', ?, ?, ?, ?)",
+                conv.id, conv.store_key, author, text,
+                f"sb-{conv.store_key}-{source}-{uuid.uuid4().hex}", source, template_id,
+                self.db.clock())
+            mid = int(cur.lastrowid)
+            self.db.run("UPDATE conversations SET unread = 0 WHERE id = ?", conv.id)
+            self.ops.enqueue(conv.channel_ref, "post_agent_copy", conversation_id=conv.id,
+                             message_id=mid)
+            self.ops.sync_reaction(conv.channel_ref, mid)
+            self.ops.refresh_card(conv.channel_ref, conv.id)
+            return mid
+
     def ready_to_send(self, store_key: str) -> list[Message]:
         """Per conversation, its oldest pending reply if due: later replies of the
         same conversation wait behind it so the buyer reads them in order."""
@@ -84,10 +107,13 @@ class Replies:
         row = self.db.one("SELECT * FROM messages WHERE id = ?", message_id)
         return Message.of(row) if row else None
 
-    def plan(self, message_id: int, sent_text: str, parts: list[str]) -> None:
-        """What the buyer will get: the plain text, as the platform's messages."""
-        self.db.run("UPDATE messages SET sent_text = ?, parts = ?, parts_done = 0 WHERE id = ?",
-                    sent_text, json.dumps(parts, ensure_ascii=False), message_id)
+    def plan(self, message_id: int, sent_text: str, parts: list[str],
+             translated_to: str | None = None) -> None:
+        """What the buyer will get: the plain text, as the platform's messages
+        (``translated_to``: the language it was translated into first)."""
+        self.db.run("UPDATE messages SET sent_text = ?, parts = ?, parts_done = 0, "
+                    "translation_lang = ? WHERE id = ?", sent_text,
+                    json.dumps(parts, ensure_ascii=False), translated_to, message_id)
 
     def mark_sending(self, message_id: int) -> None:
         """Written before the marketplace call: a crash now means "outcome unknown"."""
@@ -130,6 +156,10 @@ class Replies:
             self.ops.refresh_card(conv[0], msg.conversation_id)
             if msg.notice_ts:
                 self._notice(msg)
+            if msg.sent_text and msg.translation_lang:
+                # Translated before sending: the thread shows what the buyer got.
+                self.ops.enqueue(conv[0], "post_sent_translation",
+                                 conversation_id=msg.conversation_id, message_id=msg.id)
             return msg
 
     def mark_refused(self, message_id: int, reason: str) -> Message:

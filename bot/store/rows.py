@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -28,10 +28,19 @@ class Conversation:
     waiting_since: float | None
     created_at: float
     closed_at: float | None
+    translate_replies: int = 0
+    assignee: str | None = None
+    assigned_at: float | None = None
+    last_agent: str | None = None
+    flags: list[str] = field(default_factory=list)
+    sla_reminded_at: float | None = None
+    sla_escalated_at: float | None = None
 
     @classmethod
     def of(cls, row: sqlite3.Row) -> Conversation:
-        return cls(**{k: row[k] for k in row.keys()})
+        data = {k: row[k] for k in row.keys()}
+        data["flags"] = json.loads(data.get("flags") or "[]")
+        return cls(**data)
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,11 @@ class Message:
     delivered_at: float | None
     parts: list[str] | None
     parts_done: int
+    source: str = "typed"
+    template_id: int | None = None
+    translation: str | None = None
+    translation_state: str | None = None
+    translation_lang: str | None = None
 
     @classmethod
     def of(cls, row: sqlite3.Row) -> Message:

@@ -144,4 +144,78 @@ MIGRATIONS: tuple[str, ...] = (
         created_at REAL NOT NULL
     );
     """,
+    # 3: quick replies, translation memory, team workflow.
+    """
+    CREATE TABLE templates (
+        id INTEGER PRIMARY KEY,
+        topic TEXT NOT NULL,
+        name TEXT NOT NULL,
+        body TEXT NOT NULL,
+        variants TEXT NOT NULL DEFAULT '{}',
+        usage_count INTEGER NOT NULL DEFAULT 0,
+        last_used_at REAL,
+        created_by TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        UNIQUE (topic, name)
+    );
+    CREATE TABLE translations (
+        id INTEGER PRIMARY KEY,
+        text_hash TEXT NOT NULL,
+        source TEXT NOT NULL,
+        target TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        text TEXT NOT NULL,
+        translated TEXT NOT NULL,
+        corrected TEXT,
+        corrected_by TEXT,
+        created_at REAL NOT NULL,
+        UNIQUE (text_hash, source, target, provider)
+    );
+    CREATE TABLE glossary (
+        store_key TEXT NOT NULL,
+        term TEXT NOT NULL,
+        translation TEXT,
+        UNIQUE (store_key, term)
+    );
+    ALTER TABLE messages ADD COLUMN source TEXT NOT NULL DEFAULT 'typed';
+    ALTER TABLE messages ADD COLUMN template_id INTEGER;
+    ALTER TABLE messages ADD COLUMN translation TEXT;
+    ALTER TABLE messages ADD COLUMN translation_state TEXT;
+    ALTER TABLE messages ADD COLUMN translation_lang TEXT;
+    ALTER TABLE conversations ADD COLUMN translate_replies INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE conversations ADD COLUMN assignee TEXT;
+    ALTER TABLE conversations ADD COLUMN assigned_at REAL;
+    ALTER TABLE conversations ADD COLUMN last_agent TEXT;
+    ALTER TABLE conversations ADD COLUMN flags TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE conversations ADD COLUMN sla_reminded_at REAL;
+    ALTER TABLE conversations ADD COLUMN sla_escalated_at REAL;
+    CREATE INDEX conversations_by_buyer ON conversations (buyer_id);
+    CREATE INDEX conversations_by_assignee ON conversations (assignee, status);
+    CREATE INDEX conversations_waiting ON conversations (status, waiting_since);
+    CREATE TABLE agents (
+        user_id TEXT PRIMARY KEY,
+        status TEXT NOT NULL DEFAULT 'online',
+        status_at REAL,
+        current_conversation_id INTEGER
+    );
+    CREATE TABLE responses (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL,
+        store_key TEXT NOT NULL,
+        agent TEXT,
+        waited_from REAL NOT NULL,
+        responded_at REAL NOT NULL
+    );
+    CREATE INDEX responses_by_time ON responses (responded_at);
+    CREATE TABLE conversation_events (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        actor TEXT,
+        detail TEXT NOT NULL DEFAULT '{}',
+        at REAL NOT NULL
+    );
+    CREATE INDEX conversation_events_by_conversation ON conversation_events (conversation_id, id);
+    """,
 )
