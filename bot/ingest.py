@@ -32,18 +32,25 @@ class Ingest:
         self.store = store
         self.hub = hub
         self.on_claimed = on_claimed  # channel_ref -> wake the Slack outbox
+        #: Called with each newly stored buyer message (after its transaction), e.g.
+        #: to translate it. Must not block: schedule work and return.
+        self.on_new_message: list[Callable[[int], None]] = []
 
     def accept(self, store_key: str, messages: Iterable[InboundMessage]) -> int:
         cfg = self.hub.stores[store_key]
-        new = 0
+        new: list[int] = []
         for m in messages:
             claim = self.store.conversations.claim_inbound(
                 store_key, cfg.platform, cfg.site, cfg.channel, m,
                 summarize(str(m.kind), m.text, m.attributes))
-            new += claim.message_id is not None
+            if claim.message_id is not None:
+                new.append(claim.message_id)
+                if not m.from_seller:
+                    for listener in self.on_new_message:
+                        listener(claim.message_id)
         if new:
             self.on_claimed(cfg.channel)
-        return new
+        return len(new)
 
     def handle_push(self, connector_name: str, headers: Mapping[str, str], body: bytes,
                     url: str) -> PushAnswer:

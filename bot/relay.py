@@ -74,6 +74,7 @@ class Relay:
             return "ignored: no text"
         if self.store.replies.record(conv, channel, ts, user, text, note=False) is None:
             return "duplicate message"
+        self.store.books.set_current(user, conv.id)
         if subtype == "file_share":
             self.tell(conv, user, "Only the text was sent; attached files stay in Slack.")
         self.wake_slack(conv.channel_ref)

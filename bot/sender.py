@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from bot.connector_hub import ConnectorHub
 from bot.pacing import backoff
 from bot.slack_directory import SlackDirectory
-from bot.store import Message, Store
+from bot.store import Conversation, Message, Store
 from bot.store_health import StoreHealth
 from bot.text_safety import slack_to_plain
 from bot.workers import KeyedWorkers, wait_for_wake
@@ -55,6 +55,10 @@ class Sender:
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.health = health
+        #: (conversation, plain text) -> (text to send, language it was translated
+        #: into or None). Set when translation is configured; never raises.
+        self.translate_out: Callable[[Conversation, str],
+                                     Awaitable[tuple[str, str | None]]] | None = None
         self._workers = KeyedWorkers(self._run, "send")
 
     async def start(self) -> None:
@@ -99,13 +103,16 @@ class Sender:
         parts = msg.parts
         if parts is None:
             text = await slack_to_plain(msg.text, self.directory.user_name)
+            translated_to = None
+            if conv.translate_replies and self.translate_out is not None:
+                text, translated_to = await self.translate_out(conv, text)
             try:
                 parts = connector.check_outgoing(account, text, self._facts(conv.id))
             except RuleViolation as e:
                 self.store.replies.mark_refused(msg.id, e.user_message)
                 self.on_change(conv.channel_ref)
                 return
-            self.store.replies.plan(msg.id, text, parts)
+            self.store.replies.plan(msg.id, text, parts, translated_to)
         for index in range(msg.parts_done, len(parts)):
             out = self._outbound(msg, conv.platform_conversation_id, conv.buyer_id,
                                  parts[index], index)

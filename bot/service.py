@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.connector_hub import ConnectorHub
+from bot.features import Installer, default_features
 from bot.ingest import Ingest
 from bot.relay import Relay
 from bot.sender import Sender
@@ -43,14 +44,15 @@ class Service:
 
     def __init__(self, settings: Settings, *, clock: Clock = time.time,
                  repair_on_start: bool = True, stable_for: float = 3.0,
-                 probe_base: float = 1.0) -> None:
+                 probe_base: float = 1.0, features: list[Installer] | None = None) -> None:
         self.settings = settings
+        self.features = default_features() if features is None else features
         self.stable_for = stable_for
         self.probe_base = probe_base
         self.clock = clock
         self.repair_on_start = repair_on_start
         self._session: aiohttp.ClientSession | None = None
-        self._scheduler: AsyncIOScheduler | None = None
+        self.scheduler = AsyncIOScheduler()
         self._background: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
@@ -79,26 +81,28 @@ class Service:
                              max_attempts=s.send_max_attempts, health=self.health_monitor)
         self.relay = Relay(self.store, s, wake_slack=self.outbox.kick,
                            wake_sender=self.sender.kick)
+        # Features may add jobs to self.scheduler; it starts once all are installed.
+        registers = [r for r in (install(self) for install in self.features) if r]
         self.bolt = build_bolt_app(self.slack, s.slack.signing_secret, self.store, self.relay,
                                    wake_slack=self.outbox.kick,
-                                   retry_sync=lambda key: self.spawn(self.repair(key, True)))
+                                   retry_sync=lambda key: self.spawn(self.repair(key, True)),
+                                   features=registers)
         await self.outbox.start()
         await self.sender.start()
         self.health_monitor.start()
-        self._scheduler = AsyncIOScheduler()
-        self._scheduler.add_job(self.repair_periodic, "interval", minutes=REPAIR_EVERY_MINUTES,
-                                id="repair", max_instances=1, coalesce=True)
-        self._scheduler.add_job(self._housekeeping, "interval", hours=1, id="housekeeping")
+        self.scheduler.add_job(self.repair_periodic, "interval", minutes=REPAIR_EVERY_MINUTES,
+                               id="repair", max_instances=1, coalesce=True)
+        self.scheduler.add_job(self._housekeeping, "interval", hours=1, id="housekeeping")
         # Work written by another process (storebridge sync, a second worker) is
         # picked up here; in this process the workers are woken directly.
-        self._scheduler.add_job(self._sweep, "interval", seconds=5, id="sweep")
-        self._scheduler.start()
+        self.scheduler.add_job(self._sweep, "interval", seconds=5, id="sweep")
+        self.scheduler.start()
         if self.repair_on_start:
             self.spawn(self.repair_all())
 
     async def stop(self) -> None:
-        if self._scheduler:
-            self._scheduler.shutdown(wait=False)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         for t in list(self._background):
             t.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)

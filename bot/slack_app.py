@@ -8,7 +8,7 @@ safely in the database, and a crash before that makes Slack deliver it again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 
 def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, relay: Relay,
                    *, wake_slack: Callable[[str], None],
-                   retry_sync: Callable[[str], object]) -> AsyncApp:
+                   retry_sync: Callable[[str], object],
+                   features: Sequence[Callable[[AsyncApp], None]] = ()) -> AsyncApp:
+    """``features`` register their own listeners (templates, translation, team)."""
     app = AsyncApp(client=client, signing_secret=signing_secret or "unset",
                    process_before_response=True, request_verification_enabled=True)
 
@@ -75,6 +77,9 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, re
     async def on_retry_sync(ack: AsyncAck, action: dict[str, Any]) -> None:
         await ack()
         retry_sync(action["value"])
+
+    for register in features:
+        register(app)
 
     @app.event("app_home_opened")
     async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:

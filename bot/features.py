@@ -1,0 +1,21 @@
+"""The explicit list of optional features wired into the service.
+
+A feature is ``install(service) -> register`` : it connects its hooks to the
+core (ingest listeners, the sender's translation hook, scheduled jobs) and
+returns a function that registers its Slack listeners on the bolt app (or None).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.service import Service
+
+Register = Callable[[Any], None]
+Installer = Callable[["Service"], Register | None]
+
+
+def default_features() -> list[Installer]:
+    return []
