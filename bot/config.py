@@ -53,6 +53,8 @@ class StoreConfig:
     #: Transport used to reach the store; "sandbox" for the built-in simulator.
     connector: str = ""
     credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
+    #: This store's own glossary terms (see TranslationConfig.glossary).
+    glossary: Mapping[str, str | None] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -81,6 +83,21 @@ class SandboxConfig:
     app_secret: str = field(default="sandbox-secret", repr=False)
 
 
+TRANSLATION_PROVIDERS = ("google", "deepl", "microsoft", "libre", "none")
+
+
+@dataclass(frozen=True)
+class TranslationConfig:
+    """``provider: none`` turns translation off."""
+
+    provider: str = "google"
+    api_key: str = field(default="", repr=False)
+    url: str | None = None  # LibreTranslate's base URL
+    region: str | None = None  # Microsoft
+    #: Terms never translated (value None) or always translated one way (value).
+    glossary: Mapping[str, str | None] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Settings:
     team_language: str = "en"
@@ -97,6 +114,7 @@ class Settings:
     source: str = "<defaults>"
     #: Transient outbound send failures tolerated before a reply is marked failed.
     send_max_attempts: int = 6
+    translation: TranslationConfig = TranslationConfig()
 
     def store(self, key: str) -> StoreConfig:
         for s in self.stores:
@@ -172,9 +190,44 @@ class _Checker:
 
 
 _TOP_KEYS = {"team_language", "ops_channel", "groups", "stores", "slack", "sandbox",
-             "send_max_attempts"}
+             "send_max_attempts", "translation"}
 _STORE_KEYS = {"platform", "shop_id", "seller_id", "site", "name", "nickname", "channel",
-               "group", "api_url", "credentials", "connector"}
+               "group", "api_url", "credentials", "connector", "glossary"}
+
+
+def _read_glossary(c: _Checker, key: str, raw: Any) -> dict[str, str | None]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        c.problem(key, "expected a mapping of term -> fixed translation (or null: never "
+                       "translated)")
+        return {}
+    out: dict[str, str | None] = {}
+    for term, value in raw.items():
+        if value is not None and not isinstance(value, str):
+            c.problem(f"{key}.{term}", f"expected text or null, got {type(value).__name__}")
+            continue
+        out[str(term)] = value
+    return out
+
+
+def _read_translation(c: _Checker, raw: Any) -> TranslationConfig:
+    t = c.mapping("translation", raw, {"provider", "api_key", "url", "region", "glossary"})
+    if not t:
+        return TranslationConfig()
+    provider = c.text("translation.provider", t.get("provider")) or "google"
+    if provider not in TRANSLATION_PROVIDERS:
+        c.problem("translation.provider", f"expected one of {', '.join(TRANSLATION_PROVIDERS)}, "
+                                          f"got {provider!r}")
+    url = c.text("translation.url", t.get("url"))
+    if provider == "libre" and not url:
+        c.problem("translation.url", "is required for LibreTranslate (its base URL)")
+    if provider in ("deepl", "microsoft") and not t.get("api_key"):
+        c.problem("translation.api_key", f"is required for {provider}")
+    return TranslationConfig(provider=provider, api_key=str(t.get("api_key") or ""), url=url,
+                             region=c.text("translation.region", t.get("region")),
+                             glossary=_read_glossary(c, "translation.glossary",
+                                                     t.get("glossary")))
 
 
 def _read_groups(c: _Checker, raw: Any) -> tuple[GroupConfig, ...]:
@@ -243,6 +296,7 @@ def _read_store(c: _Checker, key: str, s: Any, groups: tuple[GroupConfig, ...],
         nickname=c.text(f"{key}.nickname", s.get("nickname")), group=group,
         seller_id=seller_id, api_url=api_url, connector=connector,
         credentials={k: str(v) for k, v in creds.items() if v is not None},
+        glossary=_read_glossary(c, f"{key}.glossary", s.get("glossary")),
     )
 
 
@@ -282,6 +336,7 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
                     minimum=0.01)
     burst = int(c.number("slack.post_burst", sl.get("post_burst"), 3, minimum=1))
     attempts = int(c.number("send_max_attempts", top.get("send_max_attempts"), 6, minimum=1))
+    translation = _read_translation(c, top.get("translation"))
 
     port_text = env.get("PORT", "3000")
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
@@ -301,7 +356,7 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
         stores=tuple(stores), slack=slack, sandbox=sandbox,
         db_path=env.get("STOREBRIDGE_DB", "storebridge.db"),
         public_url=env.get("STOREBRIDGE_PUBLIC_URL"), port=int(port_text),
-        env=dict(env), source=source, send_max_attempts=attempts,
+        env=dict(env), source=source, send_max_attempts=attempts, translation=translation,
     )
 
 
