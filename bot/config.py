@@ -15,10 +15,19 @@ from typing import Any
 
 import yaml
 
+from bot.config_checker import Checker
+from bot.config_sections import (
+    HHMM,
+    SlaConfig,
+    TranslationConfig,
+    read_glossary,
+    read_sla,
+    read_timezone,
+    read_translation,
+)
+
 PLATFORMS = ("shopee", "lazada", "tiktok")
 CONNECTORS = (*PLATFORMS, "sandbox")
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
@@ -55,6 +64,7 @@ class StoreConfig:
     credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
     #: This store's own glossary terms (see TranslationConfig.glossary).
     glossary: Mapping[str, str | None] = field(default_factory=dict)
+    sla: SlaConfig | None = None  # None: the top-level default
 
     @property
     def key(self) -> str:
@@ -83,21 +93,6 @@ class SandboxConfig:
     app_secret: str = field(default="sandbox-secret", repr=False)
 
 
-TRANSLATION_PROVIDERS = ("google", "deepl", "microsoft", "libre", "none")
-
-
-@dataclass(frozen=True)
-class TranslationConfig:
-    """``provider: none`` turns translation off."""
-
-    provider: str = "google"
-    api_key: str = field(default="", repr=False)
-    url: str | None = None  # LibreTranslate's base URL
-    region: str | None = None  # Microsoft
-    #: Terms never translated (value None) or always translated one way (value).
-    glossary: Mapping[str, str | None] = field(default_factory=dict)
-
-
 @dataclass(frozen=True)
 class Settings:
     team_language: str = "en"
@@ -115,6 +110,16 @@ class Settings:
     #: Transient outbound send failures tolerated before a reply is marked failed.
     send_max_attempts: int = 6
     translation: TranslationConfig = TranslationConfig()
+    sla: SlaConfig = SlaConfig()
+    #: Words that flag a conversation (added to the built-in multilingual list).
+    priority_keywords: tuple[str, ...] = ()
+    digest_time: str = "09:00"
+    timezone: str = "UTC"
+    #: Slack presence "away" counts as idle for assignment.
+    presence_idle: bool = False
+
+    def sla_for(self, store_key: str) -> SlaConfig:
+        return self.store(store_key).sla or self.sla
 
     def store(self, key: str) -> StoreConfig:
         for s in self.stores:
@@ -126,111 +131,14 @@ class Settings:
         return next((g for g in self.groups if g.name == name), None)
 
 
-class _Checker:
-    """Collects problems while reading a mapping, one key path at a time."""
-
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self.env = env
-        self.problems: list[str] = []
-
-    def problem(self, key: str, message: str) -> None:
-        self.problems.append(f"{key}: {message}")
-
-    def interpolate(self, key: str, value: Any) -> Any:
-        if isinstance(value, str):
-            def repl(m: re.Match[str]) -> str:
-                name = m.group(1)
-                if name not in self.env:
-                    self.problem(key, f"environment variable {name} is not set")
-                    return ""
-                return self.env[name]
-            return _ENV_REF.sub(repl, value)
-        if isinstance(value, list):
-            return [self.interpolate(f"{key}[{i}]", v) for i, v in enumerate(value)]
-        if isinstance(value, dict):
-            return {k: self.interpolate(f"{key}.{k}", v) for k, v in value.items()}
-        return value
-
-    def mapping(self, key: str, value: Any, allowed: set[str]) -> dict[str, Any]:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            self.problem(key, f"expected a mapping, got {type(value).__name__}")
-            return {}
-        for k in value:
-            if k not in allowed:
-                self.problem(f"{key}.{k}" if key else str(k),
-                             f"unknown key (expected one of: {', '.join(sorted(allowed))})")
-        return value
-
-    def text(self, key: str, value: Any, *, required: bool = False) -> str | None:
-        if value is None or value == "":
-            if required:
-                self.problem(key, "is required")
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            self.problem(key, f"expected text, got {type(value).__name__}")
-            return None
-        return str(value)
-
-    def channel(self, key: str, value: Any, *, required: bool = False) -> str | None:
-        ch = self.text(key, value, required=required)
-        if ch and not (ch.startswith("#") and len(ch) > 1 or _CHANNEL_ID.match(ch)):
-            self.problem(key, f"expected a channel name like '#cs-shopee-sg' or an id like "
-                              f"'C0123ABCD', got {ch!r}")
-        return ch
-
-    def number(self, key: str, value: Any, default: float, *, minimum: float) -> float:
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-            self.problem(key, f"expected a number >= {minimum}, got {value!r}")
-            return default
-        return float(value)
-
-
 _TOP_KEYS = {"team_language", "ops_channel", "groups", "stores", "slack", "sandbox",
-             "send_max_attempts", "translation"}
+             "send_max_attempts", "translation", "sla", "priority_keywords", "digest_time",
+             "timezone", "presence_idle"}
 _STORE_KEYS = {"platform", "shop_id", "seller_id", "site", "name", "nickname", "channel",
-               "group", "api_url", "credentials", "connector", "glossary"}
+               "group", "api_url", "credentials", "connector", "glossary", "sla"}
 
 
-def _read_glossary(c: _Checker, key: str, raw: Any) -> dict[str, str | None]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        c.problem(key, "expected a mapping of term -> fixed translation (or null: never "
-                       "translated)")
-        return {}
-    out: dict[str, str | None] = {}
-    for term, value in raw.items():
-        if value is not None and not isinstance(value, str):
-            c.problem(f"{key}.{term}", f"expected text or null, got {type(value).__name__}")
-            continue
-        out[str(term)] = value
-    return out
-
-
-def _read_translation(c: _Checker, raw: Any) -> TranslationConfig:
-    t = c.mapping("translation", raw, {"provider", "api_key", "url", "region", "glossary"})
-    if not t:
-        return TranslationConfig()
-    provider = c.text("translation.provider", t.get("provider")) or "google"
-    if provider not in TRANSLATION_PROVIDERS:
-        c.problem("translation.provider", f"expected one of {', '.join(TRANSLATION_PROVIDERS)}, "
-                                          f"got {provider!r}")
-    url = c.text("translation.url", t.get("url"))
-    if provider == "libre" and not url:
-        c.problem("translation.url", "is required for LibreTranslate (its base URL)")
-    if provider in ("deepl", "microsoft") and not t.get("api_key"):
-        c.problem("translation.api_key", f"is required for {provider}")
-    return TranslationConfig(provider=provider, api_key=str(t.get("api_key") or ""), url=url,
-                             region=c.text("translation.region", t.get("region")),
-                             glossary=_read_glossary(c, "translation.glossary",
-                                                     t.get("glossary")))
-
-
-def _read_groups(c: _Checker, raw: Any) -> tuple[GroupConfig, ...]:
+def _read_groups(c: Checker, raw: Any) -> tuple[GroupConfig, ...]:
     groups: list[GroupConfig] = []
     if raw is None:
         return ()
@@ -259,7 +167,7 @@ def _read_groups(c: _Checker, raw: Any) -> tuple[GroupConfig, ...]:
     return tuple(groups)
 
 
-def _read_store(c: _Checker, key: str, s: Any, groups: tuple[GroupConfig, ...],
+def _read_store(c: Checker, key: str, s: Any, groups: tuple[GroupConfig, ...],
                 has_sandbox: bool) -> StoreConfig | None:
     s = c.mapping(key, s, _STORE_KEYS)
     platform = c.text(f"{key}.platform", s.get("platform"), required=True)
@@ -296,13 +204,14 @@ def _read_store(c: _Checker, key: str, s: Any, groups: tuple[GroupConfig, ...],
         nickname=c.text(f"{key}.nickname", s.get("nickname")), group=group,
         seller_id=seller_id, api_url=api_url, connector=connector,
         credentials={k: str(v) for k, v in creds.items() if v is not None},
-        glossary=_read_glossary(c, f"{key}.glossary", s.get("glossary")),
+        glossary=read_glossary(c, f"{key}.glossary", s.get("glossary")),
+        sla=read_sla(c, f"{key}.sla", s.get("sla")),
     )
 
 
 def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
     """Build :class:`Settings` from an already-parsed YAML document and the environment."""
-    c = _Checker(env)
+    c = Checker(env)
     raw = c.interpolate("", raw) if raw is not None else {}
     top = c.mapping("", raw, _TOP_KEYS)
     team_language = c.text("team_language", top.get("team_language")) or "en"
@@ -336,7 +245,19 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
                     minimum=0.01)
     burst = int(c.number("slack.post_burst", sl.get("post_burst"), 3, minimum=1))
     attempts = int(c.number("send_max_attempts", top.get("send_max_attempts"), 6, minimum=1))
-    translation = _read_translation(c, top.get("translation"))
+    translation = read_translation(c, top.get("translation"))
+    sla = read_sla(c, "sla", top.get("sla")) or SlaConfig()
+    keywords = top.get("priority_keywords") or []
+    if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+        c.problem("priority_keywords", "expected a list of words")
+        keywords = []
+    digest_time = c.text("digest_time", top.get("digest_time")) or "09:00"
+    if not HHMM.match(digest_time):
+        c.problem("digest_time", f"expected HH:MM, got {digest_time!r}")
+    timezone = read_timezone(c, "timezone", top.get("timezone"))
+    presence = top.get("presence_idle", False)
+    if not isinstance(presence, bool):
+        c.problem("presence_idle", f"expected true or false, got {presence!r}")
 
     port_text = env.get("PORT", "3000")
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
@@ -357,6 +278,8 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
         db_path=env.get("STOREBRIDGE_DB", "storebridge.db"),
         public_url=env.get("STOREBRIDGE_PUBLIC_URL"), port=int(port_text),
         env=dict(env), source=source, send_max_attempts=attempts, translation=translation,
+        sla=sla, priority_keywords=tuple(keywords), digest_time=digest_time,
+        timezone=timezone, presence_idle=bool(presence),
     )
 
 

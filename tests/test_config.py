@@ -125,3 +125,41 @@ def test_shipped_example_config_is_valid() -> None:
              "TIKTOK_VN_SHOP_CIPHER")
     s = load_settings(example, {n: "value" for n in names})
     assert [x.platform for x in s.stores] == ["shopee", "lazada", "tiktok"]
+
+
+def test_sla_translation_and_team_sections(tmp_path: Path) -> None:
+    store_sla = ("    sla: {reminder_minutes: 2, escalation_minutes: 5, "
+                 "first_response_minutes: 3}\n")
+    text = GOOD.replace("    group: sea-team\n", "    group: sea-team\n" + store_sla, 1) + """
+sla:
+  first_response_minutes: 10
+  business_hours: {start: "09:00", end: "18:00", days: [mon, tue], timezone: Asia/Singapore}
+translation: {provider: libre, url: "http://127.0.0.1:5000/"}
+priority_keywords: [broken]
+digest_time: "08:30"
+timezone: Asia/Ho_Chi_Minh
+"""
+    env = {"LAZADA_MY_ACCESS_TOKEN": "a", "LAZADA_MY_REFRESH_TOKEN": "r"}
+    s = load_settings(write(tmp_path, text), env)
+    assert s.sla_for("lazada:100094063").escalation_minutes == 5
+    assert s.sla.business_hours.timezone == "Asia/Singapore"
+    assert s.translation.provider == "libre" and s.priority_keywords == ("broken",)
+    assert s.digest_time == "08:30" and s.timezone == "Asia/Ho_Chi_Minh"
+
+    bad = GOOD + """
+sla:
+  reminder_minutes: 20
+  escalation_minutes: 5
+  business_hours: {start: "9am", timezone: Mars/Base}
+translation: {provider: libre}
+digest_time: "25:00"
+"""
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, bad), env)
+    text = str(err.value)
+    for expected in ("sla: reminder_minutes (20) must not be after escalation_minutes (5)",
+                     "sla.business_hours.start: expected HH:MM",
+                     "sla.business_hours.timezone: expected an IANA time zone",
+                     "translation.url: is required for LibreTranslate",
+                     "digest_time: expected HH:MM"):
+        assert expected in text, expected
