@@ -83,7 +83,9 @@ async def test_malformed_signed_bodies_are_400(h: TikTokHarness, body: bytes) ->
 async def test_unused_push_types_are_ignored(h: TikTokHarness) -> None:
     order = {"type": 1, "tts_notification_id": "1", "shop_id": "9", "timestamp": 1,
              "data": {"order_id": "5"}}
-    assert h.connector.verify_push(*signed(order), "u").ignored == ("ORDER_STATUS_CHANGE(1)",)
+    batch = h.connector.verify_push(*signed(order), "u")  # order pushes are used now
+    assert batch.ignored == ()
+    assert [(e.order_id, e.kind) for e in batch.order_events] == [("5", "status")]
     headers, body = h.emulator.push.new_conversation(h.conversation("a"))
     batch = h.connector.verify_push(headers, body, "u")
     assert batch.messages == () and batch.ignored == ("NEW_CONVERSATION(13)",)

@@ -1,4 +1,5 @@
-"""The TikTok Shop Partner API (202309) customer-service connector."""
+"""The TikTok Shop Partner API (202309) connector: customer service, and the order
+side (:class:`connectors.orders.OrderSource`)."""
 
 from __future__ import annotations
 
@@ -25,11 +26,14 @@ from connectors.models import (
     ShopId,
     StoreAccount,
 )
+from connectors.orders import Order, OrderPage
 from connectors.tiktok import tokens as tok
 from connectors.tiktok.client import DEFAULT_RETRY, RetryPolicy, TikTokHttp
 from connectors.tiktok.errors import QuotaExhausted
 from connectors.tiktok.hosts import API_BASE, api_base_for_site, auth_base_for, normalize_base_url
 from connectors.tiktok.messages import AGENT_ROLES, parse_content, text_content, timestamp
+from connectors.tiktok.orders import BuyerIds, OrderApi, OrderOptions
+from connectors.tiktok.orders_sync import OrderSync
 from connectors.tiktok.push import verify_and_parse
 from connectors.tiktok.quota import DailyQuota
 from connectors.tiktok.rules import MAX_TEXT_LENGTH, SendContext, check_outgoing
@@ -59,6 +63,7 @@ class TikTokConnector:
                  conversations_newest_first: bool = True, max_calls_per_fetch: int = 60,
                  mark_read_after_send: bool = True, find_sent_pages: int = 5,
                  clock_skew: timedelta = timedelta(minutes=1),
+                 orders: OrderOptions | None = None,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
         self._app_key = app_key
@@ -82,6 +87,8 @@ class TikTokConnector:
         self._mark_read = mark_read_after_send
         self._find_pages = find_sent_pages
         self._skew = clock_skew.total_seconds()
+        self._order_options = orders or OrderOptions()
+        self._buyer_ids = BuyerIds()
         self._keeper = tok.TokenKeeper(self._http, tokens, platform=PLATFORM,
                                        margin=refresh_margin, now=self._now,
                                        api_base=self._api_base, auth_base=self._auth_base)
@@ -218,10 +225,42 @@ class TikTokConnector:
     async def close(self) -> None:
         self._keeper.forget()
 
+    # -- the OrderSource protocol ------------------------------------------------------
+
+    async def fetch_orders_since(self, store: StoreAccount, cursor: str | None) -> OrderPage:
+        return await OrderSync(self._orders(store), clock=self._clock).fetch(cursor)
+
+    async def get_orders(self, store: StoreAccount, order_ids: list[str]) -> list[Order]:
+        return await self._orders(store).get_orders(order_ids)
+
+    async def orders_of_buyer(self, store: StoreAccount, buyer_id: str) -> list[Order] | None:
+        """``buyer_id`` is the order-API ``user_id`` (a pulled message's
+        ``attributes["buyer_user_id"]``, or :meth:`order_buyer_id`), not the IM id."""
+        return await self._orders(store).orders_of_buyer(buyer_id, self._clock())
+
+    async def order_buyer_id(self, store: StoreAccount, conversation_id: str) -> str | None:
+        """The buyer's order-API ``user_id`` for a conversation (a push names only the
+        IM id), from Get Conversations; None when the conversation is not found."""
+        async def get(path: str, params: dict[str, Any]) -> dict[str, Any]:
+            return await self._cs_call(store, "GET", path, params=params, pull=True)
+
+        return await self._buyer_ids.lookup(get, store.shop_id, str(conversation_id),
+                                            self._order_options.conversation_pages)
+
     # -- plumbing ------------------------------------------------------------------------
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
+
+    def _orders(self, store: StoreAccount) -> OrderApi:
+        async def call(method: str, path: str, params: dict[str, Any] | None,
+                       body: Any) -> dict[str, Any]:
+            # Order and after-sales APIs: paced and retried like chat, outside the
+            # customer-service daily quota.
+            return await self._cs_call(store, method, path, params=params, body=body,
+                                       cs_quota=False)
+
+        return OrderApi(call, shop_id=store.shop_id, options=self._order_options)
 
     def _messages_path(self, conversation_id: str) -> str:
         return f"{CONVERSATIONS}/{quote(str(conversation_id), safe='')}/messages"
@@ -239,7 +278,8 @@ class TikTokConnector:
 
     async def _cs_call(self, store: StoreAccount, method: str, path: str, *,
                        params: dict[str, Any] | None = None, body: Any = None,
-                       idempotent: bool = True, pull: bool = False) -> dict[str, Any]:
+                       idempotent: bool = True, pull: bool = False,
+                       cs_quota: bool = True) -> dict[str, Any]:
         base = self._api_base(store)
 
         async def call(tokens: Tokens) -> dict[str, Any]:
@@ -247,7 +287,8 @@ class TikTokConnector:
             return await self._http.call(
                 base, method, path, params=params, body=body, access_token=tokens.access_token,
                 shop_cipher=cipher, idempotent=idempotent,
-                on_attempt=lambda: self._quota.take(store.shop_id, pull=pull))
+                on_attempt=(lambda: self._quota.take(store.shop_id, pull=pull))
+                if cs_quota else None)
 
         try:
             return await self._keeper.with_token(store, call)

@@ -9,13 +9,14 @@ from typing import Any
 from connectors.errors import PushRejected
 from connectors.models import PushBatch
 from connectors.tiktok.messages import NO_BUYER, to_inbound
+from connectors.tiktok.orders_push import ORDER_PUSH_NAMES, order_events
 from connectors.tiktok.signing import push_signature_ok
 
 NEW_MESSAGE = 14
 NEW_CONVERSATION = 13
 # Names for the acknowledgement log; anything else is reported by number.
-TYPE_NAMES = {1: "ORDER_STATUS_CHANGE", 13: "NEW_CONVERSATION", 14: "NEW_MESSAGE",
-              33: "NEW_MESSAGE_LISTENER"}
+TYPE_NAMES = {13: "NEW_CONVERSATION", 14: "NEW_MESSAGE", 33: "NEW_MESSAGE_LISTENER",
+              **ORDER_PUSH_NAMES}
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -62,6 +63,12 @@ def _verify_and_parse(headers: Mapping[str, str], body: bytes, app_key: str,
     push_type = envelope.get("type")
     if not isinstance(push_type, int) or isinstance(push_type, bool):
         raise PushRejected(400, "push without a numeric type")
+    if push_type in ORDER_PUSH_NAMES:
+        try:
+            return PushBatch(order_events=order_events(push_type, envelope))
+        except ValueError as exc:
+            raise PushRejected(400, f"{_type_label(push_type)} push is incomplete ({exc})") \
+                from exc
     if push_type != NEW_MESSAGE:
         return PushBatch(ignored=(_type_label(push_type),))
     data = envelope.get("data")

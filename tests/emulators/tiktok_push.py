@@ -76,7 +76,9 @@ class PushSender:
 
     async def deliver(self, headers: dict[str, str], body: bytes) -> Delivery:
         envelope = json.loads(body)
-        delivery = Delivery(envelope["tts_notification_id"], envelope["type"], headers, body)
+        # Type 3 comes without tts_notification_id in the doc's sample.
+        delivery = Delivery(str(envelope.get("tts_notification_id", "")), envelope["type"],
+                            headers, body)
         self.deliveries.append(delivery)
         await self._attempt(delivery)
         return delivery

@@ -23,6 +23,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.emulators.tiktok_orders import OrderBook
+from tests.emulators.tiktok_orders_http import OrderEndpoints, OrderPushes
 from tests.emulators.tiktok_push import PushSender
 from tests.emulators.tiktok_state import Conversation, Grant, Shop, TikTokState, WireFailure
 
@@ -100,6 +102,8 @@ class TikTokEmulator:
         self.clock_offset = 0.0
         self.state = TikTokState(app_key, app_secret, clock=self._clock)
         self.push = PushSender(self.state)
+        self.orders = OrderBook(self.state)  # order side: tiktok_orders*.py
+        self.order_pushes = OrderPushes(self.orders, self.push)
         self.slow_seconds = slow_seconds
         self.retry_after: float | None = None  # TikTok documents no Retry-After header
         self.auto_push = False  # push every new message (incl. the shop's own) to push.url
@@ -153,7 +157,9 @@ class TikTokEmulator:
         (enveloped, with ``message`` or TikTok's words), an HTTP status < 600 (bare; 429
         comes with 36009002), "timeout" (the call takes effect but the answer comes
         ``slow_seconds`` late) or "pass" (answer normally: aims a later failure).
-        Endpoints: token_get, token_refresh, shops, conversations, messages, send, read."""
+        Endpoints: token_get, token_refresh, shops, conversations, messages, send, read,
+        orders_search, orders_detail, cancellations_search, returns_search,
+        cancellation_approve."""
         self.faults.setdefault(endpoint, deque()).extend([(code, message)] * count)
 
     # -- helpers for tests ---------------------------------------------------------------
@@ -185,17 +191,20 @@ class TikTokEmulator:
         r.add_post(f"{CS}/conversations/{{cid}}/messages", self._wrap("send", self._send, True))
         r.add_post(f"{CS}/conversations/{{cid}}/messages/read",
                    self._wrap("read", self._read, True))
+        OrderEndpoints(self.orders).add_routes(r, self._wrap)
         return app
 
-    def _wrap(self, endpoint: str, handler: Handler,
-              cs: bool | None) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    def _wrap(self, endpoint: str, handler: Handler, cs: bool | None, *,
+              quota: bool = True) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        """``cs``: None unsigned (token host), False app-level, True shop-level;
+        ``quota``: a shop-level call counts against the customer-service daily quota."""
         async def serve(request: web.Request) -> web.StreamResponse:
             body = await request.read()
             self.seen.append(Seen(endpoint, request.method, request.path, dict(request.query),
                                   dict(request.headers), body))
             try:
                 shop, grant = (None, None) if cs is None else self._authenticate(
-                    request, body, endpoint, cs)
+                    request, body, endpoint, cs, quota)
                 queue = self.faults.get(endpoint)
                 fault, words = queue.popleft() if queue else (None, None)
                 if isinstance(fault, int) and fault < 600 and fault != 429:
@@ -223,7 +232,7 @@ class TikTokEmulator:
                                  dumps=lambda o: json.dumps(o, separators=(",", ":")))
 
     def _authenticate(self, request: web.Request, body: bytes, endpoint: str,
-                      cs: bool) -> tuple[Shop | None, Grant]:
+                      cs: bool, quota: bool = True) -> tuple[Shop | None, Grant]:
         st = self.state
         q = {k: request.query[k] for k in request.query}
         if not q.get("sign"):
@@ -266,7 +275,7 @@ class TikTokEmulator:
             raise fail(101000)
         if not st.hit((shop.id, endpoint)):
             raise fail(36009002)
-        if not st.spend_quota(shop.id):
+        if quota and not st.spend_quota(shop.id):
             raise fail(45101004)
         return shop, grant
 
