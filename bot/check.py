@@ -16,7 +16,7 @@ from bot.store import Store
 
 REQUIRED_SCOPES = ("chat:write", "chat:write.customize", "reactions:write", "channels:history",
                    "groups:history", "channels:read", "groups:read", "channels:join",
-                   "users:read", "commands")
+                   "users:read", "commands", "im:write")
 
 
 @dataclass(frozen=True)

@@ -18,4 +18,6 @@ Installer = Callable[["Service"], Register | None]
 
 
 def default_features() -> list[Installer]:
-    return []
+    from bot.team import install as team
+
+    return [team]

@@ -42,6 +42,18 @@ class SlackEffects:
         self.directory = directory
         self.store_info = stores  # store_key -> {site, platform, name}
         self.customize = False
+        self.workspace_url: str | None = None  # from auth.test, for thread links
+
+    def permalink(self, conversation_id: int) -> str | None:
+        conv = self.store.conversations.get(conversation_id)
+        if conv is None or not conv.thread_ts or not conv.channel_id:
+            return None
+        base = self.workspace_url or "https://slack.com/"
+        return f"{base.rstrip('/')}/archives/{conv.channel_id}/p{conv.thread_ts.replace('.', '')}"
+
+    def _with_link(self, op: SlackOp, text: str) -> str:
+        link = self.permalink(op.conversation_id) if op.conversation_id else None
+        return f"{text} <{link}|Open the thread>" if link else text
 
     async def do(self, op: SlackOp, ref: str) -> str | None:
         handler = getattr(self, f"_op_{op.kind}", None)
@@ -81,8 +93,11 @@ class SlackEffects:
         if conv is None:
             raise Permanent("conversation vanished")
         info = self.store_info(conv.store_key)
+        others = [(self.store_info(o.store_key)["name"], o.ref, self.permalink(o.id))
+                  for o in self.store.team.others_of_buyer(conv)]
         text, blocks = card(conv, site=info["site"], platform=info["platform"],
-                            store_name=info["name"], now=self.store.database.clock())
+                            store_name=info["name"], now=self.store.database.clock(),
+                            others=others)
         return conv, text, blocks
 
     async def _op_post_root(self, op: SlackOp, ref: str) -> str | None:
@@ -217,9 +232,18 @@ class SlackEffects:
                                 blocks=op.payload.get("blocks"), unfurl_links=False)
 
     async def _op_post_channel(self, op: SlackOp, ref: str) -> str | None:
-        """A top-level message in a channel (alerts, digests, escalations)."""
-        return await self._post(op, ref, text=op.payload["text"],
+        """A top-level message in a channel (alerts, digests, escalations); with a
+        conversation, a link to its thread."""
+        return await self._post(op, ref, text=self._with_link(op, op.payload["text"]),
                                 blocks=op.payload.get("blocks"), unfurl_links=False)
+
+    async def _op_dm(self, op: SlackOp, ref: str) -> str | None:
+        """A direct message from the bot (a transfer's recipient)."""
+        opened = await self.client.conversations_open(users=op.payload["user"])
+        resp = await self.client.chat_postMessage(
+            channel=opened["channel"]["id"], text=self._with_link(op, op.payload["text"]),
+            unfurl_links=False)
+        return str(resp["ts"])
 
     async def _op_ephemeral(self, op: SlackOp, ref: str) -> str | None:
         p = op.payload

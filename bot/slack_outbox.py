@@ -54,6 +54,7 @@ class SlackOutbox:
         except Exception as e:  # Slack down at start-up: keep going, posts will wait
             self._note_failure(f"auth.test: {classify(e).error}")
             return
+        self.effects.workspace_url = resp.get("url")
         scopes = (resp.headers or {}).get("x-oauth-scopes") or ""
         self.effects.customize = "chat:write.customize" in {
             s.strip() for s in scopes.split(",")}

@@ -4,6 +4,7 @@ marketplace, and the service's aiohttp app on ephemeral ports."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,20 @@ SHOP = "sg-1"
 BUYER = "b-rachel"
 
 
+class ShiftedClock:
+    """Real time plus an offset the test moves forward: scheduled checks see the
+    future without the test sleeping, and everything else keeps running."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
 @dataclass
 class Bridge:
     slack: SlackEmulator
@@ -33,6 +48,9 @@ class Bridge:
     outsider: str
     channels: dict[str, str] = field(default_factory=dict)
     runner: web.AppRunner | None = None
+    agents: list[str] = field(default_factory=list)  # agent first; more with agents=N
+    manager: str = ""
+    clock: ShiftedClock | None = None
 
     @property
     def store(self) -> Any:
@@ -121,23 +139,34 @@ async def serve(app: web.Application, port: int = 0) -> tuple[web.AppRunner, str
 async def running_bridge(tmp_path: Path, *, slack_kwargs: dict[str, Any] | None = None,
                          private_channel: bool = False,
                          service_kwargs: dict[str, Any] | None = None,
-                         socket_mode: bool = False, **overrides: Any
+                         socket_mode: bool = False, agents: int = 1,
+                         extra_stores: tuple[StoreConfig, ...] = (), **overrides: Any
                          ) -> AsyncIterator[Bridge]:
     slack_kwargs = {"rate_limits": False, **(slack_kwargs or {})}
     async with SlackEmulator(**slack_kwargs) as slack, SandboxMarketplace() as market:
         seed(market)
         market.push_retry_delays = (0.05, 0.1, 0.2)
         agent = slack.add_user("mai", real_name="Mai Tran", display_name="Mai")
+        names = ["an", "binh", "chi", "dung"][:max(0, agents - 1)]
+        team = [agent] + [slack.add_user(n, real_name=n.title(), display_name=n.title())
+                          for n in names]
+        manager = slack.add_user("boss", real_name="Bo Manager", display_name="Bo")
         outsider = slack.add_user("visitor", real_name="Vic Visitor")
         channels = {}
         for name in ("cs-shopee-sg", "cs-lazada-my", "cs-ops"):
             private = private_channel and name == "cs-lazada-my"
             channels[name] = slack.add_channel(name, private=private)
-            slack.join(channels[name], agent)
-            slack.join(channels[name], outsider)
+            for user in (*team, manager, outsider):
+                slack.join(channels[name], user)
+        overrides.setdefault("groups", (GroupConfig("team", members=tuple(team),
+                                                    managers=(manager,)),))
         settings = settings_for(slack, market, agent, str(tmp_path / "sb.db"), **overrides)
+        if extra_stores:
+            settings = replace(settings, stores=(*settings.stores, *extra_stores))
+        clock = ShiftedClock()
         service = Service(settings, **{"repair_on_start": False, "stable_for": 0.2,
-                                       "probe_base": 0.2, **(service_kwargs or {})})
+                                       "probe_base": 0.2, "clock": clock,
+                                       **(service_kwargs or {})})
         token = slack.app_token if socket_mode else None
         runner, base = await serve(build_web_app(service, socket_mode_token=token))
         if socket_mode:
@@ -146,7 +175,8 @@ async def running_bridge(tmp_path: Path, *, slack_kwargs: dict[str, Any] | None 
         else:
             slack.configure_app(f"{base}/slack/events")
         market.set_webhook(f"{base}/webhooks/sandbox")
-        bridge = Bridge(slack, market, service, base, agent, outsider, channels, runner)
+        bridge = Bridge(slack, market, service, base, agent, outsider, channels, runner,
+                        agents=team, manager=manager, clock=clock)
         try:
             yield bridge
         finally:

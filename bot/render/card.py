@@ -9,8 +9,8 @@ from bot.store.rows import Conversation
 from bot.text_safety import escape_untrusted
 
 
-def card(conv: Conversation, *, site: str, platform: str, store_name: str,
-         now: float) -> tuple[str, list[dict[str, Any]]]:
+def card(conv: Conversation, *, site: str, platform: str, store_name: str, now: float,
+         others: list[tuple[str, str, str | None]] = ()) -> tuple[str, list[dict[str, Any]]]:
     """Fallback text and blocks. Store names come from our config; buyer data is
     untrusted and only ever placed in plain_text or escaped."""
     status = "🟢 Open" if conv.status == "open" else "⚪ Closed"
@@ -26,8 +26,10 @@ def card(conv: Conversation, *, site: str, platform: str, store_name: str,
                        "text": f"{conv.buyer_name} · buyer id {conv.buyer_id}"})
     waiting = ("—" if conv.waiting_since is None
                else f"{slack_date(conv.waiting_since)} ({_ago(now - conv.waiting_since)})")
+    owner = f"<@{conv.assignee}>" if conv.assignee else "_unassigned_"
     fields = [
         {"type": "mrkdwn", "text": f"*Status*\n{status}"},
+        {"type": "mrkdwn", "text": f"*Assignee*\n{owner}"},
         {"type": "mrkdwn", "text": f"*Unread*\n{conv.unread}"},
         {"type": "mrkdwn", "text": f"*Waiting since*\n{waiting}"},
         {"type": "mrkdwn", "text": f"*Last message*\n{slack_date(conv.last_at)}"},
@@ -40,7 +42,12 @@ def card(conv: Conversation, *, site: str, platform: str, store_name: str,
         {"type": "section", "fields": fields},
         {"type": "context", "elements": [{"type": "plain_text", "emoji": True,
                                           "text": f"Last: {conv.last_summary or '—'}"}]},
+        *_flags_and_others(conv, others),
         {"type": "actions", "block_id": f"card:{conv.id}", "elements": [
+            {"type": "button", "action_id": "assign_to_me", "value": str(conv.id),
+             "text": {"type": "plain_text", "text": "Assign to me"}},
+            {"type": "button", "action_id": "transfer_open", "value": str(conv.id),
+             "text": {"type": "plain_text", "text": "Transfer"}},
             {"type": "button", "action_id": "template_open", "value": str(conv.id),
              "text": {"type": "plain_text", "text": "Reply with template"}},
             {"type": "button", "action_id": "translate_toggle", "value": str(conv.id),
@@ -54,6 +61,20 @@ def card(conv: Conversation, *, site: str, platform: str, store_name: str,
     fallback = (f"{flag(site)} {site} · {platform_name(platform)} · {store_name} — "
                 f"{escape_untrusted(conv.buyer_name)} · {conv.unread} unread · {conv.ref}")
     return fallback, blocks
+
+
+def _flags_and_others(conv: Conversation, others: list[tuple[str, str, str | None]]
+                      ) -> list[dict[str, Any]]:
+    """Priority flags, and the same buyer's conversations with other stores."""
+    lines = []
+    if conv.flags:
+        lines.append("🚩 *Priority:* " + ", ".join(conv.flags))
+    for store_name, ref, link in others:
+        target = f"<{link}|{ref}>" if link else f"`{ref}`"
+        lines.append(f"🔗 Also talking to *{store_name}*: {target}")
+    if not lines:
+        return []
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}]
 
 
 def _ago(seconds: float) -> str:

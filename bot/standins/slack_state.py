@@ -115,10 +115,13 @@ class Channel:
     members: set[str] = field(default_factory=set)
     is_archived: bool = False
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # ts -> message
+    is_im: bool = False
 
     @property
     def channel_type(self) -> str:
         """The ``channel_type`` Slack puts on message events."""
+        if self.is_im:
+            return "im"
         return "group" if self.is_private else "channel"
 
 
@@ -159,6 +162,7 @@ class Workspace:
         self.ephemerals: dict[str, list[dict[str, Any]]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.home_views: dict[str, dict[str, Any]] = {}  # user id -> published Home tab
+        self.presence: dict[str, str] = {}  # user id -> "active" | "away" (default active)
         self.view_stacks: dict[str, list[str]] = {}  # user -> open modal view ids
         self.view_owners: dict[str, str] = {}  # view id -> user who has it open
         self.custom_emoji: set[str] = set()
@@ -181,6 +185,16 @@ class Workspace:
             channel.members.add(self.bot_user_id)
         self.channels[channel.id] = channel
         return channel.id
+
+    def open_im(self, user_id: str) -> Channel:
+        """The bot's direct-message channel with a user (created once)."""
+        for ch in self.channels.values():
+            if ch.is_im and ch.members == {self.bot_user_id, user_id}:
+                return ch
+        ch = Channel(self.new_id("D"), user_id, True, int(time.time()),
+                     members={self.bot_user_id, user_id}, is_im=True)
+        self.channels[ch.id] = ch
+        return ch
 
     def add_user(self, name: str, real_name: str | None = None,
                  display_name: str | None = None, is_bot: bool = False) -> str:

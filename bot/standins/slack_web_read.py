@@ -162,7 +162,27 @@ def users_list(ws: Workspace, p: Params) -> dict[str, Any]:
             "response_metadata": {"next_cursor": next_cursor}}
 
 
+def conversations_open(ws: Workspace, p: Params) -> dict[str, Any]:
+    """A DM with one user (``im:write``); group DMs are not emulated."""
+    ws.require_scope("im:write")
+    users = [u for u in (p.text("users") or "").split(",") if u]
+    if len(users) != 1:
+        raise SlackError("not_enough_users" if not users else "too_many_users")
+    ws.user(users[0])
+    ch = ws.open_im(users[0])
+    return {"ok": True, "channel": {"id": ch.id, "is_im": True, "user": users[0]}}
+
+
+def users_get_presence(ws: Workspace, p: Params) -> dict[str, Any]:
+    ws.require_scope("users:read")
+    user = ws.user(p.text("user"))
+    presence = ws.presence.get(user.id, "active")
+    return {"ok": True, "presence": presence, "online": presence == "active"}
+
+
 METHODS: dict[str, Handler] = {
+    "conversations.open": conversations_open,
+    "users.getPresence": users_get_presence,
     "auth.test": auth_test,
     "conversations.history": history,
     "conversations.replies": replies,

@@ -10,6 +10,7 @@ from bot.store.db import Clock, Database
 from bot.store.replies import Replies
 from bot.store.rows import Conversation, Message, SlackOp
 from bot.store.slack_ops import SlackOps
+from bot.store.team import Team
 
 __all__ = ["Claim", "Conversation", "Message", "SlackOp", "Store"]
 
@@ -21,6 +22,7 @@ class Store:
         self.conversations = Conversations(self.database, self.ops)
         self.replies = Replies(self.database, self.ops)
         self.books = Bookkeeping(self.database)
+        self.team = Team(self.database, self.ops)
 
     def ping(self) -> bool:
         return self.database.one("SELECT 1")[0] == 1

@@ -21,6 +21,7 @@ class Claim:
     conversation_id: int
     message_id: int | None  # None: already known (a duplicate push or pull)
     new_conversation: bool
+    reopened: bool = False  # a buyer's message reopened a closed conversation
 
 
 class Conversations:
@@ -65,6 +66,7 @@ class Conversations:
             now = self.db.clock()
             at = msg.sent_at.timestamp()
             delay = 0.0
+            reopened = False
             if msg.from_seller:
                 direction, state = "seller", "received"
                 if self.db.one("SELECT 1 FROM messages WHERE conversation_id = ? AND "
@@ -75,6 +77,12 @@ class Conversations:
                             f"Seller: {summary}", at, conv)
             else:
                 direction, state = "in", "received"
+                reopened = self.db.one("SELECT status = 'closed' FROM conversations WHERE id = ?",
+                                       conv)[0] == 1
+                if reopened:
+                    self.db.run("INSERT INTO conversation_events (conversation_id, kind, detail, "
+                                "at) VALUES (?, 'reopened', '{\"by\": \"buyer\"}', ?)",
+                                conv, now)
                 self.db.run(
                     "UPDATE conversations SET unread = unread + 1, last_summary = ?, "
                     "last_at = ?, waiting_since = COALESCE(waiting_since, ?), "
@@ -94,7 +102,7 @@ class Conversations:
             self.ops.enqueue(channel_ref, "post_message", conversation_id=conv, message_id=mid,
                              delay=delay)
             self.ops.refresh_card(channel_ref, conv)
-            return Claim(conv, mid, new)
+            return Claim(conv, mid, new, not msg.from_seller and reopened)
 
     def _conversation_for(self, store_key: str, platform: str, site: str, channel_ref: str,
                           msg: InboundMessage) -> tuple[int, bool]:
@@ -151,14 +159,26 @@ class Conversations:
                 self.ops.refresh_card(conv.channel_ref, conv.id)
             return conv
 
-    def set_status(self, conversation_id: int, status: str) -> Conversation | None:
+    def set_status(self, conversation_id: int, status: str,
+                   actor: str | None = None) -> Conversation | None:
+        """Close or reopen; closing records the service time since it (re)opened."""
         with self.db.tx():
             conv = self.get(conversation_id)
             if conv is None or conv.status == status:
                 return None
+            now = self.db.clock()
+            detail: dict[str, float] = {}
+            if status == "closed":
+                opened = self.db.one("SELECT MAX(at) FROM conversation_events WHERE "
+                                     "conversation_id = ? AND kind = 'reopened'",
+                                     conversation_id)[0] or conv.created_at
+                detail["service_seconds"] = round(now - opened, 1)
+            self.db.run("INSERT INTO conversation_events (conversation_id, kind, actor, detail, "
+                        "at) VALUES (?, ?, ?, ?, ?)", conversation_id,
+                        "closed" if status == "closed" else "reopened", actor,
+                        json.dumps(detail), now)
             self.db.run("UPDATE conversations SET status = ?, closed_at = ? WHERE id = ?",
-                        status, self.db.clock() if status == "closed" else None,
-                        conversation_id)
+                        status, now if status == "closed" else None, conversation_id)
             self.ops.refresh_card(conv.channel_ref, conversation_id)
             return self.get(conversation_id)
 

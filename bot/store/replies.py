@@ -148,11 +148,16 @@ class Replies:
             msg = self._transition(
                 message_id, "state = 'delivered', platform_message_id = ?, delivered_at = ?, "
                 "error = NULL", platform_message_id, at)
-            conv = self.db.one("SELECT channel_ref FROM conversations WHERE id = ?",
-                               msg.conversation_id)
+            conv = self.db.one("SELECT channel_ref, waiting_since FROM conversations "
+                               "WHERE id = ?", msg.conversation_id)
+            if conv[1] is not None:  # a waiting buyer got an answer: a response time
+                self.db.run("INSERT INTO responses (conversation_id, store_key, agent, "
+                            "waited_from, responded_at) VALUES (?, ?, ?, ?, ?)",
+                            msg.conversation_id, msg.store_key, msg.author, conv[1], at)
             summary = (msg.sent_text or msg.text).replace("\n", " ")[:80]
             self.db.run("UPDATE conversations SET waiting_since = NULL, last_summary = ?, "
-                        "last_at = ? WHERE id = ?", f"Agent: {summary}", at, msg.conversation_id)
+                        "last_at = ?, last_agent = COALESCE(?, last_agent) WHERE id = ?",
+                        f"Agent: {summary}", at, msg.author, msg.conversation_id)
             self.ops.refresh_card(conv[0], msg.conversation_id)
             if msg.notice_ts:
                 self._notice(msg)

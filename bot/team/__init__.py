@@ -1,0 +1,128 @@
+"""Team workflow: status, assignment, transfer, hand-over, SLA, priority words."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from bot.team.assignment import Assigner
+from bot.team.handoffs import Handoffs
+from bot.team.priority import PriorityWords
+from bot.team.roster import Roster
+from bot.team.sla import SlaWatch
+from bot.text_safety import escape_untrusted
+
+if TYPE_CHECKING:
+    from bot.service import Service
+
+log = logging.getLogger(__name__)
+
+Command = Callable[[str, list[str]], Awaitable[str | list[dict[str, Any]]]]
+SLA_EVERY_SECONDS = 30
+
+
+class TeamFeature:
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        store, settings = service.store, service.settings
+        wake = service.outbox.kick
+        self.roster = Roster(settings, store)
+        self.assigner = Assigner(store, self.roster, ops_channel=settings.ops_channel,
+                                 wake_slack=wake)
+        self.handoffs = Handoffs(store, self.roster, self.assigner, wake_slack=wake,
+                                 open_orders=getattr(service, "open_orders_text", None))
+        self.sla = SlaWatch(store, settings, clock=service.clock, wake_slack=wake)
+        self.priority = PriorityWords(settings.priority_keywords)
+        self.commands: dict[str, Command] = {
+            "online": self._online, "idle": self._idle, "handover": self._handover,
+            "help": self._help,
+        }
+
+    # -- hooks ------------------------------------------------------------------
+    def on_new_message(self, message_id: int) -> None:
+        """A buyer wrote: assign a new/reopened conversation, flag priority words."""
+        store = self.service.store
+        msg = store.conversations.message(message_id)
+        if msg is None:
+            return
+        conv = store.conversations.get(msg.conversation_id)
+        if conv is None:
+            return
+        if not conv.assignee:
+            self.assigner.assign_new(conv.id)
+        words = self.priority.find(msg.text) if msg.text else []
+        if words:
+            flags, first = store.team.add_flags(conv.id, words)
+            self.service.outbox.kick(conv.channel_ref)
+            if first and self.service.settings.ops_channel:
+                ops = self.service.settings.ops_channel
+                text = (f"🚩 Priority ({', '.join(flags)}): `{conv.ref}` — "
+                        f"{escape_untrusted(conv.buyer_name)}: “"
+                        f"{escape_untrusted(' '.join(msg.text.split())[:200])}”")
+                store.ops.enqueue(ops, "post_channel", conversation_id=conv.id,
+                                  payload={"text": text})
+                self.service.outbox.kick(ops)
+
+    # -- actions -----------------------------------------------------------------
+    def set_status(self, user: str, status: str) -> None:
+        self.service.store.team.set_status(user, status)
+
+    def assign_to_me(self, conversation_id: int, user: str) -> None:
+        store = self.service.store
+        conv = store.conversations.get(conversation_id)
+        if conv is None:
+            return
+        if not self.service.relay.may_reply(user, conv.store_key):
+            self.service.relay.tell(conv, user, "Only agents of this store's team can take "
+                                                "its conversations.")
+            return
+        if conv.assignee != user:
+            store.team.assign(conv.id, user, actor=user, kind="claimed",
+                              detail={"from": conv.assignee})
+            store.books.set_current(user, conv.id)
+            self.service.outbox.kick(conv.channel_ref)
+
+    async def transfer_view(self, conversation_id: int, user: str) -> dict[str, Any]:
+        from bot.team.views import transfer_view
+        return await transfer_view(self, conversation_id, user)
+
+    async def publish_home(self, user: str) -> None:
+        from bot.team.views import publish_home
+        await publish_home(self.service, user)
+
+    # -- /cs ------------------------------------------------------------------------
+    async def _online(self, user: str, words: list[str]) -> str:
+        self.set_status(user, "online")
+        return "You are *online*: new conversations can be assigned to you."
+
+    async def _idle(self, user: str, words: list[str]) -> str:
+        self.set_status(user, "idle")
+        return ("You are *idle*: no new conversations; the ones you have continue. "
+                "`/cs online` to come back.")
+
+    async def _handover(self, user: str, words: list[str]) -> str:
+        from bot.team.slack import mention_target
+        target_user, group = mention_target(words)
+        if not target_user and not group:
+            return "Usage: `/cs handover @member` or `/cs handover <group>`."
+        outcome = await self.handoffs.handover(user, user=target_user, group=group)
+        return outcome.message
+
+    async def _help(self, user: str, words: list[str]) -> str:
+        from bot.team.slack import HELP
+        return HELP
+
+
+def install(service: Service) -> Callable[[Any], None]:
+    team = TeamFeature(service)
+    service.team = team  # type: ignore[attr-defined]
+    service.ingest.on_new_message.append(team.on_new_message)
+    service.scheduler.add_job(team.sla.tick, "interval", seconds=SLA_EVERY_SECONDS, id="sla",
+                              max_instances=1, coalesce=True)
+
+    def register(app: Any) -> None:
+        from bot.team.slack import register as register_listeners
+        register_listeners(app, team)
+
+    return register

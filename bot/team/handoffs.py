@@ -1,0 +1,114 @@
+"""Transfers between members and groups, and the hand-over at shift end."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.store import Conversation, Store
+from bot.team.assignment import Assigner
+from bot.team.roster import Roster
+from bot.text_safety import escape_untrusted
+
+OrdersText = Callable[[int], Awaitable[str | None]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    message: str
+    assignee: str | None = None
+
+
+class Handoffs:
+    def __init__(self, store: Store, roster: Roster, assigner: Assigner, *,
+                 wake_slack: Callable[[str], None],
+                 open_orders: OrdersText | None = None) -> None:
+        self.store = store
+        self.roster = roster
+        self.assigner = assigner
+        self.wake_slack = wake_slack
+        self.open_orders = open_orders
+
+    def _target(self, conv: Conversation, actor: str, *, user: str | None,
+                group: str | None) -> Outcome:
+        if user:
+            if not self.roster.is_agent(user):
+                return Outcome(False, f"<@{user}> is not a member of any team.")
+            if not self.roster.online(user):
+                return Outcome(False, f"<@{user}> is idle: chats can only go to online "
+                                      "members. Pick someone online, or a group.")
+            return Outcome(True, "", user)
+        if group:
+            if self.roster.settings.group(group) is None:
+                return Outcome(False, f"There is no group called {group}.")
+            picked = self.assigner.pick(group, conv.buyer_id, conv.store_key, exclude=actor)
+            if picked is None:
+                return Outcome(False, f"Nobody else in {group} is online.")
+            return Outcome(True, "", picked)
+        return Outcome(False, "Choose a member or a group.")
+
+    def transfer(self, conversation_id: int, actor: str, *, user: str | None = None,
+                 group: str | None = None, note: str = "") -> Outcome:
+        conv = self.store.conversations.get(conversation_id)
+        if conv is None:
+            return Outcome(False, "That conversation no longer exists.")
+        target = self._target(conv, actor, user=user, group=group)
+        if not target.ok or target.assignee is None:
+            return target
+        to = target.assignee
+        self.store.team.assign(conv.id, to, actor=actor, kind="transfer",
+                               detail={"from": conv.assignee, "note": note, "group": group})
+        said = f": “{escape_untrusted(note)}”" if note.strip() else ""
+        via = f" (via {escape_untrusted(group)})" if group else ""
+        self._note(conv, f"🔁 <@{actor}> transferred this conversation to <@{to}>{via}{said}")
+        self.store.ops.enqueue(f"@{to}", "dm", conversation_id=conv.id, payload={
+            "user": to, "text": f"🔁 <@{actor}> handed you conversation `{conv.ref}` "
+                                f"with {escape_untrusted(conv.buyer_name)}{said}"})
+        self.wake_slack(f"@{to}")
+        return Outcome(True, f"Transferred to <@{to}>.", to)
+
+    async def handover(self, actor: str, *, user: str | None = None,
+                       group: str | None = None) -> Outcome:
+        """Move all of ``actor``'s open conversations, each with a hand-over note."""
+        moved: list[str] = []
+        for conv in self.store.team.open_of(actor):
+            target = self._target(conv, actor, user=user, group=group)
+            if not target.ok or target.assignee is None:
+                if moved:
+                    return Outcome(False, f"Moved {len(moved)}, then stopped: "
+                                          f"{target.message}")
+                return target
+            to = target.assignee
+            self.store.team.assign(conv.id, to, actor=actor, kind="handover",
+                                   detail={"from": actor})
+            self._note(conv, await self._handover_text(conv, actor, to))
+            moved.append(conv.ref)
+        if not moved:
+            return Outcome(True, "You have no open conversations to hand over.")
+        who = f"<@{user}>" if user else escape_untrusted(group or "")
+        return Outcome(True, f"Handed {len(moved)} conversation(s) over to {who}: "
+                             f"{', '.join(moved)}.")
+
+    async def _handover_text(self, conv: Conversation, actor: str, to: str) -> str:
+        asked, replied = self.store.team.last_texts(conv.id)
+        lines = [f"🔄 *Shift hand-over* from <@{actor}> to <@{to}>"]
+        lines.append(f"• Buyer's last question: “{escape_untrusted(_cut(asked))}”"
+                     if asked else "• The buyer has not asked anything in text.")
+        lines.append(f"• Last reply (what was promised): “{escape_untrusted(_cut(replied))}”"
+                     if replied else "• No reply has been delivered yet.")
+        if self.open_orders is not None:
+            orders = await self.open_orders(conv.id)
+            if orders:
+                lines.append(f"• Open orders: {orders}")
+        return "\n".join(lines)
+
+    def _note(self, conv: Conversation, text: str) -> None:
+        self.store.ops.enqueue(conv.channel_ref, "post_thread_note", conversation_id=conv.id,
+                               payload={"text": text})
+        self.wake_slack(conv.channel_ref)
+
+
+def _cut(text: str | None, limit: int = 300) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[:limit] + "…"

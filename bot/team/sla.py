@@ -1,0 +1,70 @@
+"""First-response SLA: remind the assignee in the thread, escalate to ops."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot.config import Settings
+from bot.store import Conversation, Store
+from bot.team.hours import business_seconds
+
+log = logging.getLogger(__name__)
+
+
+class SlaWatch:
+    def __init__(self, store: Store, settings: Settings, *, clock: Callable[[], float],
+                 wake_slack: Callable[[str], None]) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.wake_slack = wake_slack
+
+    def tick(self) -> list[tuple[str, str]]:
+        """Check every waiting conversation once; returns (ref, "reminder"|"escalation")."""
+        now = self.clock()
+        done: list[tuple[str, str]] = []
+        for conv in self.store.team.waiting():
+            try:
+                sla = self.settings.sla_for(conv.store_key)
+            except KeyError:
+                continue  # the store left the configuration
+            since = conv.waiting_since or now
+            waited = business_seconds(since, now, sla.business_hours)
+            escalated = conv.sla_escalated_at is not None and conv.sla_escalated_at >= since
+            reminded = conv.sla_reminded_at is not None and conv.sla_reminded_at >= since
+            if waited >= sla.escalation_minutes * 60 and not escalated:
+                self._escalate(conv, waited)
+                done.append((conv.ref, "escalation"))
+            elif waited >= sla.reminder_minutes * 60 and not reminded and not escalated:
+                self._remind(conv, waited)
+                done.append((conv.ref, "reminder"))
+        return done
+
+    def _remind(self, conv: Conversation, waited: float) -> None:
+        who = f"<@{conv.assignee}>" if conv.assignee else "Nobody owns this conversation yet:"
+        text = (f"⏰ {who} the buyer has been waiting {_minutes(waited)} for a first answer "
+                f"(SLA reminder).")
+        self.store.ops.enqueue(conv.channel_ref, "post_thread_note", conversation_id=conv.id,
+                               payload={"text": text})
+        self.store.team.mark_sla(conv.id, "sla_reminded_at")
+        self.store.team.event(conv.id, "sla_reminder", None, {"waited": round(waited)})
+        self.wake_slack(conv.channel_ref)
+
+    def _escalate(self, conv: Conversation, waited: float) -> None:
+        self.store.team.mark_sla(conv.id, "sla_escalated_at")
+        self.store.team.event(conv.id, "sla_escalation", None, {"waited": round(waited)})
+        ops = self.settings.ops_channel
+        if not ops:
+            return
+        owner = f"<@{conv.assignee}>" if conv.assignee else "unassigned"
+        text = (f"🚨 SLA escalation: `{conv.ref}` has waited {_minutes(waited)} without an "
+                f"answer ({owner}).")
+        self.store.ops.enqueue(ops, "post_channel", conversation_id=conv.id,
+                               payload={"text": text, "link_conversation": conv.id})
+        self.wake_slack(ops)
+
+
+def _minutes(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"

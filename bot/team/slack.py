@@ -1,0 +1,79 @@
+"""Team workflow in Slack: /cs, Assign to me, Transfer, the status toggle."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+if TYPE_CHECKING:
+    from bot.team import TeamFeature
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+HELP = ("*/cs* commands: `online`, `idle`, `handover @member` or `handover <group>`, `stats`"
+        ", `order <order-number>`")
+
+
+def register(app: AsyncApp, team: TeamFeature) -> None:
+    @app.command("/cs")
+    async def cs(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        words = (command.get("text") or "").split()
+        verb, rest = (words[0].lower(), words[1:]) if words else ("help", [])
+        handler = team.commands.get(verb)
+        answer = await handler(command["user_id"], rest) if handler else HELP
+        if isinstance(answer, list):
+            await respond(blocks=answer, text="StoreBridge", response_type="ephemeral")
+        else:
+            await respond(text=answer, response_type="ephemeral")
+
+    @app.action("assign_to_me")
+    async def assign_to_me(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        team.assign_to_me(int(action["value"]), body["user"]["id"])
+
+    @app.action("transfer_open")
+    async def transfer_open(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                            client: AsyncWebClient) -> None:
+        await ack()
+        view = await team.transfer_view(int(action["value"]), body["user"]["id"])
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view("transfer_submit")
+    async def transfer_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+                              ) -> None:
+        values = view["state"]["values"]
+        member = ((values.get("member") or {}).get("value") or {}).get("selected_option")
+        group = ((values.get("group") or {}).get("value") or {}).get("selected_option")
+        note = ((values.get("note") or {}).get("value") or {}).get("value") or ""
+        outcome = team.handoffs.transfer(
+            int(view["private_metadata"]), body["user"]["id"],
+            user=member["value"] if member else None, group=group["value"] if group else None,
+            note=note)
+        if not outcome.ok:
+            await ack(response_action="errors",
+                      errors={"member" if member or not group else "group": outcome.message})
+            return
+        await ack()
+
+    @app.action("agent_status_toggle")
+    async def status_toggle(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        user = body["user"]["id"]
+        team.set_status(user, "idle" if team.roster.online(user) else "online")
+        await team.publish_home(user)
+
+    @app.event("app_home_opened")
+    async def home(event: dict[str, Any]) -> None:
+        if event.get("tab") in (None, "home"):
+            await team.publish_home(event["user"])
+
+
+def mention_target(words: list[str]) -> tuple[str | None, str | None]:
+    """`@member` (as Slack sends it, <@U…|name>) or a group name."""
+    if not words:
+        return None, None
+    m = _MENTION.match(words[0])
+    return (m.group(1), None) if m else (None, " ".join(words))
