@@ -207,3 +207,16 @@ async def test_same_buyer_links(tmp_path: Path) -> None:
         await b.wait(lambda: "Also talking to *Kopi Outlet*" in card_of(b, first))
         assert second.ref in card_of(b, first)
         assert f"archives/{second.channel_id}/p" in card_of(b, first)  # a link to the thread
+
+
+async def test_presence_away_counts_as_idle_when_enabled(tmp_path: Path) -> None:
+    async with running_bridge(tmp_path, agents=2, presence_idle=True) as b:
+        mai, an = b.agents
+        b.slack.workspace.presence[mai] = "away"
+        await b.service.team.presence.refresh()
+        await b.buyer_says("hello")
+        conv = await b.thread()
+        assert b.store.conversations.get(conv.id).assignee == an
+        b.slack.workspace.presence[mai] = "active"
+        await b.service.team.presence.refresh()
+        assert b.service.team.roster.online(mai)

@@ -120,6 +120,14 @@ def install(service: Service) -> Callable[[Any], None]:
     service.ingest.on_new_message.append(team.on_new_message)
     service.scheduler.add_job(team.sla.tick, "interval", seconds=SLA_EVERY_SECONDS, id="sla",
                               max_instances=1, coalesce=True)
+    if service.settings.presence_idle:
+        from bot.team.presence import PRESENCE_EVERY_SECONDS, Presence
+        team.presence = Presence(service.slack, team.roster)
+        team.roster.away = team.presence.away
+        service.scheduler.add_job(team.presence.refresh, "interval",
+                                  seconds=PRESENCE_EVERY_SECONDS, id="presence",
+                                  max_instances=1, coalesce=True)
+        service.spawn(team.presence.refresh())
 
     def register(app: Any) -> None:
         from bot.team.slack import register as register_listeners

@@ -10,6 +10,7 @@ class Roster:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
+        self.away: set[str] = set()  # filled by Presence when presence_idle is on
 
     def group_of_store(self, store_key: str) -> str | None:
         return self.settings.store(store_key).group
@@ -32,7 +33,7 @@ class Roster:
         return bool(self.groups_of(user))
 
     def online(self, user: str) -> bool:
-        return self.store.team.status(user) == "online"
+        return self.store.team.status(user) == "online" and user not in self.away
 
     def online_members(self, group: str | None, *, exclude: str | None = None) -> list[str]:
         return [u for u in self.members(group) if u != exclude and self.online(u)]
