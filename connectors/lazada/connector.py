@@ -13,7 +13,7 @@ import aiohttp
 
 from connectors import errors
 from connectors.base import PushAck, Tokens, TokenStore
-from connectors.lazada import push, sync
+from connectors.lazada import orders_details, orders_pull, push, sync
 from connectors.lazada.client import (
     DEFAULT_BACKOFF,
     Backoff,
@@ -24,6 +24,7 @@ from connectors.lazada.client import (
 from connectors.lazada.errors import ErrorSpec
 from connectors.lazada.hosts import AUTH_BASE, AUTHORIZE_PAGE, rest_base
 from connectors.lazada.messages import SELLER, TEXT, content_of, from_ms
+from connectors.lazada.orders_pull import OrderOptions
 from connectors.lazada.rules import (
     DEFAULT_MAX_TEXT_LENGTH,
     SendContext,
@@ -41,6 +42,7 @@ from connectors.models import (
     ShopId,
     StoreAccount,
 )
+from connectors.orders import Order, OrderPage
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,9 @@ SELLER_GET = "/seller/get"
 
 class LazadaConnector:
     """One Lazada app (app key + secret) serving every store authorized for it.
+
+    Also an :class:`~connectors.orders.OrderSource` (see :mod:`orders_pull`);
+    ``order_options`` holds its limits.
 
     Hosts: ``StoreAccount.api_url``, else ``api_url`` (LAZADA_API_URL, up to and
     including ``/rest``), else the gateway of ``StoreAccount.site``. Token calls go
@@ -82,6 +87,7 @@ class LazadaConnector:
         mark_read_after_send: bool = True,
         find_sent_tolerance: timedelta = timedelta(seconds=5),
         extra_errors: Mapping[str, ErrorSpec] | None = None,
+        order_options: OrderOptions | None = None,
         clock: Callable[[], datetime] = utc_now,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
@@ -97,6 +103,7 @@ class LazadaConnector:
         self._max_fetch = max_fetch_messages
         self._mark_read = mark_read_after_send
         self._tolerance = find_sent_tolerance
+        self._order_options = order_options or OrderOptions()
         self._clock = clock
         self._client = LazadaClient(
             session, app_key=app_key, app_secret=app_secret,
@@ -204,7 +211,29 @@ class LazadaConnector:
     async def close(self) -> None:
         """Nothing to release: the aiohttp session belongs to the caller."""
 
+    # -- the OrderSource protocol ----------------------------------------------------------
+
+    async def fetch_orders_since(self, store: StoreAccount, cursor: str | None) -> OrderPage:
+        """One bounded safety pull (never call it on a tight timer: Lazada disables
+        apps that loop GetOrders). See :mod:`connectors.lazada.orders_pull`."""
+        return await orders_pull.fetch_orders_since(
+            self._envelopes(store), cursor, store=store,
+            now_ms=int(self._clock().timestamp() * 1000), options=self._order_options)
+
+    async def get_orders(self, store: StoreAccount, order_ids: list[str]) -> list[Order]:
+        return await orders_details.get_orders(self._envelopes(store), order_ids, store=store,
+                                               options=self._order_options)
+
+    async def orders_of_buyer(self, store: StoreAccount, buyer_id: str) -> list[Order] | None:
+        return None  # no buyer filter on Lazada: the bot indexes item buyer_id
+
     # -- internals -----------------------------------------------------------------------
+
+    def _envelopes(self, store: StoreAccount) -> orders_pull.Api:
+        async def api(path: str, params: dict[str, object]) -> dict[str, Any]:
+            return await self._call(store, path, params)
+
+        return api
 
     def _reader(self, store: StoreAccount) -> sync.Api:
         async def api(path: str, params: dict[str, object]) -> dict[str, Any]:

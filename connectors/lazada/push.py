@@ -11,14 +11,16 @@ from collections.abc import Mapping
 
 from connectors.errors import PushRejected
 from connectors.lazada.messages import to_inbound
+from connectors.lazada.orders_push import ORDER_TYPES, order_events
 from connectors.lazada.signing import push_signature_matches
 from connectors.models import PushBatch
 
 IM_MESSAGE = 2
 
-#: Push types StoreBridge acknowledges and drops.
+#: Push types StoreBridge acknowledges and drops (order pushes only when they
+#: name no order).
 IGNORED_TYPES = {
-    0: "trade_order",
+    **ORDER_TYPES,
     3: "product",
     4: "product",
     5: "product",
@@ -68,6 +70,10 @@ def _verify(
         kind = int(message_type)
     except ValueError:
         raise PushRejected(400, "message_type is not a number") from None
+    if kind in ORDER_TYPES:
+        events = order_events(kind, payload)
+        if events:
+            return PushBatch(order_events=events)
     if kind != IM_MESSAGE:
         return PushBatch(ignored=(f"{kind}:{IGNORED_TYPES.get(kind, 'unknown')}",))
     data = payload.get("data")

@@ -6,7 +6,8 @@ Lazada's envelopes (``code`` "0" or an error name; IM answers add
 ``success``/``err_code``), pages lists newest first by ``start_time`` +
 ``last_*_id`` with at most 20 per page, rotates refresh tokens on use, throttles
 with ``ApiCallLimit``, delivers signed pushes (see :mod:`lazada_push`) and fails on
-command. :func:`harness` wires it to a :class:`LazadaConnector` for contract tests.
+command; it serves orders too (:mod:`lazada_orders_api`). :func:`harness` wires it
+to a :class:`LazadaConnector` for contract tests.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from tests.emulators.lazada_api import (
     ApiFailure,
     ImApis,
 )
+from tests.emulators.lazada_orders_api import OrderApis
 from tests.emulators.lazada_push import PushAttempt, PushDelivery, PushMixin
 from tests.emulators.lazada_state import Grant, LazadaState, Session, new_id
 
@@ -75,7 +77,7 @@ class Injected:
 
 
 @dataclass
-class LazadaEmulator(PushMixin, ImApis):
+class LazadaEmulator(OrderApis, PushMixin, ImApis):
     app_key: str = "100001"
     app_secret: str = "MockLazadaSecretForTestsOnly0001"
     access_ttl: int = 30 * 86400  # online app: 30 days
