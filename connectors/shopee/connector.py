@@ -24,10 +24,12 @@ from connectors.models import (
     ShopId,
     StoreAccount,
 )
+from connectors.orders import Order, OrderPage
 from connectors.shopee import hosts
 from connectors.shopee.client import RetryPolicy, ShopeeHttp, with_backoff
 from connectors.shopee.errors import AccessTokenRejected
 from connectors.shopee.messages import is_from_seller, to_datetime
+from connectors.shopee.orders import OrderSettings, ShopeeOrders
 from connectors.shopee.push import verify_push
 from connectors.shopee.rules import DEFAULT_MAX_TEXT, OutgoingContext, check_outgoing, ensure_single
 from connectors.shopee.sync import LIST, MESSAGES, RepairWalk, SyncCursor, SyncSettings
@@ -48,8 +50,9 @@ class ShopeeConnector:
     Hosts: a store's ``api_url`` wins, then ``api_url`` (``SHOPEE_API_URL``, scheme and
     host only), then the regional host for the store's site (``sandbox`` picks the
     sandbox host). Options marked UNCERTAIN in the platform notes are arguments:
-    ``authorize_style``, ``push_callback_url``, ``max_text_length`` and the page
-    sizes/direction in ``sync``.
+    ``authorize_style``, ``push_callback_url``, ``max_text_length``, the page
+    sizes/direction in ``sync`` and the order pull's limits in ``orders``.
+    It is also an :class:`~connectors.orders.OrderSource` (``connectors.shopee.orders``).
     """
 
     platform = "shopee"
@@ -76,6 +79,7 @@ class ShopeeConnector:
         retry: RetryPolicy | None = None,
         max_text_length: int = DEFAULT_MAX_TEXT,
         sync: SyncSettings | None = None,
+        orders: OrderSettings | None = None,
         confirm_lost_pushes: bool = True,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
@@ -103,6 +107,7 @@ class ShopeeConnector:
         # Chat user ids of our shops, learned from pulled messages: old push payloads
         # without from_shop_id/to_shop_id can only be attributed through them.
         self._seller_ids: set[str] = set()
+        self._orders = ShopeeOrders(self._get, orders or OrderSettings(), clock)
 
     @classmethod
     def from_env(cls, session: aiohttp.ClientSession, env: Mapping[str, str],
@@ -176,8 +181,21 @@ class ShopeeConnector:
     def verify_push(self, headers: Mapping[str, str], body: bytes, url: str) -> PushBatch:
         # Which URL string Shopee signs (configured vs received) is UNCERTAIN: an
         # explicitly configured callback URL wins over the one the request arrived on.
-        return verify_push(self._key, headers, body, self._push_url or url,
-                           seller_user_ids=frozenset(self._seller_ids))
+        batch = verify_push(self._key, headers, body, self._push_url or url,
+                            seller_user_ids=frozenset(self._seller_ids))
+        self._orders.note_events(batch.order_events)  # memory only: no I/O
+        return batch
+
+    # -- orders (OrderSource) --------------------------------------------------------
+
+    async def fetch_orders_since(self, store: StoreAccount, cursor: str | None) -> OrderPage:
+        return await self._orders.fetch_since(store, cursor)
+
+    async def get_orders(self, store: StoreAccount, order_ids: list[str]) -> list[Order]:
+        return await self._orders.get_orders(store, order_ids)
+
+    async def orders_of_buyer(self, store: StoreAccount, buyer_id: str) -> list[Order] | None:
+        return None  # no buyer filter on Shopee: the bot keeps a buyer -> orders index
 
     # -- repair sync ---------------------------------------------------------------
 

@@ -9,11 +9,13 @@ from typing import Any
 from connectors.errors import PushRejected
 from connectors.models import InboundMessage, PushBatch
 from connectors.shopee.messages import parse_message
+from connectors.shopee.orders_push import ORDER_PUSH_NAMES, order_batch
 from connectors.shopee.signing import push_signature_matches
 
 WEBCHAT = 10
 
-#: Push codes we acknowledge and drop (names from the Push Mechanism pages).
+#: Push codes by name (Push Mechanism pages). Order codes (3, 4, 29, 30, 47) become
+#: ``PushBatch.order_events``; the others are acknowledged and dropped.
 PUSH_NAMES: dict[int, str] = {
     1: "shop_authorization_push",
     2: "shop_authorization_canceled_push",
@@ -28,6 +30,7 @@ PUSH_NAMES: dict[int, str] = {
     12: "open_api_authorization_expiry",
     13: "brand_register_result",
     15: "shipping_document_status_push",
+    **ORDER_PUSH_NAMES,
 }
 
 
@@ -72,6 +75,8 @@ def _verify(partner_key: str, headers: Mapping[str, str], body: bytes, url: str,
     code = payload.get("code")
     if isinstance(code, bool) or not isinstance(code, int):
         raise PushRejected(400, "push has no integer code")
+    if code in ORDER_PUSH_NAMES:
+        return order_batch(payload)
     if code != WEBCHAT:
         return PushBatch(ignored=(PUSH_NAMES.get(code, f"push_code_{code}"),))
     return _webchat(payload, seller_user_ids)

@@ -17,6 +17,8 @@ import aiohttp
 from aiohttp import web
 
 from tests.emulators.shopee_handlers import ChatHandlers, WireError
+from tests.emulators.shopee_orders import OrderBook
+from tests.emulators.shopee_orders_api import OrderHandlers
 from tests.emulators.shopee_push import PushSender, compact, webchat_payload
 from tests.emulators.shopee_state import Conv, IdSource, Msg, Shop, TokenBook
 
@@ -59,14 +61,15 @@ class Seen:
     at: float = field(default_factory=time.monotonic)
 
 
-class ShopeeEmulator(ChatHandlers):
+class ShopeeEmulator(ChatHandlers, OrderHandlers):
     def __init__(self, *, partner_id: int = PARTNER_ID, partner_key: str = PARTNER_KEY,
                  clock: Callable[[], float] = time.time, direction_semantics: str = "field",
                  conversation_page_cap: int = 25, oversize_page: str = "empty",
                  message_page_cap: int = 60, text_limit: int = 1000,
                  rate_limit: tuple[int, float] | None = None,
                  rate_limit_retry_after: float | None = None, stall_seconds: float = 5.0,
-                 push_own_messages: bool = True) -> None:
+                 push_own_messages: bool = True,
+                 order_options: dict[str, Any] | None = None) -> None:
         self.partner_id = partner_id
         self.partner_key = partner_key
         self.now = clock
@@ -79,6 +82,7 @@ class ShopeeEmulator(ChatHandlers):
         self.rate_limit_retry_after = rate_limit_retry_after
         self.stall_seconds = stall_seconds
         self.push_own_messages = push_own_messages
+        self.order_book = OrderBook(**(order_options or {}))
         self.shops: dict[int, Shop] = {}
         self.tokens = TokenBook(clock)
         self.ids = IdSource(clock)
@@ -105,7 +109,7 @@ class ShopeeEmulator(ChatHandlers):
 
     def app(self) -> web.Application:
         app = web.Application()
-        for name, method, kind, handler in self.routes():
+        for name, method, kind, handler in self.routes() + self.order_routes():
             app.router.add_route(method, "/api/v2/" + name, self._endpoint(name, kind, handler))
         app.router.add_get("/api/v2/shop/auth_partner", self.auth_partner)
         app.router.add_get("/auth", self.auth_page)
