@@ -17,7 +17,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.config import GroupConfig, SandboxConfig, Settings, SlackConfig, StoreConfig
+from bot.config import (
+    GroupConfig,
+    SandboxConfig,
+    Settings,
+    SlackConfig,
+    StoreConfig,
+    TranslationConfig,
+)
 from bot.http import build_web_app
 from bot.service import Service
 from bot.standins.slack_api import CallRecord, SlackEmulator
@@ -70,7 +77,9 @@ def demo_settings(slack: SlackEmulator, market: SandboxMarketplace, channels: di
                           api_url=slack.api_url),
         sandbox=SandboxConfig(url=market.base_url, app_key=market.app_key,
                               app_secret=market.app_secret),
-        db_path=db_path, env={"SANDBOX_SEND_TIMEOUT": "5"}, source="<demo>")
+        db_path=db_path, env={"SANDBOX_SEND_TIMEOUT": "5"}, source="<demo>",
+        # Offline: no translation provider is reachable from the demo.
+        translation=TranslationConfig(provider="none"))
 
 
 async def _step(n: Narrator, title: str, check: Callable[[], Any],

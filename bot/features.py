@@ -18,6 +18,9 @@ Installer = Callable[["Service"], Register | None]
 
 
 def default_features() -> list[Installer]:
+    from bot.orders import install as orders
     from bot.team import install as team
+    from bot.translation import install as translation
 
-    return [team]
+    # Orders first: the team feature's hand-over notes use its open-orders text.
+    return [orders, translation, team]

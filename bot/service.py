@@ -41,6 +41,8 @@ class Service:
     ingest: Ingest
     relay: Relay
     bolt: AsyncApp
+    #: Set by the translation feature; None when translation is off.
+    translator: Any = None
 
     def __init__(self, settings: Settings, *, clock: Clock = time.time,
                  repair_on_start: bool = True, stable_for: float = 3.0,

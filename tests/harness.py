@@ -13,7 +13,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.config import GroupConfig, SandboxConfig, Settings, SlackConfig, StoreConfig
+from bot.config import (
+    GroupConfig,
+    SandboxConfig,
+    Settings,
+    SlackConfig,
+    StoreConfig,
+    TranslationConfig,
+)
 from bot.http import build_web_app
 from bot.service import Service
 from bot.standins.slack_api import SlackEmulator
@@ -114,7 +121,7 @@ def settings_for(slack: SlackEmulator, market: SandboxMarketplace, agent: str, d
         sandbox=SandboxConfig(url=market.base_url, app_key=market.app_key,
                               app_secret=market.app_secret),
         db_path=db, env={"SANDBOX_SEND_TIMEOUT": "0.5"}, source="<test>",
-        send_max_attempts=3)
+        send_max_attempts=3, translation=TranslationConfig(provider="none"))
     return replace(base, **overrides)
 
 

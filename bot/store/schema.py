@@ -218,4 +218,50 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX conversation_events_by_conversation ON conversation_events (conversation_id, id);
     """,
+    # 4: orders beside the chat.
+    """
+    CREATE TABLE orders (
+        store_key TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        buyer_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        platform_status TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        ship_by REAL,
+        tracking_no TEXT,
+        items TEXT NOT NULL DEFAULT '[]',
+        cancellation TEXT,
+        returns TEXT NOT NULL DEFAULT '[]',
+        fetched_at REAL NOT NULL,
+        PRIMARY KEY (store_key, order_id)
+    );
+    CREATE INDEX orders_by_buyer ON orders (store_key, buyer_id, created_at);
+    CREATE INDEX orders_by_ship_by ON orders (status, ship_by);
+    CREATE TABLE order_refresh (
+        store_key TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        queued_at REAL NOT NULL,
+        PRIMARY KEY (store_key, order_id)
+    );
+    CREATE TABLE order_cursors (
+        store_key TEXT PRIMARY KEY,
+        cursor TEXT,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE order_notices (
+        store_key TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        at REAL NOT NULL,
+        PRIMARY KEY (store_key, order_id, kind, key)
+    );
+    ALTER TABLE conversations ADD COLUMN buyer_order_id TEXT;
+    CREATE INDEX messages_translation_todo ON messages (id)
+        WHERE direction = 'in' AND translation_state IN ('pending', 'failed');
+    """,
 )

@@ -1,0 +1,108 @@
+"""The translator: memory first, glossary-protected provider calls, one call per text.
+
+Also what other parts use: the sender's ``translate_out`` hook
+(:meth:`Translator.translate_reply`) and, as ``service.translator``, the template
+preview's :meth:`Translator.back_translate` and :meth:`Translator.translate`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.store.db import Database
+from bot.store.rows import Conversation
+from bot.translation.glossary import Glossary, Masked, mask
+from bot.translation.memory import MemoryKey, TranslationMemory, text_hash
+from bot.translation.providers import Provider, TranslationError, normalise, same_language
+
+log = logging.getLogger(__name__)
+
+
+class Translator:
+    def __init__(self, database: Database, provider: Provider, glossary: Glossary, *,
+                 team_language: str) -> None:
+        self.provider = provider
+        self.glossary = glossary
+        self.memory = TranslationMemory(database)
+        self.team_language = team_language
+        # One provider call per text at a time: concurrent requests share it.
+        self._in_flight: dict[MemoryKey, asyncio.Task[str]] = {}
+
+    def _prepare(self, text: str, source: str, target: str, store_key: str | None
+                 ) -> tuple[MemoryKey, Masked]:
+        masked = mask(text, self.glossary.terms(store_key))
+        key = MemoryKey(text_hash(text, masked.used), normalise(source), normalise(target),
+                        self.provider.name)
+        return key, masked
+
+    def lookup(self, text: str, source: str, target: str, *, store_key: str | None = None
+               ) -> str | None:
+        """The remembered translation (a correction first), without calling anyone."""
+        if same_language(source, target) or not text.strip():
+            return text
+        key, _ = self._prepare(text, source, target, store_key)
+        return self.memory.lookup(key)
+
+    async def translate(self, text: str, source: str, target: str, *,
+                        store_key: str | None = None) -> str:
+        """``text`` from ``source`` (or "auto") into ``target``, with the glossary
+        (global, plus ``store_key``'s) applied. Raises :class:`TranslationError`."""
+        if same_language(source, target) or not text.strip():
+            return text
+        key, masked = self._prepare(text, source, target, store_key)
+        known = self.memory.lookup(key)
+        if known is not None:
+            return known
+        task = self._in_flight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._fetch(key, text, masked))
+            self._in_flight[key] = task
+            task.add_done_callback(lambda t, k=key: self._settled(k, t))
+        # shield: one caller giving up (a cancelled sender) must not cancel the others'.
+        return await asyncio.shield(task)
+
+    def _settled(self, key: MemoryKey, task: asyncio.Task[str]) -> None:
+        self._in_flight.pop(key, None)
+        if not task.cancelled():
+            task.exception()  # retrieved here too: every waiter may have gone
+
+    async def _fetch(self, key: MemoryKey, text: str, masked: Masked) -> str:
+        raw = await self.provider.translate(masked.text, key.source, key.target)
+        if masked.slots and masked.lost_tokens(raw):
+            log.warning("the %s provider dropped %d protected glossary term(s)",
+                        self.provider.name, masked.lost_tokens(raw))
+        self.memory.save(key, text, masked.restore(raw))
+        # Read back: a correction or another worker's row may have landed meanwhile.
+        return self.memory.lookup(key) or masked.restore(raw)
+
+    def correct(self, text: str, source: str, target: str, corrected: str, *, by: str,
+                store_key: str | None = None, shown: str | None = None) -> None:
+        """Save a person's translation of ``text``: used for it from now on."""
+        key, _ = self._prepare(text, source, target, store_key)
+        self.memory.correct(key, text, corrected, by, machine=shown)
+
+    async def back_translate(self, text: str, lang: str) -> str | None:
+        """``text``, written in ``lang``, in the team's language; None if that failed."""
+        try:
+            return await self.translate(text, lang, self.team_language)
+        except TranslationError as e:
+            log.info("back-translation from %s failed: %s", lang, e)
+            return None
+
+    async def translate_reply(self, conv: Conversation, text: str) -> tuple[str, str | None]:
+        """The sender's hook: an agent's reply in the buyer's language. Never raises;
+        on any failure the original goes out (``(text, None)``)."""
+        target = conv.buyer_language
+        if not target or same_language(target, self.team_language) or not text.strip():
+            return text, None
+        try:
+            out = await self.translate(text, self.team_language, target,
+                                       store_key=conv.store_key)
+        except TranslationError as e:
+            log.warning("reply in %s not translated (%s); sending the original", conv.ref, e)
+            return text, None
+        except Exception:  # noqa: BLE001 - a reply must never be stuck on translation
+            log.exception("reply in %s: unexpected translation error", conv.ref)
+            return text, None
+        return out, normalise(target)
