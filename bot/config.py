@@ -65,6 +65,8 @@ class StoreConfig:
     #: This store's own glossary terms (see TranslationConfig.glossary).
     glossary: Mapping[str, str | None] = field(default_factory=dict)
     sla: SlaConfig | None = None  # None: the top-level default
+    #: Alert this long before an order's ship-by deadline (None: the top-level one).
+    ship_by_lead_hours: float | None = None
 
     @property
     def key(self) -> str:
@@ -117,6 +119,7 @@ class Settings:
     timezone: str = "UTC"
     #: Slack presence "away" counts as idle for assignment.
     presence_idle: bool = False
+    ship_by_lead_hours: float = 6.0
 
     def sla_for(self, store_key: str) -> SlaConfig:
         return self.store(store_key).sla or self.sla
@@ -133,9 +136,10 @@ class Settings:
 
 _TOP_KEYS = {"team_language", "ops_channel", "groups", "stores", "slack", "sandbox",
              "send_max_attempts", "translation", "sla", "priority_keywords", "digest_time",
-             "timezone", "presence_idle"}
+             "timezone", "presence_idle", "ship_by_lead_hours"}
 _STORE_KEYS = {"platform", "shop_id", "seller_id", "site", "name", "nickname", "channel",
-               "group", "api_url", "credentials", "connector", "glossary", "sla"}
+               "group", "api_url", "credentials", "connector", "glossary", "sla",
+               "ship_by_lead_hours"}
 
 
 def _read_groups(c: Checker, raw: Any) -> tuple[GroupConfig, ...]:
@@ -206,6 +210,9 @@ def _read_store(c: Checker, key: str, s: Any, groups: tuple[GroupConfig, ...],
         credentials={k: str(v) for k, v in creds.items() if v is not None},
         glossary=read_glossary(c, f"{key}.glossary", s.get("glossary")),
         sla=read_sla(c, f"{key}.sla", s.get("sla")),
+        ship_by_lead_hours=(c.number(f"{key}.ship_by_lead_hours", s.get("ship_by_lead_hours"),
+                                     6.0, minimum=0.1)
+                            if s.get("ship_by_lead_hours") is not None else None),
     )
 
 
@@ -255,6 +262,7 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
     if not HHMM.match(digest_time):
         c.problem("digest_time", f"expected HH:MM, got {digest_time!r}")
     timezone = read_timezone(c, "timezone", top.get("timezone"))
+    lead = c.number("ship_by_lead_hours", top.get("ship_by_lead_hours"), 6.0, minimum=0.1)
     presence = top.get("presence_idle", False)
     if not isinstance(presence, bool):
         c.problem("presence_idle", f"expected true or false, got {presence!r}")
@@ -279,7 +287,7 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
         public_url=env.get("STOREBRIDGE_PUBLIC_URL"), port=int(port_text),
         env=dict(env), source=source, send_max_attempts=attempts, translation=translation,
         sla=sla, priority_keywords=tuple(keywords), digest_time=digest_time,
-        timezone=timezone, presence_idle=bool(presence),
+        timezone=timezone, presence_idle=bool(presence), ship_by_lead_hours=lead,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from bot.connector_hub import ConnectorHub
 from bot.render.labels import summarize
@@ -35,6 +36,9 @@ class Ingest:
         #: Called with each newly stored buyer message (after its transaction), e.g.
         #: to translate it. Must not block: schedule work and return.
         self.on_new_message: list[Callable[[int], None]] = []
+        #: Called with (store_key, order events) of each verified push, before the
+        #: push is acknowledged: persist there, fetch later.
+        self.on_order_events: list[Callable[[str, tuple[Any, ...]], None]] = []
 
     def accept(self, store_key: str, messages: Iterable[InboundMessage]) -> int:
         cfg = self.hub.stores[store_key]
@@ -75,6 +79,14 @@ class Ingest:
             by_store.setdefault(cfg.key, []).append(m)
         for key, msgs in by_store.items():
             self.accept(key, msgs)
+        events: dict[str, list[Any]] = {}
+        for e in batch.order_events:
+            cfg = self.hub.store_for_shop(connector_name, e.shop_id)
+            if cfg is not None:
+                events.setdefault(cfg.key, []).append(e)
+        for key, evs in events.items():
+            for listener in self.on_order_events:
+                listener(key, tuple(evs))
         ack = connector.push_ack
         return PushAnswer(ack.status, ack.body, ack.content_type)
 

@@ -12,6 +12,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.orders.render import card_lines
 from bot.render.banner import banner
 from bot.render.card import card
 from bot.render.messages import (
@@ -95,9 +96,10 @@ class SlackEffects:
         info = self.store_info(conv.store_key)
         others = [(self.store_info(o.store_key)["name"], o.ref, self.permalink(o.id))
                   for o in self.store.team.others_of_buyer(conv)]
+        now = self.store.database.clock()
+        orders = card_lines(self.store.orders.of_conversation(conv), now)
         text, blocks = card(conv, site=info["site"], platform=info["platform"],
-                            store_name=info["name"], now=self.store.database.clock(),
-                            others=others)
+                            store_name=info["name"], now=now, others=others, orders=orders)
         return conv, text, blocks
 
     async def _op_post_root(self, op: SlackOp, ref: str) -> str | None:

@@ -10,7 +10,9 @@ from bot.text_safety import escape_untrusted
 
 
 def card(conv: Conversation, *, site: str, platform: str, store_name: str, now: float,
-         others: list[tuple[str, str, str | None]] = ()) -> tuple[str, list[dict[str, Any]]]:
+         others: list[tuple[str, str, str | None]] = (),
+         orders: str = "") -> tuple[str, list[dict[str, Any]]]:
+    """``orders``: up to three lines about the buyer's recent orders (mrkdwn, escaped)."""
     """Fallback text and blocks. Store names come from our config; buyer data is
     untrusted and only ever placed in plain_text or escaped."""
     status = "🟢 Open" if conv.status == "open" else "⚪ Closed"
@@ -43,6 +45,9 @@ def card(conv: Conversation, *, site: str, platform: str, store_name: str, now: 
         {"type": "context", "elements": [{"type": "plain_text", "emoji": True,
                                           "text": f"Last: {conv.last_summary or '—'}"}]},
         *_flags_and_others(conv, others),
+        *([{"type": "section", "text": {"type": "mrkdwn", "text": orders},
+            "accessory": {"type": "button", "action_id": "orders_open", "value": str(conv.id),
+                          "text": {"type": "plain_text", "text": "Orders"}}}] if orders else []),
         {"type": "actions", "block_id": f"card:{conv.id}", "elements": [
             {"type": "button", "action_id": "assign_to_me", "value": str(conv.id),
              "text": {"type": "plain_text", "text": "Assign to me"}},

@@ -7,6 +7,7 @@ import time
 from bot.store.bookkeeping import Bookkeeping
 from bot.store.conversations import Claim, Conversations
 from bot.store.db import Clock, Database
+from bot.store.orders import Orders
 from bot.store.replies import Replies
 from bot.store.rows import Conversation, Message, SlackOp
 from bot.store.slack_ops import SlackOps
@@ -23,6 +24,7 @@ class Store:
         self.replies = Replies(self.database, self.ops)
         self.books = Bookkeeping(self.database)
         self.team = Team(self.database, self.ops)
+        self.orders = Orders(self.database)
 
     def ping(self) -> bool:
         return self.database.one("SELECT 1")[0] == 1

@@ -35,6 +35,7 @@ class Conversation:
     flags: list[str] = field(default_factory=list)
     sla_reminded_at: float | None = None
     sla_escalated_at: float | None = None
+    buyer_order_id: str | None = None  # the buyer's id on the order side, when it differs
 
     @classmethod
     def of(cls, row: sqlite3.Row) -> Conversation:

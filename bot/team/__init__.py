@@ -38,6 +38,9 @@ class TeamFeature:
             "online": self._online, "idle": self._idle, "handover": self._handover,
             "help": self._help,
         }
+        orders = getattr(service, "orders", None)
+        if orders is not None:
+            self.commands["order"] = orders.order_command
 
     # -- hooks ------------------------------------------------------------------
     def on_new_message(self, message_id: int) -> None:

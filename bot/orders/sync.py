@@ -1,0 +1,137 @@
+"""Keeping orders current: pushes (thin: ids only) queue a detail fetch, a
+safety pull runs from a persisted watermark, and each change that matters to a
+conversation is said once in the buyer's thread."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from bot.connector_hub import ConnectorHub
+from bot.orders.render import event_text
+from bot.store import Conversation, Store
+from connectors.orders import Order, OrderEvent, OrderSource
+
+log = logging.getLogger(__name__)
+
+MAX_PULL_PAGES = 50
+NEW_ORDER_WINDOW = 24 * 3600  # older orders found by a first sync are not "new"
+
+
+class OrderSync:
+    def __init__(self, store: Store, hub: ConnectorHub, *, clock: Callable[[], float],
+                 wake_slack: Callable[[str], None]) -> None:
+        self.store = store
+        self.hub = hub
+        self.clock = clock
+        self.wake_slack = wake_slack
+
+    def source(self, store_key: str) -> tuple[OrderSource, Any] | None:
+        connector, account = self.hub.for_store(store_key)
+        if not isinstance(connector, OrderSource):
+            return None  # e.g. the sandbox marketplace has no orders
+        return connector, account
+
+    # -- pushes -------------------------------------------------------------------------
+    def on_events(self, store_key: str, events: tuple[OrderEvent, ...]) -> None:
+        """Persisted before the push is acknowledged; fetched afterwards."""
+        self.store.orders.queue_refresh(store_key, [e.order_id for e in events],
+                                        ",".join(sorted({e.kind for e in events})))
+
+    async def refresh(self, store_key: str) -> int:
+        """Fetch details for queued orders; they stay queued if that fails."""
+        src = self.source(store_key)
+        if src is None:
+            return 0
+        connector, account = src
+        done = 0
+        while ids := self.store.orders.pending_refresh(store_key):
+            orders = await connector.get_orders(account, ids)
+            await self.apply(store_key, orders)
+            found = {o.order_id for o in orders}
+            for missing in set(ids) - found:  # the platform does not know it: drop it
+                self.store.database.run("DELETE FROM order_refresh WHERE store_key = ? AND "
+                                        "order_id = ?", store_key, missing)
+            done += len(orders)
+        return done
+
+    async def pull(self, store_key: str) -> int:
+        """The incremental safety pull, page by page from the persisted cursor."""
+        src = self.source(store_key)
+        if src is None:
+            return 0
+        connector, account = src
+        total = 0
+        for _ in range(MAX_PULL_PAGES):
+            page = await connector.fetch_orders_since(account, self.store.orders.cursor(
+                store_key))
+            await self.apply(store_key, list(page.orders))
+            self.store.orders.save_cursor(store_key, page.cursor)
+            total += len(page.orders)
+            if not page.more:
+                break
+        return total
+
+    async def for_conversation(self, conv: Conversation) -> None:
+        """A conversation appeared: link it to the buyer's orders where the platform
+        names buyers differently on each side, and fetch them where it can."""
+        src = self.source(conv.store_key)
+        if src is None:
+            return
+        connector, account = src
+        mapper = getattr(connector, "order_buyer_id", None)
+        buyer = conv.buyer_order_id or conv.buyer_id
+        if mapper is not None and not conv.buyer_order_id:
+            mapped = await mapper(account, conv.platform_conversation_id)
+            if mapped:
+                self.store.orders.set_buyer_order_id(conv.id, mapped)
+                buyer = mapped
+        orders = await connector.orders_of_buyer(account, buyer)
+        if orders:
+            await self.apply(conv.store_key, orders)
+        self.store.ops.refresh_card(conv.channel_ref, conv.id)
+        self.wake_slack(conv.channel_ref)
+
+    # -- applying what was fetched ----------------------------------------------------
+    async def apply(self, store_key: str, orders: list[Order]) -> None:
+        now = self.clock()
+        touched: dict[int, Conversation] = {}
+        for order in orders:
+            before = self.store.orders.upsert(store_key, order)
+            after = self.store.orders.get(store_key, order.order_id)
+            assert after is not None
+            conv = self.store.orders.conversation_for(store_key, order.buyer_id)
+            if conv is None:
+                continue
+            touched[conv.id] = conv
+            for kind, key in changes(before, after, now):
+                if self.store.orders.once(store_key, order.order_id, f"thread:{kind}", key):
+                    self.store.ops.enqueue(conv.channel_ref, "post_thread_note",
+                                           conversation_id=conv.id,
+                                           payload={"text": event_text(kind, after, now)})
+        for conv in touched.values():
+            self.store.ops.refresh_card(conv.channel_ref, conv.id)
+            self.wake_slack(conv.channel_ref)
+
+
+def changes(before: dict[str, Any] | None, after: dict[str, Any],
+            now: float) -> list[tuple[str, str]]:
+    """(kind, dedupe key) of what a conversation should hear about."""
+    out: list[tuple[str, str]] = []
+    if before is None and now - after["created_at"] <= NEW_ORDER_WINDOW:
+        out.append(("new", "1"))
+    old_status = before["status"] if before else None
+    if after["status"] in ("shipped", "delivered", "cancelled") and old_status != after[
+            "status"] and (before is not None or now - after["updated_at"] <= NEW_ORDER_WINDOW):
+        out.append((after["status"], "1"))
+    cancel = after.get("cancellation") or {}
+    was = (before or {}).get("cancellation") or {}
+    if cancel.get("state") == "pending" and was.get("state") != "pending":
+        out.append(("cancel_requested", str(cancel.get("requested_at") or "1")))
+    old_pending = {r["return_id"] for r in (before or {}).get("returns") or []
+                   if r.get("state") == "pending"}
+    for r in after.get("returns") or []:
+        if r.get("state") == "pending" and r["return_id"] not in old_pending:
+            out.append((f"return_requested:{r['return_id']}", "1"))
+    return out
