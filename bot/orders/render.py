@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.render.labels import slack_date
@@ -13,7 +14,15 @@ STATUS_WORDS = {"unpaid": "Unpaid", "to_ship": "To ship", "shipped": "Shipped",
 
 
 def money(order: dict[str, Any]) -> str:
-    return f"{order['amount']} {order['currency']}".strip()
+    """``259,000 VND``: thousands grouped; the platform's decimals kept as given."""
+    amount = str(order["amount"])
+    try:
+        value = Decimal(amount)
+    except InvalidOperation:
+        return f"{amount} {order['currency']}".strip()
+    digits = max(0, -value.as_tuple().exponent) if isinstance(
+        value.as_tuple().exponent, int) else 0
+    return f"{value:,.{digits}f} {order['currency']}".strip()
 
 
 def countdown(deadline: float | None, now: float) -> str:
