@@ -27,6 +27,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     stores_sub = stores.add_subparsers(dest="stores_command", required=True)
     auth = stores_sub.add_parser("authorize", help="print a seller authorization link")
     auth.add_argument("platform", choices=["shopee", "lazada", "tiktok"])
+    tpl = sub.add_parser("templates", help="quick-reply templates as YAML")
+    tpl_sub = tpl.add_subparsers(dest="templates_command", required=True)
+    tpl_sub.add_parser("import", help="read FILE.yml (upsert by topic + name)"
+                       ).add_argument("file")
+    tpl_sub.add_parser("export", help="write every template to FILE.yml").add_argument("file")
     sync = sub.add_parser("sync", help="catch up stores from their cursors now "
                                        "(a running service posts what is found)")
     sync.add_argument("store", nargs="*", help="store keys (platform:shop_id); default all")
@@ -53,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "stores":
         from bot.admin import print_authorize_link
         return asyncio.run(print_authorize_link(settings, args.platform))
+    if args.command == "templates":
+        return _templates(settings, args.templates_command, args.file)
     if args.command == "sync":
         from bot.admin import sync_stores
         return asyncio.run(sync_stores(settings, args.store, full=args.full))
@@ -78,4 +85,22 @@ def run_service(settings: Settings) -> int:
                                      len(settings.stores))
     web.run_app(app, host=os.environ.get("HOST", "0.0.0.0"), port=settings.port,
                 print=None)
+    return 0
+
+
+def _templates(settings: Settings, verb: str, file: str) -> int:
+    from bot.templates.cli import export_templates, import_templates
+    from bot.templates.yaml_io import TemplateFileError
+
+    try:
+        if verb == "import":
+            print(f"imported {import_templates(settings, file)} template(s) from {file}")
+        else:
+            print(f"exported {export_templates(settings, file)} template(s) to {file}")
+    except TemplateFileError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"error: {file}: {e.strerror}", file=sys.stderr)
+        return 2
     return 0

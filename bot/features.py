@@ -20,7 +20,8 @@ Installer = Callable[["Service"], Register | None]
 def default_features() -> list[Installer]:
     from bot.orders import install as orders
     from bot.team import install as team
+    from bot.templates import install as templates
     from bot.translation import install as translation
 
     # Orders first: the team feature's hand-over notes use its open-orders text.
-    return [orders, translation, team]
+    return [orders, translation, team, templates]

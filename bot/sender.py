@@ -104,7 +104,10 @@ class Sender:
         if parts is None:
             text = await slack_to_plain(msg.text, self.directory.user_name)
             translated_to = None
-            if conv.translate_replies and self.translate_out is not None:
+            # A template variant already in the buyer's language needs no translation.
+            written_in = msg.attributes.get("language")
+            if conv.translate_replies and self.translate_out is not None and (
+                    not written_in or written_in != conv.buyer_language):
                 text, translated_to = await self.translate_out(conv, text)
             try:
                 parts = connector.check_outgoing(account, text, self._facts(conv.id))

@@ -42,7 +42,7 @@ class Replies:
             return mid
 
     def record_from_bot(self, conv: Conversation, author: str, text: str, *, source: str,
-                        template_id: int | None = None) -> int:
+                        template_id: int | None = None, language: str | None = None) -> int:
         """A reply composed in StoreBridge (a template, a modal) rather than typed in
         the thread: the bot posts a copy in the thread under the agent's name, and
         the copy carries the delivery reactions like a typed reply."""
@@ -51,11 +51,11 @@ class Replies:
         with self.db.tx():
             cur = self.db.run(
                 "INSERT INTO messages (conversation_id, store_key, direction, author, text, "
-                "state, idempotency_key, source, template_id, created_at) "
-                "VALUES (?, ?, 'out', ?, ?, 'queued', ?, ?, ?, ?)",
+                "state, idempotency_key, source, template_id, attributes, created_at) "
+                "VALUES (?, ?, 'out', ?, ?, 'queued', ?, ?, ?, ?, ?)",
                 conv.id, conv.store_key, author, text,
                 f"sb-{conv.store_key}-{source}-{uuid.uuid4().hex}", source, template_id,
-                self.db.clock())
+                json.dumps({"language": language} if language else {}), self.db.clock())
             mid = int(cur.lastrowid)
             self.db.run("UPDATE conversations SET unread = 0 WHERE id = ?", conv.id)
             self.ops.enqueue(conv.channel_ref, "post_agent_copy", conversation_id=conv.id,

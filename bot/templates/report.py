@@ -1,0 +1,65 @@
+"""The weekly list of templates nobody used for 30 days, for the ops channel."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.render.labels import slack_date
+from bot.templates.model import Template
+from bot.templates.repository import Templates
+from bot.text_safety import escape_mrkdwn
+
+if TYPE_CHECKING:
+    from bot.service import Service
+
+STALE_DAYS = 30
+JOB_ID = "templates_stale_report"
+MAX_LINES = 200  # the rest is counted, not listed: a report is read, not scrolled
+
+
+def post_stale_report(service: Service, repo: Templates, now: float) -> int:
+    """Queue the report in the ops channel; returns how many templates are stale
+    (nothing is posted when none are, or when no ops channel is configured)."""
+    stale = repo.unused_since(now - STALE_DAYS * 86400)
+    channel = service.settings.ops_channel
+    if not stale or not channel:
+        return len(stale)
+    text, blocks = render(stale)
+    service.store.ops.enqueue(channel, "post_channel", payload={"text": text, "blocks": blocks})
+    service.outbox.kick(channel)
+    return len(stale)
+
+
+def render(stale: list[Template]) -> tuple[str, list[dict[str, Any]]]:
+    head = (f"🗂️ {len(stale)} quick-reply template(s) unused for {STALE_DAYS} days. "
+            "Update or delete them with `/templates`.")
+    lines = [f"• *{escape_mrkdwn(t.topic)}* — {escape_mrkdwn(t.name)} · "
+             + (f"last used {slack_date(t.last_used_at)} ({t.usage_count}× in all)"
+                if t.last_used_at else "never used")
+             for t in stale[:MAX_LINES]]
+    if len(stale) > MAX_LINES:
+        lines.append(f"…and {len(stale) - MAX_LINES} more.")
+    blocks: list[dict[str, Any]] = [{"type": "section",
+                                     "text": {"type": "mrkdwn", "text": head}}]
+    chunk: list[str] = []
+    for line in lines:  # a section holds 3000 characters
+        if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
+            blocks.append(_section(chunk))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        blocks.append(_section(chunk))
+    return head, blocks[:50]
+
+
+def _section(lines: list[str]) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}
+
+
+def schedule(service: Service, repo: Templates) -> None:
+    """Mondays 09:00 in the server's time zone."""
+    async def job() -> None:
+        post_stale_report(service, repo, service.clock())
+
+    service.scheduler.add_job(job, "cron", day_of_week="mon", hour=9, id=JOB_ID,
+                              replace_existing=True, coalesce=True, misfire_grace_time=3600)
