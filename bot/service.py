@@ -43,12 +43,18 @@ class Service:
     bolt: AsyncApp
     #: Set by the translation feature; None when translation is off.
     translator: Any = None
+    #: Learnt from auth.test by the Home panel (links to threads).
+    workspace_url: str | None = None
+    team_id: str | None = None
 
     def __init__(self, settings: Settings, *, clock: Clock = time.time,
                  repair_on_start: bool = True, stable_for: float = 3.0,
                  probe_base: float = 1.0, features: list[Installer] | None = None) -> None:
         self.settings = settings
         self.features = default_features() if features is None else features
+        #: Extra digest sections from features: (service, now) -> blocks.
+        self.digest_sections: list[Any] = []
+        self.user_names: dict[str, str] = {}
         self.stable_for = stable_for
         self.probe_base = probe_base
         self.clock = clock

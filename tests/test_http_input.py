@@ -84,6 +84,7 @@ async def test_app_home_lists_stores_with_their_counts(tmp_path: Path) -> None:
         await b.thread()
         delivery = await b.slack.user_opens_home(b.agent)
         assert delivery.status == 200
-        home = json.dumps(b.slack.workspace.home_views[b.agent], ensure_ascii=False)
+        view = await b.wait(lambda: b.slack.workspace.home_views.get(b.agent))
+        home = json.dumps(view, ensure_ascii=False)
         assert "Kopi &amp; Co. Homeware" in home or "Kopi & Co. Homeware" in home
         assert "1 open, 1 unread" in home and "Men's Clothing Official" in home

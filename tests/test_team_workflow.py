@@ -220,3 +220,16 @@ async def test_presence_away_counts_as_idle_when_enabled(tmp_path: Path) -> None
         b.slack.workspace.presence[mai] = "active"
         await b.service.team.presence.refresh()
         assert b.service.team.roster.online(mai)
+
+
+async def test_cs_stats_and_the_daily_digest_are_wired(tmp_path: Path) -> None:
+    async with running_bridge(tmp_path, digest_time="08:30", timezone="Asia/Singapore") as b:
+        await b.buyer_says("hello")
+        conv = await b.thread()
+        ts = await b.agent_replies(conv, "Hi!")
+        await b.wait(lambda: "white_check_mark" in b.reactions(conv, ts))
+        stats = await cs(b, b.agent, "stats")
+        assert "Kopi" in stats and "median" in stats.lower()
+        job = b.service.scheduler.get_job("daily_digest")
+        assert job is not None and "hour='8'" in str(job.trigger)
+        assert "minute='30'" in str(job.trigger) and str(job.trigger.timezone) == "Asia/Singapore"

@@ -120,11 +120,7 @@ def install(service: Service) -> Any:
     service.orders = feature  # type: ignore[attr-defined]
     service.order_facts = feature.order_facts  # type: ignore[attr-defined]
     service.open_orders_text = feature.open_orders_text  # type: ignore[attr-defined]
-    sections = getattr(service, "digest_sections", None)
-    if sections is None:
-        sections = []
-        service.digest_sections = sections  # type: ignore[attr-defined]
-    sections.append(feature.alerts.digest_section)
+    service.digest_sections.append(feature.alerts.digest_section)
     service.ingest.on_order_events.append(feature.on_order_events)
     service.ingest.on_new_message.append(feature.on_new_message)
     sched = service.scheduler

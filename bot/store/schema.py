@@ -263,5 +263,8 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE conversations ADD COLUMN buyer_order_id TEXT;
     CREATE INDEX messages_translation_todo ON messages (id)
         WHERE direction = 'in' AND translation_state IN ('pending', 'failed');
+    CREATE INDEX conversations_home_counts
+        ON conversations (store_key, status, unread, waiting_since, assignee);
+    CREATE INDEX conversation_events_by_kind ON conversation_events (kind, at);
     """,
 )

@@ -36,7 +36,7 @@ class TeamFeature:
         self.priority = PriorityWords(settings.priority_keywords)
         self.commands: dict[str, Command] = {
             "online": self._online, "idle": self._idle, "handover": self._handover,
-            "help": self._help,
+            "stats": self._stats, "help": self._help,
         }
         orders = getattr(service, "orders", None)
         if orders is not None:
@@ -90,9 +90,9 @@ class TeamFeature:
         from bot.team.views import transfer_view
         return await transfer_view(self, conversation_id, user)
 
-    async def publish_home(self, user: str) -> None:
+    async def publish_home(self, user: str, filters: Any = None) -> None:
         from bot.team.views import publish_home
-        await publish_home(self.service, user)
+        await publish_home(self.service, user, filters)
 
     # -- /cs ------------------------------------------------------------------------
     async def _online(self, user: str, words: list[str]) -> str:
@@ -112,6 +112,10 @@ class TeamFeature:
         outcome = await self.handoffs.handover(user, user=target_user, group=group)
         return outcome.message
 
+    async def _stats(self, user: str, words: list[str]) -> list[dict[str, Any]]:
+        from bot.team.stats import stats_blocks
+        return stats_blocks(self.service, user, self.service.clock())
+
     async def _help(self, user: str, words: list[str]) -> str:
         from bot.team.slack import HELP
         return HELP
@@ -123,6 +127,9 @@ def install(service: Service) -> Callable[[Any], None]:
     service.ingest.on_new_message.append(team.on_new_message)
     service.scheduler.add_job(team.sla.tick, "interval", seconds=SLA_EVERY_SECONDS, id="sla",
                               max_instances=1, coalesce=True)
+    from bot.team.digest import schedule_digest
+    hour, minute = (int(x) for x in service.settings.digest_time.split(":"))
+    schedule_digest(service, hour, minute, service.settings.timezone)
     if service.settings.presence_idle:
         from bot.team.presence import PRESENCE_EVERY_SECONDS, Presence
         team.presence = Presence(service.slack, team.roster)

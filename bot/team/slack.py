@@ -17,6 +17,9 @@ HELP = ("*/cs* commands: `online`, `idle`, `handover @member` or `handover <grou
 
 
 def register(app: AsyncApp, team: TeamFeature) -> None:
+    from bot.team.home import filters_from_view, listeners
+
+    listeners(team.service, home_opened=False)(app)  # the panel's filter actions
     @app.command("/cs")
     async def cs(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
@@ -63,12 +66,14 @@ def register(app: AsyncApp, team: TeamFeature) -> None:
         await ack()
         user = body["user"]["id"]
         team.set_status(user, "idle" if team.roster.online(user) else "online")
-        await team.publish_home(user)
+        await team.publish_home(user, filters_from_view(body.get("view")))
 
     @app.event("app_home_opened")
     async def home(event: dict[str, Any]) -> None:
         if event.get("tab") in (None, "home"):
-            await team.publish_home(event["user"])
+            # Publishing may take a few queries and a users.info: not before the ack.
+            team.service.spawn(team.publish_home(event["user"],
+                                                 filters_from_view(event.get("view"))))
 
 
 def mention_target(words: list[str]) -> tuple[str | None, str | None]:

@@ -55,20 +55,7 @@ async def _label(team: TeamFeature, user: str) -> str:
     return f"{name} ({state})"[:75]
 
 
-async def publish_home(service: Service, user: str) -> None:
-    try:
-        from bot.team.home import publish_home as panel
-    except ImportError:  # the aggregated panel is not installed
-        await service.slack.views_publish(user_id=user, view=_simple_home(service, user))
-        return
-    await panel(service, user, None)
+async def publish_home(service: Service, user: str, filters: Any = None) -> None:
+    from bot.team.home import publish_home as panel
 
-
-def _simple_home(service: Service, user: str) -> dict[str, Any]:
-    status = service.store.team.status(user)
-    return {"type": "home", "blocks": [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"You are *{status}*."},
-         "accessory": {"type": "button", "action_id": "agent_status_toggle",
-                       "text": {"type": "plain_text",
-                                "text": "Go idle" if status == "online" else "Go online"}}},
-    ]}
+    await panel(service, user, filters)

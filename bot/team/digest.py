@@ -1,0 +1,181 @@
+"""The daily checklist, automated: posted in the ops channel at a set time.
+
+``digest_blocks`` is pure over the database at a given ``now`` (so tests pin the
+clock); ``schedule_digest`` adds the cron job that enqueues it as a durable
+``post_channel`` op, so a Slack outage at 09:00 delays the digest, never loses it.
+Other features add sections through ``service.digest_sections``: callables
+``(service, now) -> blocks``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import tzinfo
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.team.digest_queries import (
+    DAY,
+    Figures,
+    auth_expiring,
+    breaches,
+    failed_sends,
+    response_times,
+    stale_templates,
+    unhealthy_stores,
+    waiting_per_store,
+)
+from bot.team.home_render import duration, fit, ref_link, store_label, who
+from bot.text_safety import escape_mrkdwn, escape_untrusted
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BLOCKS = 50  # Slack's limit for a message (the digest, the /cs stats answer)
+LINES = 15  # lines per list before "and N more"
+DigestSection = Callable[[Any, float], list[dict[str, Any]]]
+
+
+def human(seconds: float) -> str:
+    """A response time: seconds under a minute, then minutes, then hours."""
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+def section(title: str, lines: list[str], empty: str) -> list[dict[str, Any]]:
+    """A titled list; at most LINES lines so a section stays under Slack's 3000 characters."""
+    shown = lines[:LINES]
+    body = "\n".join(shown) if shown else f"_{empty}_"
+    if len(lines) > LINES:
+        body += f"\n…and {len(lines) - LINES} more"
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*\n{body}"[:3000]}}]
+
+
+def figures_line(label: str, f: Figures) -> str:
+    return f"{label}: median *{human(f.median)}*, p90 *{human(f.p90)}* ({f.count} replies)"
+
+
+def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str] | None = None,
+                     mention: bool = False) -> list[dict[str, Any]]:
+    """The checklist's sections (no header): what the digest and ``/cs stats`` share."""
+    db = service.store.database
+    stores = {r["key"]: r for r in db.all("SELECT key, platform, site, name, nickname "
+                                          "FROM stores")}
+
+    def label(key: str) -> str:
+        return store_label(stores.get(key), key)
+
+    waiting = waiting_per_store(db)
+    w_lines = [f"{label(w.store_key)} — {w.waiting} waiting"
+               + (f" (longest {human(now - w.oldest)})" if w.oldest else "")
+               + f", {w.unread} unread" for w in waiting]
+    total_w, total_u = sum(w.waiting for w in waiting), sum(w.unread for w in waiting)
+    blocks = section(f"⏳ Waiting and unread — {total_w} waiting, {total_u} unread", w_lines,
+                     "Nobody is waiting.")
+
+    failed = failed_sends(db)
+    f_lines = [f"{label(k)} — " + ", ".join(f"{n} {state}" for state, n in sorted(v.items()))
+               for k, v in failed.items()]
+    blocks += section(f"❌ Failed sends — {sum(sum(v.values()) for v in failed.values())}",
+                      f_lines, "No reply is stuck failed.")
+
+    s_lines = [f"{label(r['key'])} — ⚠️ {escape_untrusted(str(r['health']))}"
+               + (f": {escape_untrusted(str(r['health_detail']))[:200]}"
+                  if r["health_detail"] else "") for r in unhealthy_stores(db)]
+    for key, expires in auth_expiring(db, now + 7 * DAY):
+        when = (f"expired {duration(now - expires)} ago" if expires <= now
+                else f"expires in {duration(expires - now)}")
+        s_lines.append(f"{label(key)} — 🔑 authorization {when} "
+                       f"(<!date^{int(expires)}^{{date_short}}|{int(expires)}>)")
+    blocks += section("🔌 Stores disconnected or authorization expiring within 7 days", s_lines,
+                      "Every store is connected and authorized for more than 7 days.")
+
+    stale = stale_templates(db, now - 30 * DAY)
+    blocks += section(f"🗂 Stale templates (unused for 30 days) — {len(stale)}",
+                      [f"{escape_mrkdwn(topic)} — {escape_mrkdwn(name)}"
+                       + (" (never used)" if not used else "") for topic, name, used in stale],
+                      "Every template was used in the last 30 days.")
+
+    overall, by_store, by_agent = response_times(db, now - DAY, now)
+    r_lines = [figures_line("All", overall)] if overall else []
+    r_lines += [figures_line(label(k), f) for k, f in by_store.items()]
+    blocks += section("⏱ First response, last 24 h — per store", r_lines,
+                      "No buyer got a first reply in the last 24 h.")
+    blocks += section("⏱ First response, last 24 h — per agent",
+                      [figures_line(who(k, names, mention=mention), f)
+                       for k, f in by_agent.items()], "No agent replied in the last 24 h.")
+
+    sla = breaches(db, now - DAY, now)
+    blocks += section(f"🚨 SLA breaches, last 24 h — {len(sla)}",
+                      [f"{ref_link(service, row)} · {label(row.store_key)} · "
+                       f"{who(row.assignee, names, mention=mention)}" for row in sla],
+                      "No conversation was escalated.")
+    for extra in getattr(service, "digest_sections", None) or []:
+        blocks += _extra(extra, service, now)
+    return blocks
+
+
+def _extra(extra: DigestSection, service: Any, now: float) -> list[dict[str, Any]]:
+    try:
+        return list(extra(service, now) or [])
+    except Exception:  # noqa: BLE001 - one broken section must not cost the whole digest
+        log.exception("digest section %r failed", extra)
+        return [{"type": "context", "elements": [
+            {"type": "mrkdwn", "text": "_One section could not be computed; see the logs._"}]}]
+
+
+def digest_blocks(service: Any, now: float, *, names: Mapping[str, str] | None = None
+                  ) -> list[dict[str, Any]]:
+    """The digest message. Agents are named (``names``) or shown by id, never
+    mentioned: a daily post must not ping the whole team."""
+    head = [{"type": "header", "text": {"type": "plain_text", "text": "📋 Daily checklist"}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text":
+             f"<!date^{int(now)}^{{date_long}} {{time}}|{int(now)}> · figures over the last "
+             "24 hours"}]}]
+    return fit(head + checklist_blocks(service, now, names=names, mention=False),
+               MAX_MESSAGE_BLOCKS)
+
+
+def digest_text(service: Any, now: float) -> str:
+    """The notification / fallback line."""
+    db = service.store.database
+    waiting = waiting_per_store(db)
+    failed = sum(sum(v.values()) for v in failed_sends(db).values())
+    return (f"Daily checklist: {sum(w.waiting for w in waiting)} waiting, "
+            f"{sum(w.unread for w in waiting)} unread, {failed} failed sends, "
+            f"{len(breaches(db, now - DAY, now))} SLA breaches in 24 h")
+
+
+async def post_digest(service: Any) -> bool:
+    """Enqueue today's digest for the ops channel (False when there is none)."""
+    from bot.team.home import learn_workspace, user_names
+    ops = service.settings.ops_channel
+    if not ops:
+        log.warning("no ops_channel configured: the daily digest is not posted")
+        return False
+    now = service.clock()
+    db = service.store.database
+    people = [r[0] for r in db.all("SELECT DISTINCT agent FROM responses WHERE responded_at "
+                                   ">= ? AND agent IS NOT NULL", now - DAY)]
+    try:
+        await learn_workspace(service)  # for links to the escalated threads
+        names = await user_names(service, people)
+    except Exception:  # noqa: BLE001 - Slack down: ids instead of names, the digest still goes
+        names = {}
+    service.store.ops.enqueue(ops, "post_channel", payload={
+        "text": digest_text(service, now), "blocks": digest_blocks(service, now, names=names)})
+    service.outbox.kick(ops)
+    return True
+
+
+def schedule_digest(service: Any, hour: int, minute: int, tz: str | tzinfo) -> None:
+    """Every day at hour:minute in ``tz``. A missed run (the process was down) still
+    posts if it is less than an hour late; several missed runs post once."""
+    service.scheduler.add_job(post_digest, CronTrigger(hour=hour, minute=minute, timezone=tz),
+                              args=[service], id="daily_digest", replace_existing=True,
+                              coalesce=True, max_instances=1, misfire_grace_time=3600)

@@ -1,0 +1,174 @@
+"""The App Home tab as the team's aggregated panel, and how it is published.
+
+``home_view`` is a pure function of the database (and the viewer's filters);
+``publish_home`` adds what needs Slack (workspace URL for links, agents' names)
+and calls ``views.publish``. Filters live in the view's ``private_metadata``, so
+each person keeps theirs without any table, and Slack hands them back with every
+action and every ``app_home_opened``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.team.home_filters import apply_action, filter_blocks
+from bot.team.home_queries import UNASSIGNED, HomeFilters, HomeQueries, Section
+from bot.team.home_render import (
+    context,
+    count_blocks,
+    fit,
+    row_block,
+    status_block,
+    totals,
+    who,
+)
+
+log = logging.getLogger(__name__)
+
+LIST_LIMIT = 10  # rows per list; the rest is "and N more"
+MAX_BLOCKS = 100  # Slack's limit for a Home tab
+
+
+# -- the view --------------------------------------------------------------------------
+def home_view(service: Any, user_id: str, filters: HomeFilters | None = None, *,
+              names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The Home tab of ``user_id``: status, filters, counts, and the three lists."""
+    f = filters or HomeFilters()
+    q = HomeQueries(service.store.database)
+    now = getattr(service, "clock", time.time)()
+    stores = {r["key"]: r for r in q.stores()}
+    status, current_id = q.agent(user_id)
+    agents = _agents(service, q, user_id)
+
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "StoreBridge — conversations"}},
+        status_block(status),
+        *filter_blocks(f, list(stores.values()), agents, user_id, names or {}),
+        {"type": "divider"},
+    ]
+    counts = q.store_counts(f)
+    in_scope = [s for s in stores.values() if f.store in (None, s["key"])
+                and f.site in (None, s["site"]) and f.platform in (None, s["platform"])]
+    blocks += count_blocks(counts, in_scope, stores)
+
+    def rows(title: str, section: Section, empty: str, *, count: bool = True
+             ) -> list[dict[str, Any]]:
+        head = f"*{title}*" + (f" ({section.total})" if count else "")
+        out: list[dict[str, Any]] = [{"type": "section",
+                                      "text": {"type": "mrkdwn", "text": head}}]
+        out += [row_block(service, r, stores, now, current_id, names) for r in section.rows]
+        if not section.rows:
+            out.append(context(empty))
+        elif section.total > len(section.rows):
+            out.append(context(f"…and {section.total - len(section.rows)} more, narrow "
+                                "them with the filters above."))
+        return [*out, {"type": "divider"}]
+
+    current = q.conversation(current_id) if current_id else None
+    if current and current.status == "open":
+        blocks += rows("📌 Your current conversation", Section([current], 1), "", count=False)
+    mine_for = f.assignee if f.assignee not in (None, UNASSIGNED) else user_id
+    if f.assignee != UNASSIGNED:
+        title = "My conversations" if mine_for == user_id else f"Assigned to {who(mine_for, names)}"
+        blocks += rows(title, q.assigned_to(mine_for, f, LIST_LIMIT),
+                       "Nothing open assigned here.")
+    total = totals(counts.values())
+    if f.assignee in (None, UNASSIGNED):
+        blocks += rows("Unassigned", q.unassigned(f, LIST_LIMIT, total["unassigned"]),
+                       "Every open conversation has an owner.")
+    blocks += rows("Waiting longest", q.waiting_longest(f, LIST_LIMIT, total["waiting"]),
+                   "No buyer is waiting for an answer.")
+    return {"type": "home", "private_metadata": f.to_json(), "callback_id": "home",
+            "blocks": fit(blocks, MAX_BLOCKS)}
+
+
+def _agents(service: Any, q: HomeQueries, viewer: str) -> list[str]:
+    settings = getattr(service, "settings", None)
+    people = {m for g in getattr(settings, "groups", ()) for m in (*g.members, *g.managers)}
+    people.update(q.known_agents())
+    people.discard(viewer)
+    return [viewer, *sorted(people)]
+
+
+# -- publishing ------------------------------------------------------------------------
+async def publish_home(service: Any, user_id: str, filters: HomeFilters | None = None) -> None:
+    await learn_workspace(service)
+    q = HomeQueries(service.store.database)
+    names = await user_names(service, _agents(service, q, user_id))
+    view = home_view(service, user_id, filters, names=names)
+    await service.slack.views_publish(user_id=user_id, view=view)
+
+
+async def learn_workspace(service: Any) -> None:
+    """The workspace URL for permalinks, asked of Slack once (``auth.test``)."""
+    if getattr(service, "workspace_url", None):
+        return
+    try:
+        resp = await service.slack.auth_test()
+    except SlackApiError as e:
+        log.warning("auth.test failed (%s); Home links fall back", e.response.get("error"))
+        return
+    service.workspace_url = resp.get("url")
+    service.team_id = resp.get("team_id")
+
+
+async def user_names(service: Any, users: list[str]) -> dict[str, str]:
+    """Display names, asked of Slack once per person and kept on the service."""
+    cache: dict[str, str] = getattr(service, "user_names", None) or {}
+    service.user_names = cache
+
+    async def one(user: str) -> None:
+        try:
+            info = (await service.slack.users_info(user=user))["user"]
+        except (SlackApiError, KeyError):
+            return  # shown as a mention / id instead
+        profile = info.get("profile") or {}
+        cache[user] = (profile.get("display_name") or info.get("real_name")
+                       or info.get("name") or user)
+
+    gate = asyncio.Semaphore(8)  # a first Home with many agents must not burst users.info
+
+    async def gated(user: str) -> None:
+        async with gate:
+            await one(user)
+
+    await asyncio.gather(*(gated(u) for u in users if u not in cache))
+    return {u: cache[u] for u in users if u in cache}
+
+
+def filters_from_view(view: Mapping[str, Any] | None) -> HomeFilters:
+    return HomeFilters.from_json((view or {}).get("private_metadata"))
+
+
+def listeners(service: Any, *, home_opened: bool = True) -> Callable[[Any], None]:
+    """Registers the filter actions (and ``app_home_opened`` unless the caller has its
+    own) on a bolt app. Publishing runs in the background so Slack's acknowledgement
+    (sent once the listener returns: ``process_before_response``) never waits on it."""
+    def spawn_publish(user: str, filters: HomeFilters) -> None:
+        async def run() -> None:
+            try:
+                await publish_home(service, user, filters)
+            except Exception:  # noqa: BLE001 - the next open of the tab tries again
+                log.exception("publishing the Home tab of %s failed", user)
+        service.spawn(run())
+
+    def register(app: Any) -> None:
+        if home_opened:
+            @app.event("app_home_opened")
+            async def on_home(event: dict[str, Any]) -> None:
+                if event.get("tab") in (None, "home"):
+                    spawn_publish(event["user"], filters_from_view(event.get("view")))
+
+        @app.action(re.compile(r"^home_filter_"))
+        async def on_filter(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+            await ack()
+            f = apply_action(filters_from_view(body.get("view")), action)
+            spawn_publish(body["user"]["id"], f)
+    return register
