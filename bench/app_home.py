@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.config import GroupConfig, Settings  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.team.home import home_view  # noqa: E402
-from bot.team.home_queries import COUNTS_INDEX, UNASSIGNED, HomeFilters  # noqa: E402
+from bot.team.home_queries import UNASSIGNED, HomeFilters  # noqa: E402
 
 PLATFORMS = (("shopee", "SP"), ("lazada", "LZ"), ("tiktok", "TT"))
 SITES = ("SG", "MY", "VN", "TH", "PH", "ID", "TW", "BR", "MX")
@@ -125,10 +125,6 @@ def main() -> int:
         # What `PRAGMA optimize` (or ANALYZE) gives the planner: index selectivity.
         store.database.run("ANALYZE")
         run(service, user, scenarios, args.runs, "after ANALYZE")
-        store.database.run(f"CREATE INDEX {COUNTS_INDEX} ON conversations "
-                           "(store_key, status, unread, waiting_since, assignee)")
-        store.database.run("ANALYZE")
-        run(service, user, scenarios, args.runs, f"after ANALYZE, with {COUNTS_INDEX}")
         store.close()
     return 0 if worst < 200 else 1
 

@@ -52,7 +52,7 @@ class TeamFeature:
         conv = store.conversations.get(msg.conversation_id)
         if conv is None:
             return
-        if not conv.assignee:
+        if not conv.assignee and self._opened_by(conv.id, msg):
             self.assigner.assign_new(conv.id)
         words = self.priority.find(msg.text) if msg.text else []
         if words:
@@ -66,6 +66,17 @@ class TeamFeature:
                 store.ops.enqueue(ops, "post_channel", conversation_id=conv.id,
                                   payload={"text": text})
                 self.service.outbox.kick(ops)
+
+    def _opened_by(self, conversation_id: int, msg: Any) -> bool:
+        """Did this message open the conversation, or reopen it? Only then is it
+        assigned: an unassigned conversation stays for someone to take."""
+        db = self.service.store.database
+        first = db.one("SELECT MIN(id) FROM messages WHERE conversation_id = ? AND "
+                       "direction = 'in'", conversation_id)[0]
+        if first == msg.id:
+            return True
+        reopened = self.service.store.team.last_event_at(conversation_id, "reopened")
+        return reopened is not None and reopened >= msg.created_at - 1
 
     # -- actions -----------------------------------------------------------------
     def set_status(self, user: str, status: str) -> None:
