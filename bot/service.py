@@ -96,6 +96,8 @@ class Service:
                                    retry_sync=lambda key: self.spawn(self.repair(key, True)),
                                    features=registers)
         await self.outbox.start()
+        self.workspace_url = self.outbox.effects.workspace_url  # None if Slack was down
+        self.team_id = self.outbox.effects.team_id
         await self.sender.start()
         self.health_monitor.start()
         self.scheduler.add_job(self.repair_periodic, "interval", minutes=REPAIR_EVERY_MINUTES,

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.orders.render import card_lines
 from bot.render.banner import banner
 from bot.render.card import card
+from bot.render.labels import thread_url
 from bot.render.messages import (
     REACTIONS,
     agent_copy,
@@ -44,13 +45,13 @@ class SlackEffects:
         self.store_info = stores  # store_key -> {site, platform, name}
         self.customize = False
         self.workspace_url: str | None = None  # from auth.test, for thread links
+        self.team_id: str | None = None
 
     def permalink(self, conversation_id: int) -> str | None:
         conv = self.store.conversations.get(conversation_id)
-        if conv is None or not conv.thread_ts or not conv.channel_id:
+        if conv is None:
             return None
-        base = self.workspace_url or "https://slack.com/"
-        return f"{base.rstrip('/')}/archives/{conv.channel_id}/p{conv.thread_ts.replace('.', '')}"
+        return thread_url(self.workspace_url, self.team_id, conv.channel_id, conv.thread_ts)
 
     def _with_link(self, op: SlackOp, text: str) -> str:
         link = self.permalink(op.conversation_id) if op.conversation_id else None

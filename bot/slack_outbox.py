@@ -55,6 +55,7 @@ class SlackOutbox:
             self._note_failure(f"auth.test: {classify(e).error}")
             return
         self.effects.workspace_url = resp.get("url")
+        self.effects.team_id = resp.get("team_id")
         scopes = (resp.headers or {}).get("x-oauth-scopes") or ""
         self.effects.customize = "chat:write.customize" in {
             s.strip() for s in scopes.split(",")}

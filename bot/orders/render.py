@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.render.labels import slack_date
+from bot.render.labels import duration, slack_date
 from bot.text_safety import escape_untrusted
 
 STATUS_WORDS = {"unpaid": "Unpaid", "to_ship": "To ship", "shipped": "Shipped",
@@ -30,16 +30,9 @@ def countdown(deadline: float | None, now: float) -> str:
         return ""
     left = deadline - now
     if left < 0:
-        return f"overdue by {_span(-left)}"
-    return f"in {_span(left)}"
+        return f"overdue by {duration(-left)}"
+    return f"in {duration(left)}"
 
-
-def _span(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours = minutes // 60
-    return f"{hours} h" if hours < 48 else f"{hours // 24} d"
 
 
 def status_line(order: dict[str, Any]) -> str:

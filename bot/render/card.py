@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.render.labels import flag, platform_name, slack_date
+from bot.render.labels import duration, flag, platform_name, slack_date
 from bot.store.rows import Conversation
 from bot.text_safety import escape_untrusted
 
@@ -27,7 +27,7 @@ def card(conv: Conversation, *, site: str, platform: str, store_name: str, now: 
     buyer_bits.append({"type": "plain_text", "emoji": False,
                        "text": f"{conv.buyer_name} · buyer id {conv.buyer_id}"})
     waiting = ("—" if conv.waiting_since is None
-               else f"{slack_date(conv.waiting_since)} ({_ago(now - conv.waiting_since)})")
+               else f"{slack_date(conv.waiting_since)} ({duration(now - conv.waiting_since)})")
     owner = f"<@{conv.assignee}>" if conv.assignee else "_unassigned_"
     fields = [
         {"type": "mrkdwn", "text": f"*Status*\n{status}"},
@@ -81,13 +81,3 @@ def _flags_and_others(conv: Conversation, others: list[tuple[str, str, str | Non
         return []
     return [{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}]
 
-
-def _ago(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 86400:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-    return f"{seconds // 86400} d"

@@ -41,3 +41,28 @@ def summarize(kind: str, text: str, attributes: dict[str, Any]) -> str:
     detail = (attributes.get("name") or attributes.get("order_sn") or attributes.get("code")
               or attributes.get("label") or body)
     return f"{icon} {label}" + (f": {str(detail)[:60]}" if detail else "")
+
+
+def duration(seconds: float) -> str:
+    """How long, for people: ``<1 min``, ``12 min``, ``3 h 05 min``, ``2 d 4 h``."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return "<1 min"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
+
+
+def thread_url(workspace_url: str | None, team_id: str | None, channel_id: str | None,
+               thread_ts: str | None) -> str | None:
+    """A permalink to a thread (``https://<ws>.slack.com/archives/C/p<ts>``), else a
+    ``slack://`` deep link to its channel, else None (the caller shows plain text)."""
+    if not channel_id or not thread_ts:
+        return None
+    if workspace_url:
+        return f"{workspace_url.rstrip('/')}/archives/{channel_id}/p{thread_ts.replace('.', '')}"
+    if team_id:
+        return f"slack://channel?team={team_id}&id={channel_id}"
+    return None

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.render.labels import flag, platform_name
+from bot.render import labels
+from bot.render.labels import duration, flag, platform_name
 from bot.team.home_queries import Row
 from bot.text_safety import escape_mrkdwn, escape_untrusted
 
@@ -14,17 +15,8 @@ STORE_LINES = 20  # stores shown in the counts (busiest first)
 
 
 def thread_url(service: Any, channel_id: str | None, thread_ts: str | None) -> str | None:
-    """A permalink to a thread (``https://<ws>.slack.com/archives/C/p<ts>``), else a
-    ``slack://`` deep link to its channel, else None (the caller shows plain text)."""
-    if not channel_id or not thread_ts:
-        return None
-    base = getattr(service, "workspace_url", None)
-    if base:
-        return f"{base.rstrip('/')}/archives/{channel_id}/p{thread_ts.replace('.', '')}"
-    team = getattr(service, "team_id", None)
-    if team:
-        return f"slack://channel?team={team}&id={channel_id}"
-    return None
+    return labels.thread_url(getattr(service, "workspace_url", None),
+                             getattr(service, "team_id", None), channel_id, thread_ts)
 
 
 def ref_link(service: Any, row: Row) -> str:
@@ -32,15 +24,6 @@ def ref_link(service: Any, row: Row) -> str:
     return f"<{url}|{row.ref}>" if url else f"`{row.ref}`"
 
 
-def duration(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return "<1 min"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 86400:
-        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
-    return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
 
 
 def store_label(store: Mapping[str, Any] | None, key: str) -> str:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 
 from bot.config import Settings
+from bot.render.labels import duration
 from bot.store import Conversation, Store
 from bot.team.hours import business_seconds
 
@@ -43,7 +44,7 @@ class SlaWatch:
 
     def _remind(self, conv: Conversation, waited: float) -> None:
         who = f"<@{conv.assignee}>" if conv.assignee else "Nobody owns this conversation yet:"
-        text = (f"⏰ {who} the buyer has been waiting {_minutes(waited)} for a first answer "
+        text = (f"⏰ {who} the buyer has been waiting {duration(waited)} for a first answer "
                 f"(SLA reminder).")
         self.store.ops.enqueue(conv.channel_ref, "post_thread_note", conversation_id=conv.id,
                                payload={"text": text})
@@ -58,13 +59,9 @@ class SlaWatch:
         if not ops:
             return
         owner = f"<@{conv.assignee}>" if conv.assignee else "unassigned"
-        text = (f"🚨 SLA escalation: `{conv.ref}` has waited {_minutes(waited)} without an "
+        text = (f"🚨 SLA escalation: `{conv.ref}` has waited {duration(waited)} without an "
                 f"answer ({owner}).")
         self.store.ops.enqueue(ops, "post_channel", conversation_id=conv.id,
                                payload={"text": text, "link_conversation": conv.id})
         self.wake_slack(ops)
 
-
-def _minutes(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
