@@ -102,3 +102,38 @@ async def test_ship_by_alert_with_a_lead_time(tmp_path: Path) -> None:
         assert posted == ["2311AAAA000002"]
         section = json.dumps(b.service.orders.alerts.digest_section(now=b.clock()))
         assert "Orders at risk today" in section and "2311AAAA000002" in section
+
+
+async def test_tiktok_links_the_chat_buyer_to_orders_through_user_id(tmp_path: Path) -> None:
+    """TikTok's chat push names the buyer by im_user_id, which cannot query orders:
+    the conversation is mapped to the order-side user_id, then searched by buyer."""
+    async with platform_bridge(tmp_path, "tiktok") as (b, h):
+        h.emulator.orders.seed_samples(h.shop.id)
+        conv_id = next(iter(h.shop.conversations))
+        tconv = h.shop.conversations[conv_id]
+        msg = h.emulator.state.add_message(tconv, role="BUYER",
+                                           content={"content": "Khi nào giao hàng vậy shop?"})
+        headers, body = h.emulator.push.new_message(tconv, msg)
+        async with aiohttp.ClientSession() as http, \
+                http.post(f"{b.base_url}/webhooks/tiktok", data=body, headers=headers) as r:
+            assert r.status == 200
+        conv = await b.thread(h.shop.id)
+        assert conv.buyer_id == tconv.buyer.im_user_id
+        await b.wait(lambda: "578123456789012345" in card(b, conv), timeout=10)
+        linked = b.store.conversations.get(conv.id)
+        assert linked.buyer_order_id == tconv.buyer.user_id != tconv.buyer.im_user_id
+        assert "cancellation requested" in card(b, conv)
+
+
+async def test_an_order_mentioned_in_the_chat_is_fetched_and_shown(tmp_path: Path) -> None:
+    async with platform_bridge(tmp_path, "shopee") as (b, h):
+        h.emulator.seed_order_samples(SHOP_ID, int(time.time()) - SAMPLE_NOW)
+        conv = await chatting(b, h)
+        await b.settle()
+        assert b.store.orders.of_conversation(conv) == []  # no pull has run
+        headers, body, _ = h.signed_push(f"Đơn {B} của tôi hủy được không?", "c1")
+        async with aiohttp.ClientSession() as http, \
+                http.post(f"{b.base_url}/webhooks/shopee", data=body, headers=headers) as r:
+            assert r.status == 200
+        await b.wait(lambda: B in card(b, conv), timeout=10)
+        assert [o["order_id"] for o in b.store.orders.of_conversation(conv)] == [B]

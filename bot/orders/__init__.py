@@ -4,6 +4,7 @@ thread, ship-by and refund alerts, and order facts for templates and hand-overs.
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from bot.orders.alerts import OrderAlerts
@@ -16,6 +17,19 @@ if TYPE_CHECKING:
     from bot.service import Service
 
 log = logging.getLogger(__name__)
+
+#: How each platform writes an order number, to spot one typed in a chat message.
+ORDER_NUMBER = {
+    "shopee": re.compile(r"\b\d{6}[0-9A-Z]{8}\b"),  # 231115A7K2QW9N: date + 8
+    "lazada": re.compile(r"\b\d{15}\b"),
+    "tiktok": re.compile(r"\b\d{18}\b"),  # an unknown number is dropped by the fetch
+}
+
+
+def order_references(platform: str, text: str) -> list[str]:
+    pattern = ORDER_NUMBER.get(platform)
+    return pattern.findall(text or "") if pattern else []
+
 
 PULL_EVERY_MINUTES = 15
 LAZADA_PULL_EVERY_MINUTES = 60  # Lazada asks apps not to loop GetOrders
@@ -45,12 +59,22 @@ class OrdersFeature:
         store = self.service.store
         msg = store.conversations.message(message_id)
         conv = store.conversations.get(msg.conversation_id) if msg else None
-        if conv is None:
+        if msg is None or conv is None:
             return
         first = store.database.one("SELECT MIN(id) FROM messages WHERE conversation_id = ? "
                                    "AND direction = 'in'", conv.id)[0] == message_id
         if first:
             self.service.spawn(self._link(conv))
+        # An order card, or an order number typed in the chat, names an order worth
+        # knowing now rather than at the next pull.
+        refs = set(order_references(conv.store_key.split(":", 1)[0], msg.text))
+        for key in ("order_sn", "order_id"):
+            if msg.kind == "order" and msg.attributes.get(key):
+                refs.add(str(msg.attributes[key]))
+        unknown = [r for r in refs if store.orders.get(conv.store_key, r) is None]
+        if unknown:
+            store.orders.queue_refresh(conv.store_key, unknown, "mentioned in chat")
+            self.service.spawn(self._refresh(conv.store_key))
 
     async def _link(self, conv: Any) -> None:
         try:
