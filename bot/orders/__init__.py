@@ -86,11 +86,11 @@ class OrdersFeature:
         for key, cfg in self.service.hub.stores.items():
             if (cfg.connector == "lazada") != lazada:
                 continue
-            try:
-                await self.sync.refresh(key)
-                await self.sync.pull(key)
-            except Exception as e:  # noqa: BLE001 - one store's outage stops only it
-                log.info("order pull of %s failed: %s", key, e)
+            for step in (self.sync.refresh, self.sync.pull):
+                try:
+                    await step(key)
+                except Exception as e:  # noqa: BLE001 - one store's outage stops only it
+                    log.info("order %s of %s failed: %s", step.__name__, key, e)
 
     # -- facts for other features ------------------------------------------------------
     async def order_facts(self, conversation_id: int) -> dict[str, str]:

@@ -11,6 +11,7 @@ from typing import Any
 from bot.connector_hub import ConnectorHub
 from bot.orders.render import event_text
 from bot.store import Conversation, Store
+from connectors.errors import PermanentError
 from connectors.orders import Order, OrderEvent, OrderSource
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,17 @@ class OrderSync:
         connector, account = src
         done = 0
         while ids := self.store.orders.pending_refresh(store_key):
-            orders = await connector.get_orders(account, ids)
+            try:
+                orders = await connector.get_orders(account, ids)
+            except PermanentError:
+                # One bad id (a number typed in a chat) must not block the rest: ask
+                # one by one and drop what the platform refuses.
+                orders = []
+                for oid in ids:
+                    try:
+                        orders += await connector.get_orders(account, [oid])
+                    except PermanentError as e:
+                        log.info("order %s of %s dropped: %s", oid, store_key, e)
             await self.apply(store_key, orders)
             found = {o.order_id for o in orders}
             for missing in set(ids) - found:  # the platform does not know it: drop it
