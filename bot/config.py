@@ -25,20 +25,17 @@ from bot.config_sections import (
     read_timezone,
     read_translation,
 )
+from bot.problems import ProblemsError
 
 PLATFORMS = ("shopee", "lazada", "tiktok")
 CONNECTORS = (*PLATFORMS, "sandbox")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
-class ConfigError(Exception):
+class ConfigError(ProblemsError):
     """Raised with every problem found; ``problems`` holds one line each."""
 
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.source = source
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{source}: {len(problems)} configuration problem(s):\n{lines}")
+    noun = "configuration problem"
 
 
 @dataclass(frozen=True)

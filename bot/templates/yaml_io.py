@@ -11,19 +11,16 @@ from typing import Any
 
 import yaml
 
+from bot.problems import ProblemsError
 from bot.templates.validate import problems
 
 _ENTRY_KEYS = ("topic", "name", "body", "variants")
 
 
-class TemplateFileError(Exception):
+class TemplateFileError(ProblemsError):
     """Raised with every problem found; ``problems`` holds one line each."""
 
-    def __init__(self, source: str, found: list[str]) -> None:
-        self.source = source
-        self.problems = found
-        lines = "\n".join(f"  - {p}" for p in found)
-        super().__init__(f"{source}: {len(found)} template problem(s):\n{lines}")
+    noun = "template problem"
 
 
 @dataclass(frozen=True)
