@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.team.digest import post_digest, schedule_digest
+from bot.team.digest import daily_digest, post_digest, schedule_digest
 from bot.team.stats import stats_blocks
 from tests.harness import Bridge, running_bridge
 
@@ -55,7 +55,7 @@ async def test_digest_is_scheduled_daily_at_the_configured_local_time(tmp_path: 
         after = datetime(2025, 6, 1, 9, 31, tzinfo=SGT)
         assert trigger.get_next_fire_time(None, after) == datetime(2025, 6, 2, 9, 30,
                                                                    tzinfo=SGT)
-        assert jobs[0].func is post_digest and jobs[0].args == (b.service,)
+        assert jobs[0].func is daily_digest and jobs[0].args[0] is b.service
 
 
 async def test_the_job_posts_the_digest_in_the_ops_channel(tmp_path: Path) -> None:
@@ -65,6 +65,7 @@ async def test_the_job_posts_the_digest_in_the_ops_channel(tmp_path: Path) -> No
         schedule_digest(b.service, 9, 0, "UTC")
         job = b.service.scheduler.get_job("daily_digest")
         assert await job.func(*job.args) is True  # what the scheduler runs at 09:00
+        assert await job.func(*job.args) is False  # once a day, however many workers
         ops = b.channels["cs-ops"]
         posted = await b.wait(lambda: next((m for m in b.slack.messages(ops)
                                             if "Daily checklist" in m["text"]), None))

@@ -75,6 +75,13 @@ class Bookkeeping:
                     "resolved_at) VALUES (?, ?, ?, ?, ?)", ref, channel_id, name,
                     int(is_private), self.db.clock())
 
+    # -- scheduled posts ------------------------------------------------------
+    def claim_period(self, kind: str, period: str) -> bool:
+        """True for the one process that posts ``kind`` for ``period`` (a day, a
+        week): several workers each run the scheduler, one digest goes out."""
+        return self.db.run("INSERT OR IGNORE INTO scheduled_posts (kind, period, at) VALUES "
+                           "(?, ?, ?)", kind, period, self.db.clock()).rowcount == 1
+
     # -- agents ---------------------------------------------------------------
     def set_current(self, user_id: str, conversation_id: int) -> None:
         """The conversation an agent last acted in (``/reply`` without a reference)."""

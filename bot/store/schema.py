@@ -266,5 +266,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX conversations_home_counts
         ON conversations (store_key, status, unread, waiting_since, assignee);
     CREATE INDEX conversation_events_by_kind ON conversation_events (kind, at);
+    CREATE TABLE scheduled_posts (
+        kind TEXT NOT NULL,
+        period TEXT NOT NULL,
+        at REAL NOT NULL,
+        PRIMARY KEY (kind, period)
+    );
     """,
 )

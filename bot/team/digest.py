@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -176,6 +177,15 @@ async def post_digest(service: Any) -> bool:
 def schedule_digest(service: Any, hour: int, minute: int, tz: str | tzinfo) -> None:
     """Every day at hour:minute in ``tz``. A missed run (the process was down) still
     posts if it is less than an hour late; several missed runs post once."""
-    service.scheduler.add_job(post_digest, CronTrigger(hour=hour, minute=minute, timezone=tz),
-                              args=[service], id="daily_digest", replace_existing=True,
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    service.scheduler.add_job(daily_digest, CronTrigger(hour=hour, minute=minute, timezone=tz),
+                              args=[service, zone], id="daily_digest", replace_existing=True,
                               coalesce=True, max_instances=1, misfire_grace_time=3600)
+
+
+async def daily_digest(service: Any, zone: tzinfo) -> bool:
+    """The scheduled run: one digest per local day, even with several workers."""
+    day = datetime.fromtimestamp(service.clock(), zone).date().isoformat()
+    if not service.store.books.claim_period("daily_digest", day):
+        return False
+    return await post_digest(service)

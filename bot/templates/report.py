@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.render.labels import slack_date
@@ -59,7 +60,9 @@ def _section(lines: list[str]) -> dict[str, Any]:
 def schedule(service: Service, repo: Templates) -> None:
     """Mondays 09:00 in the server's time zone."""
     async def job() -> None:
-        post_stale_report(service, repo, service.clock())
+        year, week, _ = datetime.fromtimestamp(service.clock(), UTC).isocalendar()
+        if service.store.books.claim_period("stale_templates", f"{year}-W{week:02d}"):
+            post_stale_report(service, repo, service.clock())
 
     service.scheduler.add_job(job, "cron", day_of_week="mon", hour=9, id=JOB_ID,
                               replace_existing=True, coalesce=True, misfire_grace_time=3600)
