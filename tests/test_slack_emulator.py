@@ -488,3 +488,72 @@ async def test_message_shortcut_and_external_options(emu, client, world, app) ->
     assert (suggestion["type"], suggestion["action_id"], suggestion["value"]) == \
         ("block_suggestion", "shop", "sho")
     assert options.json["options"][0]["value"] == "shopee-my"
+
+
+async def test_user_acts_in_view_sends_its_state_and_a_trigger(emu, client, world, app) -> None:
+    ts = (await client.chat_postMessage(channel=world["general"], text="o", blocks=BUTTONS))["ts"]
+    await emu.user_clicks(world["alice"], world["general"], ts, "refund")
+    tools = {"type": "actions", "block_id": "tools", "elements": [
+        {"type": "static_select", "action_id": "tone", "options": [
+            {"text": {"type": "plain_text", "text": "Warm"}, "value": "warm"}]},
+        {"type": "button", "action_id": "preview", "value": "p1",
+         "text": {"type": "plain_text", "text": "Preview"}}]}
+    editor = {**MODAL, "blocks": [*MODAL["blocks"], tools]}
+    view_id = (await client.views_open(trigger_id=app.requests[-1]["json"]["trigger_id"],
+                                       view=editor))["view"]["id"]
+    with pytest.raises(ValueError, match="no element 'nope'"):
+        await emu.user_acts_in_view(world["alice"], view_id, "nope")
+    with pytest.raises(ValueError, match="not open"):
+        await emu.user_acts_in_view(world["alice"], "VNOTOPEN", "preview")
+    delivery = await emu.user_acts_in_view(world["alice"], view_id, "preview",
+                                           typed={"reply": "Hello"})
+    assert delivery.ok and delivery.kind == "block_actions"
+    request = app.requests[-1]
+    assert request["content_type"] == "application/x-www-form-urlencoded"
+    payload = request["json"]
+    assert payload["type"] == "block_actions" and payload["user"]["id"] == world["alice"]
+    assert payload["container"] == {"type": "view", "view_id": view_id}
+    assert "message" not in payload and "response_url" not in payload
+    assert payload["view"]["id"] == view_id and payload["view"]["private_metadata"] == "conv-7"
+    assert payload["view"]["state"]["values"] == {
+        "reply": {"reply_text": {"type": "plain_text_input", "value": "Hello"}}}
+    action = payload["actions"][0]
+    assert (action["action_id"], action["block_id"], action["type"], action["value"]) == \
+        ("preview", "tools", "button", "p1")
+    # The trigger lets the app push a modal on top.
+    pushed = await client.views_push(trigger_id=payload["trigger_id"], view=MODAL)
+    assert [v["id"] for v in emu.open_views(world["alice"])] == [view_id, pushed["view"]["id"]]
+    await emu.user_acts_in_view(world["alice"], view_id, "tone", "warm")
+    picked = app.requests[-1]["json"]
+    assert picked["actions"][0]["selected_option"]["value"] == "warm"
+    assert picked["view"]["state"]["values"] == {}
+    with pytest.raises(ValueError, match="no single input"):
+        await emu.user_acts_in_view(world["alice"], view_id, "tone", "warm", typed={"x": "y"})
+
+
+async def test_user_acts_in_home_uses_the_published_view(emu, client, world, app) -> None:
+    with pytest.raises(ValueError, match="no Home tab"):
+        await emu.user_acts_in_home(world["alice"], "filter")
+    home = {"type": "home", "private_metadata": "page=1", "blocks": [
+        {"type": "actions", "block_id": "filters", "elements": [
+            {"type": "static_select", "action_id": "filter", "options": [
+                {"text": {"type": "plain_text", "text": "Mine"}, "value": "mine"}]},
+            {"type": "button", "action_id": "clear", "value": "all",
+             "text": {"type": "plain_text", "text": "Clear"}}]}]}
+    published = await client.views_publish(user_id=world["alice"], view=home)
+    view_id = published["view"]["id"]
+    with pytest.raises(ValueError, match="no element 'nope'"):
+        await emu.user_acts_in_home(world["alice"], "nope")
+    delivery = await emu.user_acts_in_home(world["alice"], "filter", "mine")
+    assert delivery.ok
+    payload = app.requests[-1]["json"]
+    assert payload["type"] == "block_actions" and payload["user"]["id"] == world["alice"]
+    assert payload["container"] == {"type": "view", "view_id": view_id}
+    assert payload["view"]["type"] == "home" and payload["view"]["private_metadata"] == "page=1"
+    assert payload["view"]["state"] == {"values": {}} and payload["trigger_id"]
+    action = payload["actions"][0]
+    assert (action["action_id"], action["block_id"], action["type"]) == \
+        ("filter", "filters", "static_select")
+    assert action["selected_option"]["value"] == "mine"
+    await emu.user_acts_in_home(world["alice"], "clear")
+    assert app.requests[-1]["json"]["actions"][0]["value"] == "all"

@@ -10,8 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from bot.standins.slack_blocks import element_state, find_element
-from bot.standins.slack_payloads import user_ref
+from bot.standins.slack_blocks import find_element
 from bot.team.home import listeners
 from bot.team.home_queries import Row
 from bot.team.home_render import ref_link, thread_url
@@ -65,28 +64,13 @@ async def open_home(b: Bridge, user: str) -> dict[str, Any]:
 
 async def act_in_home(b: Bridge, user: str, action_id: str, value: Any = None
                       ) -> dict[str, Any]:
-    """Use an element of one's Home tab: the signed ``block_actions`` Slack sends for a
-    view container (the emulator's own helpers only click message elements)."""
+    """Use an element of one's Home tab (the emulator's signed ``block_actions``)
+    and wait for the re-published view."""
     ws = b.slack.workspace
-    view = ws.home_views[user]
-    found = find_element(view["blocks"], action_id)
-    assert found, f"the Home tab has no {action_id}"
-    block, element = found
-    action: dict[str, Any] = {"action_id": action_id, "block_id": block["block_id"],
-                              "action_ts": f"{time.time():.6f}"}
-    if element["type"] == "button":
-        action.update(type="button", text=element["text"], value=element.get("value"))
-    else:
-        action.update(element_state(element, value))
-    payload = {"type": "block_actions", "user": user_ref(ws, ws.users[user]),
-               "api_app_id": ws.app_id, "token": b.slack.verification_token,
-               "trigger_id": ws.issue_trigger(user),
-               "team": {"id": ws.team_id, "domain": ws.team_domain},
-               "container": {"type": "view", "view_id": view["id"]},
-               "view": {**view, "state": {"values": {}}}, "actions": [action]}
-    delivery = await b.slack._post_payload(payload)
+    before = ws.home_views[user]["hash"]
+    delivery = await b.slack.user_acts_in_home(user, action_id, value)
     assert delivery.status == 200
-    return await b.wait(lambda: (v := ws.home_views[user])["hash"] != view["hash"] and v)
+    return await b.wait(lambda: (v := ws.home_views[user])["hash"] != before and v)
 
 
 def section_rows(view: dict[str, Any], title: str) -> list[str]:

@@ -9,7 +9,6 @@ from bot.templates.report import JOB_ID, post_stale_report
 from tests.harness import running_bridge
 from tests.test_templates_support import (
     FEATURES,
-    act_in_view,
     add_template,
     make_manager,
     shown,
@@ -35,7 +34,7 @@ async def test_manager_adds_edits_searches_and_deletes(tmp_path: Path) -> None:
         assert "Refunds* — Approved" in shown(browser)
 
         # Add: a pushed editor; a bad placeholder is refused with the field named.
-        await act_in_view(b, boss, browser["id"], "tm_add")
+        await b.slack.user_acts_in_view(boss, browser["id"], "tm_add")
         editor = b.slack.open_views(boss)[-1]
         bad = await b.slack.user_submits_view(boss, editor["id"], {
             "topic": {"value": "Logistics"}, "name": {"value": "Standard reply"},
@@ -56,11 +55,11 @@ async def test_manager_adds_edits_searches_and_deletes(tmp_path: Path) -> None:
         assert [v["id"] for v in b.slack.open_views(boss)] == [browser["id"]]
 
         # Browse by topic, then search.
-        await act_in_view(b, boss, browser["id"], "tm_topic", "Refunds")
+        await b.slack.user_acts_in_view(boss, browser["id"], "tm_topic", "Refunds")
         browser = await b.wait(lambda: next((v for v in b.slack.open_views(boss)
                                              if "Standard reply" not in shown(v)), None))
         assert "Approved" in shown(browser)
-        await act_in_view(b, boss, browser["id"], "tm_topic", "*")
+        await b.slack.user_acts_in_view(boss, browser["id"], "tm_topic", "*")
         searched = await b.slack.user_submits_view(boss, browser["id"],
                                                    {"query": "đã gửi"})
         assert searched.json["response_action"] == "update"
@@ -69,7 +68,7 @@ async def test_manager_adds_edits_searches_and_deletes(tmp_path: Path) -> None:
 
         # Edit: rename; the usage history stays.
         templates(b).mark_used(t.id, 1000.0)
-        await act_in_view(b, boss, browser["id"], "tm_row", f"edit:{t.id}")
+        await b.slack.user_acts_in_view(boss, browser["id"], "tm_row", f"edit:{t.id}")
         editor = b.slack.open_views(boss)[-1]
         values = {bl["block_id"]: {"value": bl["element"].get("initial_value")}
                   for bl in editor["blocks"] if bl["type"] == "input"}
@@ -80,7 +79,7 @@ async def test_manager_adds_edits_searches_and_deletes(tmp_path: Path) -> None:
 
         # Delete, after a confirmation.
         browser = b.slack.open_views(boss)[0]
-        await act_in_view(b, boss, browser["id"], "tm_row", f"delete:{t.id}")
+        await b.slack.user_acts_in_view(boss, browser["id"], "tm_row", f"delete:{t.id}")
         confirm = b.slack.open_views(boss)[-1]
         assert "It was used 1 time(s)" in shown(confirm)
         await b.slack.user_submits_view(boss, confirm["id"], {})
@@ -96,7 +95,7 @@ async def test_duplicate_names_are_refused(tmp_path: Path) -> None:
         make_manager(b, boss)
         add_template(b, "Refunds", "Approved", "Approved.")
         await b.slack.user_runs_command(boss, b.channels["cs-ops"], "/templates")
-        await act_in_view(b, boss, b.slack.open_views(boss)[0]["id"], "tm_add")
+        await b.slack.user_acts_in_view(boss, b.slack.open_views(boss)[0]["id"], "tm_add")
         editor = b.slack.open_views(boss)[-1]
         answer = await b.slack.user_submits_view(boss, editor["id"], {
             "topic": {"value": "Refunds"}, "name": {"value": "Approved"},

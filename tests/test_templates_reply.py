@@ -8,7 +8,6 @@ from pathlib import Path
 from tests.harness import running_bridge
 from tests.test_templates_support import (
     FEATURES,
-    act_in_view,
     add_template,
     shown,
     started,
@@ -37,7 +36,8 @@ async def test_shortcut_pick_preview_and_send(tmp_path: Path) -> None:
         assert groups[0]["options"] == [{"text": {"type": "plain_text",
                                                   "text": "Standard reply", "emoji": True},
                                          "value": str(tid)}]
-        await act_in_view(b, b.agent, view["id"], "template_pick", groups[0]["options"][0])
+        await b.slack.user_acts_in_view(b.agent, view["id"], "template_pick",
+                                        groups[0]["options"][0])
         filled = "Hi Rachel Tan, Kopi & Co. Homeware (SG) shipped it today. — Mai"
         view = await b.wait(lambda: next((v for v in b.slack.open_views(b.agent)
                                           if "initial_value" in text_block(v)["element"]), None))
@@ -64,7 +64,7 @@ async def test_card_button_opens_the_modal(tmp_path: Path) -> None:
         tid = add_template(b, "Greetings", "Hello", "Hello {buyer_name}!")
         await b.slack.user_clicks(b.agent, conv.channel_id, conv.thread_ts, "template_open")
         view = b.slack.open_views(b.agent)[0]
-        await act_in_view(b, b.agent, view["id"], "template_pick", str(tid))
+        await b.slack.user_acts_in_view(b.agent, view["id"], "template_pick", str(tid))
         view = await b.wait(lambda: next((v for v in b.slack.open_views(b.agent)
                                           if "initial_value" in text_block(v)["element"]), None))
         await b.slack.user_submits_view(b.agent, view["id"], {"value": "Hello Rachel Tan!"})
@@ -141,8 +141,8 @@ async def test_missing_placeholder_is_flagged_and_send_refused(tmp_path: Path) -
         assert b.slack.open_views(b.agent)  # the modal stays for the fix
         # "Update preview" shows the edited text; the flag goes.
         fixed = "Your parcel SPX123 left, Rachel Tan."
-        await act_in_view(b, b.agent, view["id"], "template_preview",
-                          typed={text_block(view)["block_id"]: fixed})
+        await b.slack.user_acts_in_view(b.agent, view["id"], "template_preview",
+                                        typed={text_block(view)["block_id"]: fixed})
         view = await b.wait(lambda: next((v for v in b.slack.open_views(b.agent)
                                           if "No value" not in shown(v)), None))
         assert fixed in shown(view)

@@ -4,7 +4,8 @@ Each action checks that the UI element really exists (a test cannot click a
 button the app never rendered), issues a ``trigger_id`` the way Slack does
 (usable once, for 3 s, by ``views.open``/``views.push``) and a ``response_url``
 served by the emulator, then POSTs the signed, form-encoded payload and returns
-the app's answer as a :class:`Delivery`.
+the app's answer as a :class:`Delivery`.  Acting on elements inside an open
+modal or a Home tab lives in :mod:`slack_view_actions`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .slack_payloads import (
     Delivery,
     block_actions,
     block_suggestion,
+    element_action,
     message_action,
     send,
     slash_command,
@@ -154,15 +156,7 @@ class SlackInteractions:
         block, element = found
         if block_id is not None and block_id != block["block_id"]:
             raise ValueError(f"{action_id!r} is in block {block['block_id']!r}, not {block_id!r}")
-        action = {"action_id": action_id, "block_id": block["block_id"],
-                  "action_ts": f"{time.time():.6f}"}
-        if element["type"] == "button":
-            action.update(type="button", text=element.get("text"),
-                          value=element.get("value") if value is None else value)
-            if "style" in element:
-                action["style"] = element["style"]
-        else:
-            action.update(element_state(element, value))
+        action = element_action(block, element, value)
         payload = block_actions(
             ws, user, channel, msg, action, token=self.verification_token,
             trigger_id=ws.issue_trigger(user.id), ephemeral=ephemeral,

@@ -1,8 +1,8 @@
 """What Slack sends *to* an app: signed requests, event envelopes, interaction payloads.
 
 Shapes follow Slack's reference payloads (Events API ``event_callback``,
-``block_actions``, ``view_submission``, ``message_action``, ``block_suggestion``
-and slash-command forms).  Signing is Slack's v0 scheme::
+``block_actions`` from a message or a view, ``view_submission``, ``message_action``,
+``block_suggestion`` and slash-command forms).  Signing is Slack's v0 scheme::
 
     X-Slack-Signature = "v0=" + hex(HMAC-SHA256(signing_secret, f"v0:{timestamp}:{body}"))
 """
@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp
 
+from .slack_blocks import element_state
 from .slack_state import Channel, User, Workspace, random_id
 from .slack_web_chat import public
 
@@ -142,6 +143,21 @@ def _base(ws: Workspace, kind: str, user: User, token: str, trigger_id: str) -> 
             "enterprise": None, "is_enterprise_install": False}
 
 
+def element_action(block: dict[str, Any], element: dict[str, Any], value: Any = None
+                   ) -> dict[str, Any]:
+    """One ``actions`` entry: a button (``value`` overrides its own) or an element's new state."""
+    action: dict[str, Any] = {"action_id": element["action_id"], "block_id": block["block_id"],
+                              "action_ts": f"{time.time():.6f}"}
+    if element["type"] == "button":
+        action.update(type="button", text=element.get("text"),
+                      value=element.get("value") if value is None else value)
+        if "style" in element:
+            action["style"] = element["style"]
+    else:
+        action.update(element_state(element, value))
+    return action
+
+
 def block_actions(ws: Workspace, user: User, channel: Channel, msg: dict[str, Any],
                   action: dict[str, Any], *, token: str, trigger_id: str, response_url: str,
                   ephemeral: bool) -> dict[str, Any]:
@@ -156,6 +172,14 @@ def block_actions(ws: Workspace, user: User, channel: Channel, msg: dict[str, An
     if not ephemeral:
         payload["message"] = public(msg, metadata=False)
     return payload
+
+
+def view_block_actions(ws: Workspace, user: User, view: dict[str, Any], action: dict[str, Any],
+                       *, token: str, trigger_id: str) -> dict[str, Any]:
+    """A click inside a modal or a Home tab: ``view`` carries its current ``state``."""
+    return {**_base(ws, "block_actions", user, token, trigger_id),
+            "container": {"type": "view", "view_id": view["id"]}, "view": view,
+            "actions": [action]}
 
 
 def view_submission(ws: Workspace, user: User, view: dict[str, Any], *, token: str,

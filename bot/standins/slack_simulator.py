@@ -6,7 +6,8 @@ deliver to the app's Request URL, signed (or over its Socket Mode connection, se
 :mod:`slack_socket`), and returns the app's answer.  Real Slack only sends
 ``message`` events for channels the bot is a member of, and only with the
 matching ``*:history`` scope; the simulator follows the same rules.
-Clicks, modals, commands and shortcuts live in :mod:`slack_interactions`.
+Clicks, modals, commands and shortcuts live in :mod:`slack_interactions`; acting
+inside an open modal or a Home tab in :mod:`slack_view_actions`.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from .slack_payloads import (
     reaction_event,
 )
 from .slack_state import Channel, SlackError, User
+from .slack_view_actions import SlackViewActions
 from .slack_web_chat import add_reaction, public
 
 
-class SlackUserSimulator(SlackInteractions):
+class SlackUserSimulator(SlackViewActions):
     """Human-side actions; needs the emulator's workspace, secret and HTTP session."""
 
     deliver_bot_messages: bool
