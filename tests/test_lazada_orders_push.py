@@ -17,7 +17,8 @@ from connectors.errors import PushRejected
 from connectors.lazada.connector import LazadaConnector
 from connectors.lazada.signing import push_signature
 from connectors.orders import OrderEvent
-from tests.emulators.lazada import MemoryTokenStore, running
+from tests.emulators.lazada import running
+from tests.emulators.tokens import MemoryTokenStore
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "platform-orders-samples.json"
 LZ: dict[str, Any] = json.loads(SAMPLES.read_text(encoding="utf-8"))["lazada"]

@@ -14,7 +14,8 @@ from connectors.errors import PushRejected
 from connectors.lazada.connector import LazadaConnector
 from connectors.lazada.signing import push_signature
 from connectors.models import BuyerId, ConversationId, MessageKind, OutboundText
-from tests.emulators.lazada import MemoryTokenStore, running, store_for
+from tests.emulators.lazada import running, store_for
+from tests.emulators.tokens import MemoryTokenStore
 
 KEY, SECRET = "100001", "MockLazadaSecretForTestsOnly0001"
 URL = "https://storebridge.example.test/webhooks/lazada"

@@ -9,7 +9,7 @@ import pytest
 
 from connectors.lazada import signing
 from connectors.lazada.connector import LazadaConnector
-from tests.emulators.lazada import MemoryTokenStore
+from tests.emulators.tokens import MemoryTokenStore
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[2] / "shared" / "sign-vectors.json").read_text("utf-8")

@@ -13,8 +13,9 @@ from connectors.base import Tokens
 from connectors.errors import AuthError, PermanentError
 from connectors.lazada import LazadaConnector
 from connectors.lazada.hosts import rest_base
-from tests.emulators.lazada import LazadaEmulator, MemoryTokenStore, running, store_for
+from tests.emulators.lazada import LazadaEmulator, running, store_for
 from tests.emulators.lazada_api import SELLER_GET, TOKEN_CREATE, TOKEN_REFRESH
+from tests.emulators.tokens import MemoryTokenStore
 
 
 def connector_for(http: aiohttp.ClientSession, emu: LazadaEmulator,
@@ -94,7 +95,7 @@ async def test_no_refresh_outside_the_margin_and_credentials_fallback() -> None:
         connector = connector_for(http, emu, tokens)
         await connector.check(store_for(emu, grant))  # from StoreAccount.credentials
         assert emu.calls_to(SELLER_GET)[0].params["access_token"] == grant.access_token
-        assert emu.refresh_calls == 0 and tokens.puts == 0
+        assert emu.refresh_calls == 0 and len(tokens.puts) == 0
         with pytest.raises(AuthError):
             await connector.check(store_for(emu))  # neither stored nor configured
 
@@ -139,7 +140,7 @@ async def test_refresh_failures() -> None:
         tokens.put_tokens("lazada", "100094063", stored(grant, access_in=60))
         emu.fail_next(TOKEN_REFRESH, "ServiceUnavailable")
         await connector.check(store)
-        assert len(emu.calls_to(TOKEN_REFRESH)) == 1 and tokens.puts == 1
+        assert len(emu.calls_to(TOKEN_REFRESH)) == 1 and len(tokens.puts) == 1
         # A refused refresh token is permanent.
         del emu.state.refresh_tokens[grant.refresh_token]
         with pytest.raises(AuthError) as caught:

@@ -14,9 +14,10 @@ from connectors.orders import OrderSource, OrderStatus
 from connectors.shopee import ShopeeConnector
 from connectors.shopee.orders_parse import money, parse_order, parse_return, to_time
 from connectors.shopee.push import verify_push
-from tests.emulators.shopee import PARTNER_KEY, SHOP_ID, MemoryTokenStore
+from tests.emulators.shopee import PARTNER_KEY, SHOP_ID
 from tests.emulators.shopee_orders_env import orders_env, push_receiver
 from tests.emulators.shopee_push import compact, push_authorization
+from tests.emulators.tokens import MemoryTokenStore
 
 SAMPLES = json.loads((Path(__file__).resolve().parents[2] / "shared"
                       / "platform-orders-samples.json").read_text("utf-8"))["shopee"]

@@ -14,7 +14,8 @@ from connectors.base import Tokens
 from connectors.errors import AuthError, TransientError
 from connectors.shopee import ShopeeConnector
 from connectors.shopee.tokens import tokens_from_response
-from tests.emulators.shopee import SHOP_ID, Env, MemoryTokenStore, shopee_env
+from tests.emulators.shopee import SHOP_ID, Env, shopee_env
+from tests.emulators.tokens import MemoryTokenStore
 
 HOUR = 3600
 
@@ -88,7 +89,7 @@ async def test_main_account_exchange_stores_every_shop() -> None:
         shop, tokens = await env.connector.exchange_code(code, main_account_id="77")
         assert shop == str(SHOP_ID)
         assert tokens.extra["shop_id_list"] == f"{SHOP_ID},600999999"
-        assert {s for s, _ in env.tokens.puts} == {str(SHOP_ID), "600999999"}
+        assert {p.shop_id for p in env.tokens.puts} == {str(SHOP_ID), "600999999"}
         # The same initial refresh token is spent once per shop.
         for shop_id in (str(SHOP_ID), "600999999"):
             store = replace(env.store, shop_id=shop_id, credentials={})

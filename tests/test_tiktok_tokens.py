@@ -18,11 +18,11 @@ from connectors.tiktok.tokens import authorize_url, tokens_from_grant
 from tests.emulators.tiktok import (
     APP_KEY,
     APP_SECRET,
-    MemoryTokenStore,
     TikTokEmulator,
     TikTokHarness,
     harness,
 )
+from tests.emulators.tokens import MemoryTokenStore
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from connectors.base import Tokens
 from connectors.lazada import LazadaConnector
 from connectors.lazada.client import Backoff
 from connectors.lazada.signing import api_signature
@@ -41,6 +40,7 @@ from tests.emulators.lazada_api import (
 from tests.emulators.lazada_orders_api import OrderApis
 from tests.emulators.lazada_push import PushAttempt, PushDelivery, PushMixin
 from tests.emulators.lazada_state import Grant, LazadaState, Session, new_id
+from tests.emulators.tokens import MemoryTokenStore
 
 ISP_CODES = {"ServiceUnavailable", "ServiceTimeout", "InternalError"}
 
@@ -260,21 +260,6 @@ async def running(**options: Any) -> AsyncIterator[LazadaEmulator]:
 
 
 # -- the cross-connector harness -----------------------------------------------------------
-
-
-class MemoryTokenStore:
-    """The bot's token table, in memory."""
-
-    def __init__(self) -> None:
-        self.tokens: dict[tuple[str, str], Tokens] = {}
-        self.puts = 0
-
-    def get_tokens(self, platform: str, shop_id: ShopId) -> Tokens | None:
-        return self.tokens.get((platform, shop_id))
-
-    def put_tokens(self, platform: str, shop_id: ShopId, tokens: Tokens) -> None:
-        self.puts += 1
-        self.tokens[(platform, shop_id)] = tokens
 
 
 def store_for(emulator: LazadaEmulator, grant: Grant | None = None, *, site: str = "SG",

@@ -10,12 +10,12 @@ from typing import Any
 
 import aiohttp
 
-from connectors.base import Tokens
 from connectors.models import BuyerId, ConversationId, OutboundText, ShopId, StoreAccount
 from connectors.shopee import RetryPolicy, ShopeeConnector
 from tests.emulators.shopee_app import PARTNER_ID, PARTNER_KEY, ShopeeEmulator
 from tests.emulators.shopee_handlers import WireError
 from tests.emulators.shopee_push import push_authorization
+from tests.emulators.tokens import MemoryTokenStore
 
 __all__ = ["CALLBACK_URL", "PARTNER_ID", "PARTNER_KEY", "SHOP_ID", "Env", "FakeClock",
            "MemoryTokenStore", "ShopeeEmulator", "ShopeeHarness", "WireError", "harness",
@@ -24,21 +24,6 @@ __all__ = ["CALLBACK_URL", "PARTNER_ID", "PARTNER_KEY", "SHOP_ID", "Env", "FakeC
 CALLBACK_URL = "https://storebridge.test/webhooks/shopee"
 SHOP_ID = 600123456
 FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.5, jitter=0.1)
-
-
-class MemoryTokenStore:
-    """The bot's token table, in memory; records every write."""
-
-    def __init__(self) -> None:
-        self.data: dict[tuple[str, str], Tokens] = {}
-        self.puts: list[tuple[str, Tokens]] = []
-
-    def get_tokens(self, platform: str, shop_id: ShopId) -> Tokens | None:
-        return self.data.get((platform, shop_id))
-
-    def put_tokens(self, platform: str, shop_id: ShopId, tokens: Tokens) -> None:
-        self.data[(platform, shop_id)] = tokens
-        self.puts.append((shop_id, tokens))
 
 
 class FakeClock:

@@ -22,7 +22,6 @@ from typing import Any
 
 import aiohttp
 
-from connectors.base import Tokens
 from connectors.models import BuyerId, ConversationId, OutboundText, ShopId, StoreAccount
 from connectors.tiktok import TikTokConnector
 from connectors.tiktok.client import RetryPolicy
@@ -33,24 +32,10 @@ from tests.emulators.tiktok_server import (
     TikTokEmulator,
 )
 from tests.emulators.tiktok_state import Conversation, Shop
+from tests.emulators.tokens import MemoryTokenStore
 
 __all__ = ["APP_KEY", "APP_SECRET", "WEBHOOK_URL", "MemoryTokenStore", "TikTokEmulator",
            "TikTokHarness", "harness"]
-
-
-class MemoryTokenStore:
-    """The bot's token table, in memory."""
-
-    def __init__(self) -> None:
-        self.tokens: dict[tuple[str, str], Tokens] = {}
-        self.puts: list[tuple[str, str, Tokens]] = []
-
-    def get_tokens(self, platform: str, shop_id: ShopId) -> Tokens | None:
-        return self.tokens.get((platform, shop_id))
-
-    def put_tokens(self, platform: str, shop_id: ShopId, tokens: Tokens) -> None:
-        self.tokens[(platform, shop_id)] = tokens
-        self.puts.append((platform, shop_id, tokens))
 
 
 FAST = {"request_timeout": 0.5, "retry": RetryPolicy(retries=2, base=0.01, cap=0.2),
