@@ -36,7 +36,11 @@ async def collect(settings: Settings) -> list[Row]:
         return [*rows, Row("database", False, f"{settings.db_path}: {e}")]
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
         rows += await _slack_rows(settings, store, session)
-        hub = ConnectorHub(settings, session, store.books)
+        try:
+            hub = ConnectorHub(settings, session, store.books)
+        except (KeyError, ValueError) as e:
+            store.close()
+            return [*rows, Row("connectors", False, str(e))]
         results = await asyncio.gather(*(_store_row(hub, key) for key in hub.stores))
         rows += results
         for key, h in store.books.health().items():

@@ -28,6 +28,12 @@ from bot.config_sections import (
 from bot.problems import ProblemsError
 
 PLATFORMS = ("shopee", "lazada", "tiktok")
+#: The app credentials each platform's connector needs from the environment.
+APP_CREDENTIALS = {
+    "shopee": ("SHOPEE_PARTNER_ID", "SHOPEE_PARTNER_KEY"),
+    "lazada": ("LAZADA_APP_KEY", "LAZADA_APP_SECRET"),
+    "tiktok": ("TIKTOK_APP_KEY", "TIKTOK_APP_SECRET"),
+}
 CONNECTORS = (*PLATFORMS, "sandbox")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
@@ -263,6 +269,24 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
     presence = top.get("presence_idle", False)
     if not isinstance(presence, bool):
         c.problem("presence_idle", f"expected true or false, got {presence!r}")
+
+    for platform, names in APP_CREDENTIALS.items():
+        if any(st.connector == platform for st in stores):
+            for name in names:
+                if not env.get(name):
+                    c.problem(f"{name} (environment)", f"is required: the config has "
+                                                       f"{platform} stores")
+    if env.get("SHOPEE_PARTNER_ID") and not env["SHOPEE_PARTNER_ID"].isdigit():
+        c.problem("SHOPEE_PARTNER_ID (environment)", "expected the numeric partner id")
+    for name, shape, pattern in (
+            ("SHOPEE_API_URL", "scheme and host, e.g. https://partner.shopeemobile.com",
+             r"^https?://[^/]+/?$"),
+            ("TIKTOK_API_URL", "scheme and host, e.g. https://open-api.tiktokglobalshop.com",
+             r"^https?://[^/]+/?$"),
+            ("LAZADA_API_URL", "up to and including /rest, e.g. https://api.lazada.sg/rest",
+             r"^https?://[^/]+(/.*)?/rest/?$")):
+        if env.get(name) and not re.match(pattern, env[name]):
+            c.problem(f"{name} (environment)", f"expected {shape}, got {env[name]!r}")
 
     port_text = env.get("PORT", "3000")
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:

@@ -32,7 +32,8 @@ class Checker:
         if isinstance(value, list):
             return [self.interpolate(f"{key}[{i}]", v) for i, v in enumerate(value)]
         if isinstance(value, dict):
-            return {k: self.interpolate(f"{key}.{k}", v) for k, v in value.items()}
+            return {k: self.interpolate(f"{key}.{k}" if key else str(k), v)
+                    for k, v in value.items()}
         return value
 
     def mapping(self, key: str, value: Any, allowed: set[str]) -> dict[str, Any]:

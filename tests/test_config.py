@@ -32,6 +32,10 @@ stores:
 """
 
 
+APP = {"LAZADA_APP_KEY": "k", "LAZADA_APP_SECRET": "s", "SHOPEE_PARTNER_ID": "1",
+       "SHOPEE_PARTNER_KEY": "k", "TIKTOK_APP_KEY": "k", "TIKTOK_APP_SECRET": "s"}
+
+
 def write(tmp_path: Path, text: str) -> Path:
     p = tmp_path / "storebridge.yml"
     p.write_text(text, encoding="utf-8")
@@ -40,7 +44,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_good_config_is_typed_and_interpolated(tmp_path: Path) -> None:
     env = {"LAZADA_MY_ACCESS_TOKEN": "at-1", "LAZADA_MY_REFRESH_TOKEN": "rt-1",
-           "SLACK_BOT_TOKEN": "xoxb-1", "PORT": "8080"}
+           "SLACK_BOT_TOKEN": "xoxb-1", "PORT": "8080", **APP}
     s = load_settings(write(tmp_path, GOOD), env)
     store = s.stores[0]
     assert store.key == "lazada:100094063"
@@ -93,6 +97,7 @@ stores:
         "stores[1].credentials.access_token: environment variable MISSING_TOKEN is not set",
         "stores[2].shop_idd: unknown key",
         "stores[2].shop_id: is required",
+        "LAZADA_APP_KEY (environment): is required: the config has lazada stores",
     ]
     for line in expected:
         assert line in text, line
@@ -123,7 +128,7 @@ def test_shipped_example_config_is_valid() -> None:
     names = ("SHOPEE_SG_ACCESS_TOKEN", "SHOPEE_SG_REFRESH_TOKEN", "LAZADA_MY_ACCESS_TOKEN",
              "LAZADA_MY_REFRESH_TOKEN", "TIKTOK_VN_ACCESS_TOKEN", "TIKTOK_VN_REFRESH_TOKEN",
              "TIKTOK_VN_SHOP_CIPHER")
-    s = load_settings(example, {n: "value" for n in names})
+    s = load_settings(example, {**{n: "value" for n in names}, **APP})
     assert [x.platform for x in s.stores] == ["shopee", "lazada", "tiktok"]
 
 
@@ -139,7 +144,7 @@ priority_keywords: [broken]
 digest_time: "08:30"
 timezone: Asia/Ho_Chi_Minh
 """
-    env = {"LAZADA_MY_ACCESS_TOKEN": "a", "LAZADA_MY_REFRESH_TOKEN": "r"}
+    env = {"LAZADA_MY_ACCESS_TOKEN": "a", "LAZADA_MY_REFRESH_TOKEN": "r", **APP}
     s = load_settings(write(tmp_path, text), env)
     assert s.sla_for("lazada:100094063").escalation_minutes == 5
     assert s.sla.business_hours.timezone == "Asia/Singapore"
@@ -163,3 +168,16 @@ digest_time: "25:00"
                      "translation.url: is required for LibreTranslate",
                      "digest_time: expected HH:MM"):
         assert expected in text, expected
+
+
+def test_platform_url_overrides_have_the_documented_shape(tmp_path: Path) -> None:
+    env = {"LAZADA_MY_ACCESS_TOKEN": "a", "LAZADA_MY_REFRESH_TOKEN": "r", **APP,
+           "LAZADA_API_URL": "https://api.lazada.sg", "TIKTOK_API_URL": "https://x.test/api",
+           "SHOPEE_API_URL": "https://partner.shopeemobile.com", "SHOPEE_PARTNER_ID": "abc"}
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, GOOD), env)
+    text = str(err.value)
+    assert "LAZADA_API_URL (environment): expected up to and including /rest" in text
+    assert "TIKTOK_API_URL (environment): expected scheme and host" in text
+    assert "SHOPEE_PARTNER_ID (environment): expected the numeric partner id" in text
+    assert "SHOPEE_API_URL" not in text
