@@ -43,7 +43,10 @@ class Narrator:
         if not call.ok:
             self.out(f"   ⚡ Slack answered {call.method} with {call.error}")
         elif call.method == "chat.postMessage" and not p.get("thread_ts"):
-            self.out(f"🧵 thread created in {where}: {_first_line(p.get('text'))}")
+            if where == "#cs-ops":
+                self.out(f"📣 in {where}: {_first_line(p.get('text'))}")
+            else:
+                self.out(f"🧵 thread created in {where}: {_first_line(p.get('text'))}")
         elif call.method == "chat.postMessage":
             who = p.get("username") or "StoreBridge"
             self.out(f"   💬 {who} in the thread: {_first_line(p.get('text'))}")
@@ -152,7 +155,50 @@ async def story(slack: SlackEmulator, market: SandboxMarketplace, service: Servi
     await slack.user_clicks(agent, conv.channel_id, notice["ts"], "reply_retry")
     await _step(n, "retried reply delivered (✅)", lambda: "white_check_mark" in
                 slack.reactions(conv.channel_id, ts2), results)
+    await _quick_reply_and_priority(slack, market, service, n, agent, shop, results)
     return results
+
+
+async def _quick_reply_and_priority(slack: SlackEmulator, market: SandboxMarketplace,
+                                    service: Service, n: Narrator, agent: str, shop: Any,
+                                    results: list[tuple[str, bool]]) -> None:
+    """A second buyer asks about sizes; Mai answers with a quick reply, then a third
+    buyer asks for a refund and the ops channel hears about it."""
+    buyers = [b for b in market.ledger.buyers.values() if b.shop_id == shop.shop_id]
+    second = buyers[1]
+    n.say(f"\n🛒 {second.name} writes: “Which size should I take? I am 165 cm.”")
+    await market.buyer_says(shop.shop_id, second.buyer_id, "Which size should I take? I am 165 cm.")
+
+    def their_conversation() -> Any:
+        row = service.store.database.one("SELECT id FROM conversations WHERE buyer_id = ? AND "
+                                         "thread_ts IS NOT NULL", second.buyer_id)
+        return service.store.conversations.get(row[0]) if row else None
+
+    conv = await _step(n, "a second thread, assigned to Mai", lambda: (
+        c if (c := their_conversation()) and c.assignee == agent else None), results)
+    if conv is None:
+        return
+    n.say(f"\n👩 Mai types /reply Sizing/Size advice {conv.ref} (from any channel)")
+    await slack.user_runs_command(agent, conv.channel_id, "/reply",
+                                  f"Sizing/Size advice {conv.ref}")
+    views = slack.open_views(agent)
+    if views:
+        view = views[-1]
+        text = next(b["element"].get("initial_value", "") for b in view["blocks"]
+                    if b.get("block_id", "").startswith("text_"))
+        n.say(f"   📝 the modal's preview: {_first_line(text)}")
+        await slack.user_submits_view(agent, view["id"], {"value": text})
+    await _step(n, "quick reply delivered (✅)", lambda: any(
+        "white_check_mark" in slack.reactions(conv.channel_id, m["ts"])
+        for m in slack.replies(conv.channel_id, conv.thread_ts)), results)
+
+    third = buyers[2] if len(buyers) > 2 else buyers[0]
+    n.say(f"\n🛒 {third.name} writes: “The mug arrived broken, I want a refund.”")
+    await market.buyer_says(shop.shop_id, third.buyer_id,
+                            "The mug arrived broken, I want a refund.")
+    ops = next(cid for cid, name in n.channels.items() if name == "#cs-ops")
+    await _step(n, "priority flagged and the ops channel alerted", lambda: any(
+        "Priority" in m.get("text", "") for m in slack.messages(ops)), results)
 
 
 async def _chatter(market: SandboxMarketplace, n: Narrator) -> None:
@@ -179,7 +225,11 @@ async def run_demo(*, once: bool, out: Callable[[str], None] = print,
             names[slack.add_channel("cs-ops")] = "#cs-ops"
             n = Narrator(names, out)
             slack.on_call = n.on_call
-            service = Service(demo_settings(slack, market, names, agent, db_path))
+            settings = demo_settings(slack, market, names, agent, db_path)
+            from bot.templates.cli import import_templates
+            import_templates(settings, Path(__file__).parent / "templates" /
+                             "example_templates.yml")
+            service = Service(settings)
             runner, base = await _serve(build_web_app(service))
             try:
                 slack.configure_app(f"{base}/slack/events")

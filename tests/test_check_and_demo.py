@@ -66,6 +66,7 @@ def test_demo_once_plays_the_whole_story() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     for step in ("✓ thread created", "✓ buyer message shown", "✓ reply delivered",
-                 "✓ failed send shown", "✓ retried reply delivered", "6 of 6 steps happened"):
+                 "✓ failed send shown", "✓ retried reply delivered", "✓ quick reply delivered",
+                 "✓ priority flagged", "9 of 9 steps happened"):
         assert step in out, step
     assert "the buyer received: Hi! Yes" in out  # markup became plain text
