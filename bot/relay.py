@@ -98,8 +98,8 @@ class Relay:
             self.wake_slack(conv.channel_ref)
             self.wake_sender(conv.store_key)
             return "edited after a refusal: sending the new text"
-        self.tell(conv, new.get("user") or msg.author or "", _AFTER_SEND[msg.state]
-                  if msg.state in _AFTER_SEND else _AFTER_SEND["delivered"])
+        self.tell(conv, new.get("user") or msg.author or "",
+                  _AFTER_SEND.get(msg.state, _AFTER_SEND["delivered"]))
         return "told: edit not relayed"
 
     def _on_delete(self, event: dict[str, Any]) -> str:

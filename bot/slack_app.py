@@ -15,7 +15,6 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.relay import Relay
-from bot.render.labels import flag, platform_name
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -81,12 +80,6 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, re
     for register in features:
         register(app)
 
-    @app.event("app_home_opened")
-    async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:
-        if event.get("tab") not in (None, "home"):
-            return
-        await client.views_publish(user_id=event["user"], view=_home_view(store))
-
     return app
 
 
@@ -111,20 +104,3 @@ def _edit_view(message_id: int, text: str) -> dict[str, Any]:
                         "initial_value": text[:3000]},
         }],
     }
-
-
-def _home_view(store: Store) -> dict[str, Any]:
-    counts = store.conversations.counts_by_store()
-    lines = []
-    for r in store.database.all("SELECT key, platform, site, name, nickname, health FROM "
-                                "stores ORDER BY site, key"):
-        c = counts.get(r["key"], {})
-        health = "" if r["health"] == "ok" else f" · ⚠️ {r['health']}"
-        lines.append(f"{flag(r['site'])} *{r['site']}* {platform_name(r['platform'])} · "
-                     f"{r['nickname'] or r['name']} — {c.get('open', 0)} open, "
-                     f"{c.get('unread', 0)} unread{health}")
-    return {"type": "home", "blocks": [
-        {"type": "header", "text": {"type": "plain_text", "text": "StoreBridge"}},
-        {"type": "section", "text": {"type": "mrkdwn",
-                                     "text": "\n".join(lines) or "No stores configured."}},
-    ]}

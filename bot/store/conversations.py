@@ -181,11 +181,3 @@ class Conversations:
                         status, now if status == "closed" else None, conversation_id)
             self.ops.refresh_card(conv.channel_ref, conversation_id)
             return self.get(conversation_id)
-
-    def counts_by_store(self) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {}
-        for r in self.db.all("SELECT store_key, status, COUNT(*), SUM(unread) FROM "
-                             "conversations GROUP BY store_key, status"):
-            out.setdefault(r[0], {})[r[1]] = r[2]
-            out[r[0]]["unread"] = out[r[0]].get("unread", 0) + (r[3] or 0)
-        return out

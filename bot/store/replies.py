@@ -8,6 +8,7 @@ before any resend). ``cancelled`` when the agent deleted it before it left.
 from __future__ import annotations
 
 import json
+import uuid
 
 from bot.store.db import Database
 from bot.store.rows import Conversation, Message
@@ -46,8 +47,6 @@ class Replies:
         """A reply composed in StoreBridge (a template, a modal) rather than typed in
         the thread: the bot posts a copy in the thread under the agent's name, and
         the copy carries the delivery reactions like a typed reply."""
-        import uuid
-
         with self.db.tx():
             cur = self.db.run(
                 "INSERT INTO messages (conversation_id, store_key, direction, author, text, "
@@ -87,11 +86,8 @@ class Replies:
 
     def recover_after_crash(self) -> int:
         """A reply left ``sending`` may or may not have reached the buyer."""
-        with self.db.tx():
-            rows = self.db.all("SELECT id, channel_id FROM messages WHERE state = 'sending'")
-            self.db.run("UPDATE messages SET state = 'unknown', next_attempt_at = 0 "
-                        "WHERE state = 'sending'")
-            return len(rows)
+        return self.db.run("UPDATE messages SET state = 'unknown', next_attempt_at = 0 "
+                           "WHERE state = 'sending'").rowcount
 
     def _transition(self, message_id: int, sql_set: str, *args: object) -> Message:
         with self.db.tx():
@@ -143,8 +139,7 @@ class Replies:
                         part + 1, message_id)
 
     def mark_delivered(self, message_id: int, platform_message_id: str, at: float) -> Message:
-        with self.db.tx():
-            self.record_part(message_id, 0, platform_message_id)
+        with self.db.tx():  # each part (and its echo) was recorded by record_part
             msg = self._transition(
                 message_id, "state = 'delivered', platform_message_id = ?, delivered_at = ?, "
                 "error = NULL", platform_message_id, at)
@@ -228,8 +223,8 @@ class Replies:
 
     def cancel(self, message_id: int) -> bool:
         with self.db.tx():
-            if self.db.run("UPDATE messages SET state = 'cancelled' WHERE id = ? AND "
-                           "state IN ('queued', 'failed')", message_id).rowcount != 1:
+            msg = self.get(message_id)
+            if msg is None or msg.state not in ("queued", "failed"):
                 return False
             self._transition(message_id, "state = 'cancelled'")
             return True
