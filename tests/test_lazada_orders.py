@@ -16,7 +16,7 @@ from connectors.orders import OrderSource, OrderStatus
 from tests.emulators.lazada_orders_api import ITEMS, ORDER, ORDERS, REVERSE, REVERSES
 from tests.emulators.lazada_orders_scene import SELLER, Scene, order_scene, ordered_orders
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "platform-orders-samples.json"
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "platform-orders-samples.json"
 LZ: dict[str, Any] = json.loads(SAMPLES.read_text(encoding="utf-8"))["lazada"]
 TWO_UNITS, CANCEL_ASKED, RETURNED = "832145679012345", "832031234567890", "829876543210987"
 

@@ -16,7 +16,7 @@ from connectors.lazada.orders_reverse import normalise
 from connectors.lazada.orders_wire import parse_time
 from connectors.orders import OrderStatus
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "platform-orders-samples.json"
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "platform-orders-samples.json"
 LZ: dict[str, Any] = json.loads(SAMPLES.read_text(encoding="utf-8"))["lazada"]
 SELLER = LZ["_context"]["seller_id"]
 TWO_UNITS, CANCEL_ASKED, RETURNED = "832145679012345", "832031234567890", "829876543210987"

@@ -20,7 +20,7 @@ from connectors.orders import OrderEvent
 from tests.emulators.lazada import running
 from tests.emulators.tokens import MemoryTokenStore
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "platform-orders-samples.json"
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "platform-orders-samples.json"
 LZ: dict[str, Any] = json.loads(SAMPLES.read_text(encoding="utf-8"))["lazada"]
 KEY, SECRET = LZ["_context"]["app_key"], LZ["_context"]["app_secret"]
 SELLER = LZ["_context"]["seller_id"]

@@ -12,7 +12,7 @@ from connectors.lazada.connector import LazadaConnector
 from tests.emulators.tokens import MemoryTokenStore
 
 VECTORS = json.loads(
-    (Path(__file__).resolve().parents[2] / "shared" / "sign-vectors.json").read_text("utf-8")
+    (Path(__file__).resolve().parent / "fixtures" / "sign-vectors.json").read_text("utf-8")
 )["lazada"]
 API_VECTORS = [v for v in VECTORS if "api_path" in v["inputs"]]
 PUSH_VECTORS = [v for v in VECTORS if "raw_body_utf8" in v["inputs"]]

@@ -19,7 +19,7 @@ from tests.emulators.shopee_orders_env import orders_env, push_receiver
 from tests.emulators.shopee_push import compact, push_authorization
 from tests.emulators.tokens import MemoryTokenStore
 
-SAMPLES = json.loads((Path(__file__).resolve().parents[2] / "shared"
+SAMPLES = json.loads((Path(__file__).resolve().parent / "fixtures"
                       / "platform-orders-samples.json").read_text("utf-8"))["shopee"]
 CTX = SAMPLES["_context"]
 DETAILS = {o["order_sn"]: o for o in

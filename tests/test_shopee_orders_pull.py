@@ -20,7 +20,7 @@ from tests.emulators.shopee_orders_api import OrderHandlers
 from tests.emulators.shopee_orders_env import SAMPLE_NOW, orders_env
 from tests.emulators.shopee_push import push_authorization
 
-SAMPLES = json.loads((Path(__file__).resolve().parents[2] / "shared"
+SAMPLES = json.loads((Path(__file__).resolve().parent / "fixtures"
                       / "platform-orders-samples.json").read_text("utf-8"))["shopee"]
 A, B, C = "231115A7K2QW9N", "231114B3M8XR2P", "231101C5T4HV7D"
 RETURN_SN = "2311150RQ7XK0D1"

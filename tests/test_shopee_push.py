@@ -19,7 +19,7 @@ from connectors.shopee.push import verify_push
 from tests.emulators.shopee import CALLBACK_URL, PARTNER_KEY, SHOP_ID, harness, shopee_env
 from tests.emulators.shopee_push import compact, push_authorization, webchat_payload
 
-VECTORS = json.loads((Path(__file__).resolve().parents[2] / "shared" / "sign-vectors.json")
+VECTORS = json.loads((Path(__file__).resolve().parent / "fixtures" / "sign-vectors.json")
                      .read_text("utf-8"))["shopee"]
 
 

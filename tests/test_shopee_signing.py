@@ -22,7 +22,7 @@ from connectors.shopee.signing import (
 )
 from tests.emulators.shopee import SHOP_ID, shopee_env
 
-VECTORS_PATH = Path(__file__).resolve().parents[2] / "shared" / "sign-vectors.json"
+VECTORS_PATH = Path(__file__).resolve().parent / "fixtures" / "sign-vectors.json"
 VECTORS: list[dict[str, Any]] = json.loads(VECTORS_PATH.read_text("utf-8"))["shopee"]
 API = [v for v in VECTORS if v["api_type"] in ("public", "shop")]
 PUSH = [v for v in VECTORS if v["api_type"].startswith("push")]

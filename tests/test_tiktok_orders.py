@@ -20,7 +20,7 @@ from connectors.tiktok.orders_parse import to_order, to_return_request, to_time
 from tests.emulators.tiktok import APP_KEY, APP_SECRET, WEBHOOK_URL, TikTokHarness, harness
 from tests.emulators.tiktok_push import sign
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "platform-orders-samples.json"
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "platform-orders-samples.json"
 TT = json.loads(SAMPLES.read_text(encoding="utf-8"))["tiktok"]
 USER_ID = TT["_context"]["buyer"]["user_id"]
 IM_USER_ID = TT["_context"]["buyer"]["im_user_id"]

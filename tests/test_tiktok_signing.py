@@ -17,7 +17,7 @@ from connectors.tiktok.signing import (
 )
 from tests.emulators.tiktok_server import reference_sign
 
-VECTORS = json.loads((Path(__file__).resolve().parents[2] / "shared" / "sign-vectors.json")
+VECTORS = json.loads((Path(__file__).resolve().parent / "fixtures" / "sign-vectors.json")
                      .read_text(encoding="utf-8"))["tiktok"]
 REQUESTS = [v for v in VECTORS if "path" in v["inputs"]]
 PUSHES = [v for v in VECTORS if "raw_body_utf8" in v["inputs"]]

@@ -19,7 +19,7 @@ from typing import Any
 
 from tests.emulators.lazada_state import LazadaState
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "platform-orders-samples.json"
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "platform-orders-samples.json"
 CHAT_MOMENT_S = 1_700_000_000  # the shared chat vectors' time: "now" in the scenario
 LOCAL_FMT = "%Y-%m-%d %H:%M:%S %z"
 SITE_HOURS = {"sg": 8, "my": 8, "ph": 8, "th": 7, "vn": 7, "id": 7}

@@ -20,7 +20,7 @@ from tests.emulators.shopee_push import compact
 if TYPE_CHECKING:
     from tests.emulators.shopee_app import ShopeeEmulator
 
-SAMPLES_PATH = Path(__file__).resolve().parents[3] / "shared" / "platform-orders-samples.json"
+SAMPLES_PATH = Path(__file__).resolve().parents[1] / "fixtures" / "platform-orders-samples.json"
 DAY = 86400
 
 #: Returned by get_order_detail whether asked for or not [doc].

@@ -20,7 +20,7 @@ from typing import Any
 
 from tests.emulators.tiktok_state import Conversation, Person, TikTokState
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "platform-orders-samples.json"
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "platform-orders-samples.json"
 # The samples' orders change until time_base + ~1.2 h and the chat runs to + 2.8 h:
 # placing time_base 3 h back keeps every update in the past, every deadline ahead.
 SAMPLE_AGO = 3 * 3600
