@@ -18,6 +18,7 @@ Target: p99 < 200 ms in every scenario.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
 import statistics
@@ -31,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import GroupConfig, Settings  # noqa: E402
 from bot.store import Store  # noqa: E402
+from bot.store.home import UNASSIGNED, HomeFilters  # noqa: E402
 from bot.team.home import home_view  # noqa: E402
-from bot.team.home_queries import UNASSIGNED, HomeFilters  # noqa: E402
 
 PLATFORMS = (("shopee", "SP"), ("lazada", "LZ"), ("tiktok", "TT"))
 SITES = ("SG", "MY", "VN", "TH", "PH", "ID", "TW", "BR", "MX")
@@ -41,7 +42,7 @@ WORDS = ("refund", "where is my parcel", "size M please", "cancel order", "thank
 NOW = 1_750_000_000.0
 
 
-def fill(store: Store, n_stores: int, n_conversations: int, agents: list[str]) -> None:
+async def fill(store: Store, n_stores: int, n_conversations: int, agents: list[str]) -> None:
     rnd = random.Random(7)
     db = store.database
     keys = []
@@ -51,7 +52,7 @@ def fill(store: Store, n_stores: int, n_conversations: int, agents: list[str]) -
             site = SITES[(i // 3) % len(SITES)]
             key = f"{platform}:{100000 + i}"
             keys.append((key, platform, site))
-            store.books.upsert_store(key, platform=platform, connector=platform,
+            await store.books.upsert_store(key, platform=platform, connector=platform,
                                      shop_id=str(100000 + i), site=site, name=f"Store {i}",
                                      nickname=None, channel_ref=f"#cs-{i % 40}",
                                      group_name="team")
@@ -78,13 +79,13 @@ def fill(store: Store, n_stores: int, n_conversations: int, agents: list[str]) -
                             "VALUES (?, 'online', ?)", [(a, i + 1) for i, a in enumerate(agents)])
 
 
-def measure(service: SimpleNamespace, user: str, f: HomeFilters, runs: int
+async def measure(service: SimpleNamespace, user: str, f: HomeFilters, runs: int
             ) -> tuple[float, float, int]:
     times = []
     blocks = 0
     for _ in range(runs):
         started = time.perf_counter()
-        view = home_view(service, user, f)
+        view = await home_view(service, user, f)
         times.append((time.perf_counter() - started) * 1000)
         blocks = len(view["blocks"])
     times.sort()
@@ -92,7 +93,7 @@ def measure(service: SimpleNamespace, user: str, f: HomeFilters, runs: int
     return statistics.median(times), p99, blocks
 
 
-def main() -> int:
+async def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--conversations", type=int, default=100_000)
     ap.add_argument("--stores", type=int, default=500)
@@ -102,7 +103,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(str(Path(tmp) / "bench.db"), clock=lambda: NOW)
         started = time.perf_counter()
-        fill(store, args.stores, args.conversations, agents)
+        await fill(store, args.stores, args.conversations, agents)
         print(f"filled {args.stores} stores, {args.conversations:,} conversations "
               f"in {time.perf_counter() - started:.1f} s")
         settings = Settings(groups=(GroupConfig("team", members=tuple(agents)),))
@@ -121,20 +122,20 @@ def main() -> int:
             ("all filters", HomeFilters(site="SG", platform="shopee", assignee=agents[5],
                                         keyword="refund")),
         ]
-        worst = run(service, user, scenarios, args.runs, "schema as is")
+        worst = await run(service, user, scenarios, args.runs, "schema as is")
         # What `PRAGMA optimize` (or ANALYZE) gives the planner: index selectivity.
-        store.database.run("ANALYZE")
-        run(service, user, scenarios, args.runs, "after ANALYZE")
-        store.close()
+        await store.database.run("ANALYZE")
+        await run(service, user, scenarios, args.runs, "after ANALYZE")
+        await store.close()
     return 0 if worst < 200 else 1
 
 
-def run(service: SimpleNamespace, user: str, scenarios: list[tuple[str, HomeFilters]],
+async def run(service: SimpleNamespace, user: str, scenarios: list[tuple[str, HomeFilters]],
         runs: int, title: str) -> float:
     worst = 0.0
     print(f"\n{title}\n{'scenario':<16}{'p50 ms':>9}{'p99 ms':>9}{'blocks':>8}   ({runs} runs)")
     for name, f in scenarios:
-        p50, p99, blocks = measure(service, user, f, runs)
+        p50, p99, blocks = await measure(service, user, f, runs)
         worst = max(worst, p99)
         print(f"{name:<16}{p50:>9.1f}{p99:>9.1f}{blocks:>8}")
     print(f"worst p99: {worst:.1f} ms   (target < 200 ms)")
@@ -142,4 +143,4 @@ def run(service: SimpleNamespace, user: str, scenarios: list[tuple[str, HomeFilt
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(asyncio.run(main()))

@@ -15,15 +15,15 @@ from bot.store import Store
 
 
 async def print_authorize_link(settings: Settings, platform: str) -> int:
-    store = Store(settings.db_path)
+    store = await Store.open(settings.database)
     try:
         async with aiohttp.ClientSession() as session:
-            link = oauth.authorize_link(settings, store, session, platform)
+            link = await oauth.authorize_link(settings, store, session, platform)
     except oauth.AuthorizationError as e:
         print(f"error: {e.message}", file=sys.stderr)
         return 2
     finally:
-        store.close()
+        await store.close()
     print(f"Open this link as the seller (valid for one hour, once):\n{link}")
     print(f"\nThe marketplace sends the seller back to {oauth.redirect_url(settings, platform)}")
     return 0
@@ -37,7 +37,7 @@ async def sync_stores(settings: Settings, keys: Sequence[str], *, full: bool) ->
         print(f"error: no such store: {', '.join(unknown)} (known: "
               f"{', '.join(s.key for s in settings.stores)})", file=sys.stderr)
         return 2
-    store = Store(settings.db_path)
+    store = await Store.open(settings.database)
     failed = 0
     try:
         async with aiohttp.ClientSession() as session:
@@ -54,5 +54,5 @@ async def sync_stores(settings: Settings, keys: Sequence[str], *, full: bool) ->
                 print(f"✓ {key}: {count} new message(s)")
             await hub.close()
     finally:
-        store.close()
+        await store.close()
     return 1 if failed else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 
 import aiohttp
@@ -13,6 +14,7 @@ from bot.connector_hub import ConnectorHub, account
 from bot.slack_directory import ChannelNotFound, SlackDirectory
 from bot.slack_errors import classify
 from bot.store import Store
+from bot.store.migrate import schema_version
 
 REQUIRED_SCOPES = ("chat:write", "chat:write.customize", "reactions:write", "channels:history",
                    "groups:history", "channels:read", "groups:read", "channels:join",
@@ -29,25 +31,25 @@ class Row:
 async def collect(settings: Settings) -> list[Row]:
     rows = [Row("config", True, f"{settings.source}: {len(settings.stores)} store(s)")]
     try:
-        store = Store(settings.db_path)
-        rows.append(Row("database", True, f"{settings.db_path} (schema v"
-                                          f"{store.database.version})"))
+        store = await Store.open(settings.database)
+        rows.append(Row("database", True, f"{_shown(settings.database)} (schema v"
+                                          f"{await schema_version(store.database)})"))
     except Exception as e:  # noqa: BLE001 - reported in the table
-        return [*rows, Row("database", False, f"{settings.db_path}: {e}")]
+        return [*rows, Row("database", False, f"{_shown(settings.database)}: {e}")]
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
         rows += await _slack_rows(settings, store, session)
         try:
             hub = ConnectorHub(settings, session, store.books)
         except (KeyError, ValueError) as e:
-            store.close()
+            await store.close()
             return [*rows, Row("connectors", False, str(e))]
         results = await asyncio.gather(*(_store_row(hub, key) for key in hub.stores))
         rows += results
-        for key, h in store.books.health().items():
+        for key, h in (await store.books.health()).items():
             if key in hub.stores and h["health"] != "ok":
                 rows.append(Row(f"store {key} (last known)", False,
                                 f"{h['health']}: {h['detail'] or ''}"))
-    store.close()
+    await store.close()
     return rows
 
 
@@ -109,3 +111,8 @@ async def run_check(settings: Settings) -> int:
     rows = await collect(settings)
     print(render(rows))
     return 0 if all(r.ok for r in rows) else 1
+
+
+def _shown(target: str) -> str:
+    """A database URL without its password."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", target)

@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.admin import print_authorize_link
         return asyncio.run(print_authorize_link(settings, args.platform))
     if args.command == "templates":
-        return _templates(settings, args.templates_command, args.file)
+        return asyncio.run(_templates(settings, args.templates_command, args.file))
     if args.command == "sync":
         from bot.admin import sync_stores
         return asyncio.run(sync_stores(settings, args.store, full=args.full))
@@ -88,15 +88,15 @@ def run_service(settings: Settings) -> int:
     return 0
 
 
-def _templates(settings: Settings, verb: str, file: str) -> int:
+async def _templates(settings: Settings, verb: str, file: str) -> int:
     from bot.templates.cli import export_templates, import_templates
     from bot.templates.yaml_io import TemplateFileError
 
     try:
         if verb == "import":
-            print(f"imported {import_templates(settings, file)} template(s) from {file}")
+            print(f"imported {await import_templates(settings, file)} template(s) from {file}")
         else:
-            print(f"exported {export_templates(settings, file)} template(s) to {file}")
+            print(f"exported {await export_templates(settings, file)} template(s) to {file}")
     except TemplateFileError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -107,6 +107,8 @@ class Settings:
     slack: SlackConfig = SlackConfig()
     sandbox: SandboxConfig | None = None
     db_path: str = "storebridge.db"
+    #: ``DATABASE_URL``: PostgreSQL (postgresql://…) instead of the SQLite file.
+    database_url: str | None = None
     public_url: str | None = None
     port: int = 3000
     #: Platform app credentials and URL overrides, passed to connectors' from_env.
@@ -123,6 +125,12 @@ class Settings:
     #: Slack presence "away" counts as idle for assignment.
     presence_idle: bool = False
     ship_by_lead_hours: float = 6.0
+
+    @property
+    def database(self) -> str:
+        """What the store connects to: PostgreSQL when ``DATABASE_URL`` is set, else
+        the SQLite file."""
+        return self.database_url or self.db_path
 
     def sla_for(self, store_key: str) -> SlaConfig:
         return self.store(store_key).sla or self.sla
@@ -305,6 +313,7 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
         team_language=team_language, ops_channel=ops_channel, groups=groups,
         stores=tuple(stores), slack=slack, sandbox=sandbox,
         db_path=env.get("STOREBRIDGE_DB", "storebridge.db"),
+        database_url=env.get("DATABASE_URL") or None,
         public_url=env.get("STOREBRIDGE_PUBLIC_URL"), port=int(port_text),
         env=dict(env), source=source, send_max_attempts=attempts, translation=translation,
         sla=sla, priority_keywords=tuple(keywords), digest_time=digest_time,

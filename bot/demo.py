@@ -8,6 +8,7 @@ The sandbox marketplace and the Slack stand-in are real HTTP servers on
 from __future__ import annotations
 
 import asyncio
+import inspect
 import random
 import sys
 import tempfile
@@ -103,6 +104,8 @@ async def _wait(check: Callable[[], Any], timeout: float) -> Any:
     deadline = loop.time() + timeout
     while loop.time() < deadline:
         value = check()
+        if inspect.isawaitable(value):
+            value = await value
         if value:
             return value
         await asyncio.sleep(0.05)
@@ -119,10 +122,8 @@ async def story(slack: SlackEmulator, market: SandboxMarketplace, service: Servi
           "“Hi, has my order shipped? 🙏”")
     await market.buyer_says(shop.shop_id, buyer.buyer_id, "Hi, has my order shipped? 🙏")
 
-    def conversation() -> Any:
-        row = service.store.database.one("SELECT id FROM conversations WHERE thread_ts IS NOT "
-                                         "NULL ORDER BY id LIMIT 1")
-        return service.store.conversations.get(row[0]) if row else None
+    async def conversation() -> Any:
+        return await service.store.conversations.first_with_thread()
 
     conv = await _step(n, "thread created with the conversation card", conversation, results)
     if conv is None:
@@ -169,13 +170,11 @@ async def _quick_reply_and_priority(slack: SlackEmulator, market: SandboxMarketp
     n.say(f"\n🛒 {second.name} writes: “Which size should I take? I am 165 cm.”")
     await market.buyer_says(shop.shop_id, second.buyer_id, "Which size should I take? I am 165 cm.")
 
-    def their_conversation() -> Any:
-        row = service.store.database.one("SELECT id FROM conversations WHERE buyer_id = ? AND "
-                                         "thread_ts IS NOT NULL", second.buyer_id)
-        return service.store.conversations.get(row[0]) if row else None
+    async def assigned_to_mai() -> Any:
+        c = await service.store.conversations.first_with_thread(second.buyer_id)
+        return c if c and c.assignee == agent else None
 
-    conv = await _step(n, "a second thread, assigned to Mai", lambda: (
-        c if (c := their_conversation()) and c.assignee == agent else None), results)
+    conv = await _step(n, "a second thread, assigned to Mai", assigned_to_mai, results)
     if conv is None:
         return
     n.say(f"\n👩 Mai types /reply Sizing/Size advice {conv.ref} (from any channel)")
@@ -227,7 +226,7 @@ async def run_demo(*, once: bool, out: Callable[[str], None] = print,
             slack.on_call = n.on_call
             settings = demo_settings(slack, market, names, agent, db_path)
             from bot.templates.cli import import_templates
-            import_templates(settings, Path(__file__).parent / "templates" /
+            await import_templates(settings, Path(__file__).parent / "templates" /
                              "example_templates.yml")
             service = Service(settings)
             runner, base = await _serve(build_web_app(service))

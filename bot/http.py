@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -64,17 +66,45 @@ async def webhook(request: web.Request) -> web.Response:
     # origin plus this path; behind a proxy the URL we see differs.
     public = service.settings.public_url
     url = f"{public.rstrip('/')}{request.path}" if public else str(request.url)
-    answer = service.ingest.handle_push(request.match_info["platform"], request.headers,
-                                        body, url)
+    platform = request.match_info["platform"]
+    # Persisting is shielded: if it outlasts the bound the platform hears 503 and
+    # redelivers, while the write still completes (the redelivery is a duplicate,
+    # dropped by the unique index). A locked database never holds a push open.
+    work = asyncio.ensure_future(service.ingest.handle_push(platform, request.headers, body,
+                                                            url))
+    try:
+        answer = await asyncio.wait_for(asyncio.shield(work), push_bound(platform))
+    except TimeoutError:
+        work.add_done_callback(_log_late)
+        log.warning("%s push not persisted within %.0f ms; answered 503", platform,
+                    push_bound(platform) * 1000)
+        return web.Response(status=503, text="busy; please redeliver")
     return web.Response(status=answer.status, body=answer.body,
                         content_type=answer.content_type)
 
 
+#: Seconds a push may take to persist before it is answered 503: under each
+#: platform's acknowledgement deadline (Lazada 500 ms, Shopee 2 s, TikTok 3 s).
+PUSH_BOUNDS = {"lazada": 0.4, "shopee": 1.5, "tiktok": 2.5}
+
+
+def push_bound(platform: str) -> float:
+    return PUSH_BOUNDS.get(platform, 1.5)
+
+
+def _log_late(task: asyncio.Future[Any]) -> None:
+    if task.cancelled():
+        return
+    if task.exception() is not None:
+        log.warning("a late push failed to persist: %s", task.exception())
+
+
 async def healthz(request: web.Request) -> web.Response:
-    health = request.app[SERVICE].health()
+    health = await request.app[SERVICE].health()
     # A disconnected store or Slack outage is "degraded", not dead: a platform that
     # restarts unhealthy processes must not restart us for it. Only the database is.
-    return web.json_response(health, status=200 if health["database"] == "ok" else 503)
+    # A busy database (a lock held elsewhere) is waited out, not restarted for.
+    return web.json_response(health, status=503 if health["database"] == "error" else 200)
 
 
 async def oauth_callback(request: web.Request) -> web.Response:
@@ -86,7 +116,7 @@ async def oauth_callback(request: web.Request) -> web.Response:
     except oauth.AuthorizationError as e:
         return _page(e.status, "Store not connected", e.message)
     if done.store_key:
-        service.on_authorized(done.store_key)
+        await service.on_authorized(done.store_key)
         return _page(200, "Store connected", f"{platform} shop {done.shop_id} is connected; "
                      "StoreBridge is catching up its conversations.")
     return _page(200, "Store authorized", f"{platform} shop {done.shop_id} is authorized. Add "

@@ -4,7 +4,7 @@ before anything else happens."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,28 +35,28 @@ class Ingest:
         self.on_claimed = on_claimed  # channel_ref -> wake the Slack outbox
         #: Called with each newly stored buyer message (after its transaction), e.g.
         #: to translate it. Must not block: schedule work and return.
-        self.on_new_message: list[Callable[[int], None]] = []
+        self.on_new_message: list[Callable[[int], Awaitable[None]]] = []
         #: Called with (store_key, order events) of each verified push, before the
         #: push is acknowledged: persist there, fetch later.
-        self.on_order_events: list[Callable[[str, tuple[Any, ...]], None]] = []
+        self.on_order_events: list[Callable[[str, tuple[Any, ...]], Awaitable[None]]] = []
 
-    def accept(self, store_key: str, messages: Iterable[InboundMessage]) -> int:
+    async def accept(self, store_key: str, messages: Iterable[InboundMessage]) -> int:
         cfg = self.hub.stores[store_key]
         new: list[int] = []
         for m in messages:
-            claim = self.store.conversations.claim_inbound(
+            claim = await self.store.conversations.claim_inbound(
                 store_key, cfg.platform, cfg.site, cfg.channel, m,
                 summarize(str(m.kind), m.text, m.attributes))
             if claim.message_id is not None:
                 new.append(claim.message_id)
                 if not m.from_seller:
                     for listener in self.on_new_message:
-                        listener(claim.message_id)
+                        await listener(claim.message_id)
         if new:
             self.on_claimed(cfg.channel)
         return len(new)
 
-    def handle_push(self, connector_name: str, headers: Mapping[str, str], body: bytes,
+    async def handle_push(self, connector_name: str, headers: Mapping[str, str], body: bytes,
                     url: str) -> PushAnswer:
         """Verify, persist, then answer the way the platform expects. Raises nothing."""
         connector = self.hub.connector(connector_name)
@@ -78,7 +78,7 @@ class Ingest:
                 continue
             by_store.setdefault(cfg.key, []).append(m)
         for key, msgs in by_store.items():
-            self.accept(key, msgs)
+            await self.accept(key, msgs)
         events: dict[str, list[Any]] = {}
         for e in batch.order_events:
             cfg = self.hub.store_for_shop(connector_name, e.shop_id)
@@ -86,7 +86,7 @@ class Ingest:
                 events.setdefault(cfg.key, []).append(e)
         for key, evs in events.items():
             for listener in self.on_order_events:
-                listener(key, tuple(evs))
+                await listener(key, tuple(evs))
         ack = connector.push_ack
         return PushAnswer(ack.status, ack.body, ack.content_type)
 
@@ -97,12 +97,12 @@ class Ingest:
         connector, account = self.hub.for_store(store_key)
         total = 0
         for page_no in range(MAX_REPAIR_PAGES):
-            cursor = None if full and page_no == 0 else self.store.books.cursor(store_key)
+            cursor = None if full and page_no == 0 else await self.store.books.cursor(store_key)
             page = await connector.fetch_since(account, cursor)
-            with self.store.database.tx():
-                total += self.accept(store_key, page.messages)
+            async with self.store.database.tx():
+                total += await self.accept(store_key, page.messages)
                 if page.cursor is not None:
-                    self.store.books.save_cursor(store_key, page.cursor)
+                    await self.store.books.save_cursor(store_key, page.cursor)
             if not page.more:
                 break
         if total:

@@ -54,13 +54,12 @@ def _connector(settings: Settings, platform: str, session: aiohttp.ClientSession
                                       f"{e}") from None
 
 
-def authorize_link(settings: Settings, store: Store, session: aiohttp.ClientSession,
+async def authorize_link(settings: Settings, store: Store, session: aiohttp.ClientSession,
                    platform: str) -> str:
     """A fresh seller authorization link for ``platform``."""
     connector = _connector(settings, platform, session, store)
     state = secrets.token_urlsafe(24)
-    store.database.run("INSERT INTO oauth_states (state, platform, created_at) VALUES (?, ?, ?)",
-                       state, platform, store.database.clock())
+    await store.books.issue_oauth_state(state, platform)
     return str(connector.authorize_url(redirect_url(settings, platform), state))
 
 
@@ -69,13 +68,8 @@ async def complete(settings: Settings, store: Store, session: aiohttp.ClientSess
     """Handle the redirect: check the state, trade the code for tokens, store them."""
     connector = _connector(settings, platform, session, store)
     state, code = query.get("state", ""), query.get("code", "")
-    db = store.database
-    with db.tx():
-        row = db.one("SELECT created_at FROM oauth_states WHERE state = ? AND platform = ?",
-                     state, platform)
-        db.run("DELETE FROM oauth_states WHERE state = ? OR created_at < ?", state,
-               db.clock() - STATE_TTL)
-    if row is None or db.clock() - row[0] > STATE_TTL:
+    issued = await store.books.consume_oauth_state(state, platform, STATE_TTL)
+    if issued is None or store.database.clock() - issued > STATE_TTL:
         raise AuthorizationError(400, "This authorization link has expired or was not issued "
                                       f"here. Run `storebridge stores authorize {platform}` "
                                       "again.")
@@ -90,7 +84,7 @@ async def complete(settings: Settings, store: Store, session: aiohttp.ClientSess
                                  ) from None
     finally:
         await connector.close()
-    store.books.put_tokens(platform, shop_id, tokens)
+    await store.books.put_tokens(platform, shop_id, tokens)
     key = next((s.key for s in settings.stores if s.platform == platform
                 and str(shop_id) in (s.shop_id, s.seller_id)), None)
     return Authorized(platform, str(shop_id), key)

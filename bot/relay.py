@@ -40,104 +40,107 @@ class Relay:
             return True
         return user in group.members or user in group.managers
 
-    def on_message(self, event: dict[str, Any], event_id: str | None) -> str:
+    async def on_message(self, event: dict[str, Any], event_id: str | None) -> str:
         """Handle one message event; returns what was done (for logs and tests)."""
         subtype = event.get("subtype")
         if subtype == "message_changed":
-            return self._on_edit(event)
+            return await self._on_edit(event)
         if subtype == "message_deleted":
-            return self._on_delete(event)
+            return await self._on_delete(event)
         if event.get("bot_id") or subtype not in HUMAN_SUBTYPES or not event.get("user"):
             return "ignored: not a human message"
         channel, ts, thread_ts = event.get("channel"), event.get("ts"), event.get("thread_ts")
         if not (channel and ts and thread_ts) or thread_ts == ts:
             return "ignored: not a thread reply"
-        conv = self.store.conversations.by_thread(channel, thread_ts)
+        conv = await self.store.conversations.by_thread(channel, thread_ts)
         if conv is None:
             return "ignored: not a conversation thread"
-        if event_id and not self.store.books.claim_event(event_id):
+        if event_id and not await self.store.books.claim_event(event_id):
             return "duplicate event"
         user, text = event["user"], event.get("text") or ""
         if is_note(text):
-            if self.store.replies.record(conv, channel, ts, user, text, note=True) is None:
+            if await self.store.replies.record(conv, channel, ts, user, text, note=True) is None:
                 return "duplicate message"
             self.wake_slack(conv.channel_ref)
             return "note"
         if not self.may_reply(user, conv.store_key):
-            self.tell(conv, user, "You are not an agent of this store's team, so your message "
+            await self.tell(conv, user,
+                            "You are not an agent of this store's team, so your message "
                       "was not sent to the buyer. Start it with `note:` to keep it internal.")
             return "refused: not an agent of this store"
         if not text.strip():
             if subtype == "file_share":
-                self.tell(conv, user, "Files are not sent to buyers from Slack yet; only the "
+                await self.tell(conv, user, "Files are not sent to buyers from Slack yet; only the "
                           "text of a message is relayed.")
             return "ignored: no text"
-        if self.store.replies.record(conv, channel, ts, user, text, note=False) is None:
+        if await self.store.replies.record(conv, channel, ts, user, text, note=False) is None:
             return "duplicate message"
-        self.store.books.set_current(user, conv.id)
+        await self.store.books.set_current(user, conv.id)
         if subtype == "file_share":
-            self.tell(conv, user, "Only the text was sent; attached files stay in Slack.")
+            await self.tell(conv, user, "Only the text was sent; attached files stay in Slack.")
         self.wake_slack(conv.channel_ref)
         self.wake_sender(conv.store_key)
         return "queued"
 
-    def _on_edit(self, event: dict[str, Any]) -> str:
+    async def _on_edit(self, event: dict[str, Any]) -> str:
         new, old = event.get("message") or {}, event.get("previous_message") or {}
         if new.get("bot_id") or (new.get("text") or "") == (old.get("text") or ""):
             return "ignored: not a text edit"
-        msg = self.store.conversations.message_by_ts(event.get("channel", ""), new.get("ts", ""))
+        msg = await self.store.conversations.message_by_ts(event.get("channel", ""), new.get("ts",
+                                                                                             ""))
         if msg is None or msg.direction not in ("out", "note"):
             return "ignored: not a reply"
-        conv = self.store.conversations.get(msg.conversation_id)
+        conv = await self.store.conversations.get(msg.conversation_id)
         assert conv is not None
         if msg.direction == "note":
             return "ignored: note edited"
-        if self.store.replies.edit_before_sending(msg.id, new.get("text") or ""):
+        if await self.store.replies.edit_before_sending(msg.id, new.get("text") or ""):
             return "edited before sending"
-        if self.store.replies.requeue_refused(msg.id, new.get("text") or ""):
+        if await self.store.replies.requeue_refused(msg.id, new.get("text") or ""):
             self.wake_slack(conv.channel_ref)
             self.wake_sender(conv.store_key)
             return "edited after a refusal: sending the new text"
-        self.tell(conv, new.get("user") or msg.author or "",
+        await self.tell(conv, new.get("user") or msg.author or "",
                   _AFTER_SEND.get(msg.state, _AFTER_SEND["delivered"]))
         return "told: edit not relayed"
 
-    def _on_delete(self, event: dict[str, Any]) -> str:
+    async def _on_delete(self, event: dict[str, Any]) -> str:
         old = event.get("previous_message") or {}
-        msg = self.store.conversations.message_by_ts(event.get("channel", ""),
+        msg = await self.store.conversations.message_by_ts(event.get("channel", ""),
                                                      event.get("deleted_ts", ""))
         if msg is None or msg.direction != "out":
             return "ignored: not a reply"
-        conv = self.store.conversations.get(msg.conversation_id)
+        conv = await self.store.conversations.get(msg.conversation_id)
         assert conv is not None
         user = old.get("user") or msg.author or ""
-        if self.store.replies.cancel(msg.id):
+        if await self.store.replies.cancel(msg.id):
             self.wake_slack(conv.channel_ref)
-            self.tell(conv, user, "You deleted your reply before it was sent; the buyer will "
+            await self.tell(conv, user, "You deleted your reply before it was sent; the buyer will "
                       "not receive it.")
             return "cancelled"
-        self.tell(conv, user, "You deleted your reply in Slack, but the buyer already has it: "
+        await self.tell(conv, user,
+                        "You deleted your reply in Slack, but the buyer already has it: "
                   "their copy is unchanged.")
         return "told: deletion not relayed"
 
-    def tell(self, conv: Conversation, user: str, text: str) -> None:
+    async def tell(self, conv: Conversation, user: str, text: str) -> None:
         """A private word to one person, in the conversation's thread."""
-        self.store.ops.enqueue(conv.channel_ref, "ephemeral", conversation_id=conv.id,
+        await self.store.ops.enqueue(conv.channel_ref, "ephemeral", conversation_id=conv.id,
                                payload={"user": user, "text": text,
                                         "thread_ts": conv.thread_ts})
         self.wake_slack(conv.channel_ref)
 
     # -- delivery buttons ------------------------------------------------------
-    def retry(self, message_id: int, user: str, text: str | None = None) -> str:
-        msg = self.store.replies.get(message_id)
+    async def retry(self, message_id: int, user: str, text: str | None = None) -> str:
+        msg = await self.store.replies.get(message_id)
         if msg is None:
             return "That reply no longer exists."
         if not self.may_reply(user, msg.store_key):
             return "Only agents of this store's team can resend replies."
-        again = self.store.replies.requeue(message_id, text=text)
+        again = await self.store.replies.requeue(message_id, text=text)
         if again is None:
             return f"Nothing to retry: the reply is {msg.state}."
-        conv = self.store.conversations.get(msg.conversation_id)
+        conv = await self.store.conversations.get(msg.conversation_id)
         assert conv is not None
         self.wake_slack(conv.channel_ref)
         self.wake_sender(conv.store_key)

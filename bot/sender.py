@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from bot.connector_hub import ConnectorHub
+from bot.leases import LeaseKeeper
 from bot.pacing import backoff
 from bot.slack_directory import SlackDirectory
 from bot.store import Conversation, Message, Store
@@ -47,7 +48,8 @@ _STILL_UNKNOWN = object()
 class Sender:
     def __init__(self, store: Store, hub: ConnectorHub, directory: SlackDirectory, *,
                  on_change: Callable[[str], None], max_attempts: int = 6,
-                 backoff_base: float = 0.5, health: StoreHealth | None = None) -> None:
+                 backoff_base: float = 0.5, health: StoreHealth | None = None,
+                 leases: LeaseKeeper | None = None) -> None:
         self.store = store
         self.hub = hub
         self.directory = directory
@@ -59,13 +61,23 @@ class Sender:
         #: into or None). Set when translation is configured; never raises.
         self.translate_out: Callable[[Conversation, str],
                                      Awaitable[tuple[str, str | None]]] | None = None
-        self._workers = KeyedWorkers(self._run, "send")
+        self.leases = leases
+        self._workers = KeyedWorkers(
+            self._run, "send", claim=(lambda key: leases.claim(f"send:{key}")) if leases else None,
+            on_fresh=self._recover)
+
+    async def _recover(self, store_key: str) -> None:
+        """This worker just took the store's sender: a reply its previous owner left
+        ``sending`` (it crashed mid-call) may or may not have reached the buyer."""
+        recovered = await self.store.replies.recover_store(store_key)
+        if recovered:
+            log.info("%d replies of %s were mid-send when their worker stopped; checking "
+                     "them first", recovered, store_key)
 
     async def start(self) -> None:
-        recovered = self.store.replies.recover_after_crash()
-        if recovered:
-            log.info("%d replies were mid-send at the last stop; checking them first", recovered)
-        for key in self.store.replies.stores_with_pending():
+        if self.leases is None:  # one process: whatever is "sending" was interrupted
+            await self.store.replies.recover_after_crash()
+        for key in await self.store.replies.stores_with_pending():
             self.kick(key)
 
     async def stop(self) -> None:
@@ -78,11 +90,11 @@ class Sender:
     async def _run(self, store_key: str, wake: asyncio.Event) -> None:
         while not self._workers.stopping:
             wake.clear()
-            if self.health is not None and self.health.is_paused(store_key):
+            if self.health is not None and await self.health.is_paused(store_key):
                 return  # replies wait ⏳; the health probe wakes us on recovery
-            due = self.store.replies.ready_to_send(store_key)
+            due = await self.store.replies.ready_to_send(store_key)
             if not due:
-                at = self.store.replies.next_due_at(store_key)
+                at = await self.store.replies.next_due_at(store_key)
                 if at is None:
                     return
                 await wait_for_wake(wake, at - self.store.database.clock())
@@ -92,12 +104,12 @@ class Sender:
                     await self._send_one(msg)
                 except Exception:  # a bug must not stop the store's other replies
                     log.exception("reply %s: unexpected error", msg.id)
-                    self.store.replies.mark_unknown(
+                    await self.store.replies.mark_unknown(
                         msg.id, "An internal error interrupted the send; checking.",
                         self.store.database.clock() + 30)
 
     async def _send_one(self, msg: Message) -> None:
-        conv = self.store.conversations.get(msg.conversation_id)
+        conv = await self.store.conversations.get(msg.conversation_id)
         assert conv is not None
         connector, account = self.hub.for_store(msg.store_key)
         parts = msg.parts
@@ -110,12 +122,12 @@ class Sender:
                     not written_in or written_in != conv.buyer_language):
                 text, translated_to = await self.translate_out(conv, text)
             try:
-                parts = connector.check_outgoing(account, text, self._facts(conv.id))
+                parts = connector.check_outgoing(account, text, await self._facts(conv.id))
             except RuleViolation as e:
-                self.store.replies.mark_refused(msg.id, e.user_message)
+                await self.store.replies.mark_refused(msg.id, e.user_message)
                 self.on_change(conv.channel_ref)
                 return
-            self.store.replies.plan(msg.id, text, parts, translated_to)
+            await self.store.replies.plan(msg.id, text, parts, translated_to)
         for index in range(msg.parts_done, len(parts)):
             out = self._outbound(msg, conv.platform_conversation_id, conv.buyer_id,
                                  parts[index], index)
@@ -124,19 +136,20 @@ class Sender:
                 if found is _STILL_UNKNOWN:
                     return
                 if found is not None:
-                    self.store.replies.record_part(msg.id, index, found.message_id)
+                    await self.store.replies.record_part(msg.id, index, found.message_id)
                     continue
-            self.store.replies.mark_sending(msg.id)
+            if self.leases is not None and not await self.leases.holds(f"send:{msg.store_key}"):
+                return  # another worker took this store over; it carries on
+            await self.store.replies.mark_sending(msg.id)
             try:
                 sent = await connector.send_text(account, out)
             except Exception as e:  # noqa: BLE001 - sorted below
-                self._after_failure(msg, e, conv.channel_ref)
+                await self._after_failure(msg, e, conv.channel_ref)
                 return
-            self.store.replies.record_part(msg.id, index, sent.message_id)
-        first = self.store.database.one(
-            "SELECT platform_message_id FROM sent_parts WHERE message_id = ? ORDER BY part "
-            "LIMIT 1", msg.id)[0]
-        self.store.replies.mark_delivered(msg.id, first, self.store.database.clock())
+            await self.store.replies.record_part(msg.id, index, sent.message_id)
+        first = await self.store.replies.first_part_id(msg.id)
+        assert first is not None
+        await self.store.replies.mark_delivered(msg.id, first, self.store.database.clock())
         self.on_change(conv.channel_ref)
 
     async def _look_up(self, msg: Message, out: OutboundText, connector: Connector,
@@ -147,29 +160,29 @@ class Sender:
             return await connector.find_sent(account, out, since)
         except ConnectorError as e:
             log.info("reply %s: outcome still unknown (%s)", msg.id, e)
-            self.store.replies.mark_unknown(
+            await self.store.replies.mark_unknown(
                 msg.id, e.user_message, self.store.database.clock() + backoff(msg.attempts,
                                                                               cap=60))
             self.on_change(channel_ref)
             return _STILL_UNKNOWN
 
-    def _after_failure(self, msg: Message, exc: Exception, channel_ref: str) -> None:
+    async def _after_failure(self, msg: Message, exc: Exception, channel_ref: str) -> None:
         clock = self.store.database.clock
         if isinstance(exc, OutcomeUnknown):
-            self.store.replies.mark_unknown(msg.id, exc.user_message,
+            await self.store.replies.mark_unknown(msg.id, exc.user_message,
                                             clock() + UNKNOWN_CHECK_DELAY)
         elif isinstance(exc, AuthError):
-            self.store.replies.retry_later(msg.id, exc.user_message, clock())
-            self._pause(msg.store_key, exc)
+            await self.store.replies.retry_later(msg.id, exc.user_message, clock())
+            await self._pause(msg.store_key, exc)
         elif isinstance(exc, PermanentError):
-            self.store.replies.mark_failed(msg.id, exc.user_message)
+            await self.store.replies.mark_failed(msg.id, exc.user_message)
         elif isinstance(exc, TransientError):
             if msg.attempts + 1 >= self.max_attempts and not isinstance(exc, RateLimited):
                 # Not the reply's fault: the store is unreachable. It waits ⏳.
-                self.store.replies.retry_later(msg.id, exc.user_message, clock(), reset=True)
-                self._pause(msg.store_key, exc)
+                await self.store.replies.retry_later(msg.id, exc.user_message, clock(), reset=True)
+                await self._pause(msg.store_key, exc)
             else:
-                self.store.replies.retry_later(
+                await self.store.replies.retry_later(
                     msg.id, exc.user_message,
                     clock() + backoff(msg.attempts + 1, base=self.backoff_base,
                                       retry_after=exc.retry_after))
@@ -177,22 +190,14 @@ class Sender:
             raise exc
         self.on_change(channel_ref)
 
-    def _pause(self, store_key: str, exc: Exception) -> None:
+    async def _pause(self, store_key: str, exc: Exception) -> None:
         if self.health is not None:
-            self.health.report_failure(store_key, exc)
+            await self.health.report_failure(store_key, exc)
 
-    def _facts(self, conversation_id: int) -> ConversationFacts:
-        row = self.store.database.one(
-            "SELECT MAX(platform_at) FROM messages WHERE conversation_id = ? AND "
-            "direction = 'in'", conversation_id)
-        last_in = row[0] if row else None
-        since = self.store.database.one(
-            "SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND "
-            "((direction = 'out' AND state = 'delivered') OR direction = 'seller') AND "
-            "COALESCE(delivered_at, platform_at, created_at) > ?", conversation_id,
-            last_in or 0)[0]
+    async def _facts(self, conversation_id: int) -> ConversationFacts:
+        last_in, since = await self.store.replies.since_buyer(conversation_id)
         return ConversationFacts(
-            seller_messages_since_buyer=int(since),
+            seller_messages_since_buyer=since,
             buyer_last_at=datetime.fromtimestamp(last_in, UTC) if last_in else None)
 
     @staticmethod

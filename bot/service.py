@@ -16,19 +16,26 @@ from bot.config import Settings
 from bot.connector_hub import ConnectorHub
 from bot.features import Installer, default_features
 from bot.ingest import Ingest
+from bot.leases import LeaseKeeper
 from bot.relay import Relay
 from bot.sender import Sender
 from bot.slack_app import build_bolt_app
 from bot.slack_directory import SlackDirectory
 from bot.slack_outbox import SlackOutbox
-from bot.store import Store
+from bot.store import DatabaseBusy, Store, is_postgres
 from bot.store.db import Clock
+from bot.store.single_process import SingleProcessLock
 from bot.store_health import StoreHealth
 from connectors.errors import ConnectorError
 
 log = logging.getLogger(__name__)
 
 REPAIR_EVERY_MINUTES = 10
+SWEEP_SECONDS = 2  # how soon a survivor notices a dead worker's queues (after their TTL)
+#: Jobs every worker runs; all others run on the one worker holding ``job:<id>``.
+EVERY_WORKER_JOBS = frozenset({"sweep"})
+HEALTH_DB_BOUND = 0.08  # seconds: /healthz answers within ~100 ms
+HEALTH_DETAIL_BOUND = 0.5
 EVENT_MEMORY_SECONDS = 2 * 86400  # Slack retries within minutes; keep ids two days
 
 
@@ -62,12 +69,21 @@ class Service:
         self._session: aiohttp.ClientSession | None = None
         self.scheduler = AsyncIOScheduler()
         self._background: set[asyncio.Task[Any]] = set()
+        self._single: SingleProcessLock | None = None
 
     async def start(self) -> None:
         s = self.settings
-        self.store = Store(s.db_path, clock=self.clock)
+        if not is_postgres(s.database):
+            self._single = SingleProcessLock(s.database)
+            self._single.acquire()  # refuses a second process on the same SQLite file
+        self.store = await Store.open(s.database, clock=self.clock)
+        self.leases = LeaseKeeper(self.store)
+        if self._single is not None:
+            # We hold the file: leases left by a previous (crashed) process are void.
+            await self.store.leases.release_all_others(self.leases.worker_id)
+        await self.leases.start()
         for cfg in s.stores:
-            self.store.books.upsert_store(
+            await self.store.books.upsert_store(
                 cfg.key, platform=cfg.platform, connector=cfg.connector, shop_id=cfg.shop_id,
                 site=cfg.site, name=cfg.name, nickname=cfg.nickname, channel_ref=cfg.channel,
                 group_name=cfg.group)
@@ -79,14 +95,16 @@ class Service:
         self.hub = ConnectorHub(s, self._session, self.store.books)
         self.outbox = SlackOutbox(self.store, self.slack, directory, stores=self._store_info,
                                   post_rate=s.slack.post_rate_per_channel,
-                                  post_burst=s.slack.post_burst)
+                                  post_burst=s.slack.post_burst, leases=self.leases)
         self.ingest = Ingest(self.store, self.hub, on_claimed=self.outbox.kick)
         self.health_monitor = StoreHealth(
             self.store, self.hub, ops_channel=s.ops_channel, repair=self.ingest.repair,
             wake_slack=self.outbox.kick, wake_sender=lambda key: self.sender.kick(key),
             stable_for=self.stable_for, probe_base=self.probe_base)
         self.sender = Sender(self.store, self.hub, directory, on_change=self.outbox.kick,
-                             max_attempts=s.send_max_attempts, health=self.health_monitor)
+                             max_attempts=s.send_max_attempts, health=self.health_monitor,
+                             leases=self.leases)
+        self.health_monitor.leases = self.leases
         self.relay = Relay(self.store, s, wake_slack=self.outbox.kick,
                            wake_sender=self.sender.kick)
         # Features may add jobs to self.scheduler; it starts once all are installed.
@@ -99,13 +117,18 @@ class Service:
         self.workspace_url = self.outbox.effects.workspace_url  # None if Slack was down
         self.team_id = self.outbox.effects.team_id
         await self.sender.start()
-        self.health_monitor.start()
+        await self.health_monitor.start()
         self.scheduler.add_job(self.repair_periodic, "interval", minutes=REPAIR_EVERY_MINUTES,
                                id="repair", max_instances=1, coalesce=True)
         self.scheduler.add_job(self._housekeeping, "interval", hours=1, id="housekeeping")
         # Work written by another process (storebridge sync, a second worker) is
         # picked up here; in this process the workers are woken directly.
-        self.scheduler.add_job(self._sweep, "interval", seconds=5, id="sweep")
+        # Every worker sweeps: it is how a survivor finds a dead worker's queues once
+        # their leases expire. Every other job runs on one worker at a time.
+        self.scheduler.add_job(self._sweep, "interval", seconds=SWEEP_SECONDS, id="sweep")
+        for job in self.scheduler.get_jobs():
+            if job.id not in EVERY_WORKER_JOBS:
+                job.modify(func=self.leases.leased(f"job:{job.id}", job.func))
         self.scheduler.start()
         if self.repair_on_start:
             self.spawn(self.repair_all())
@@ -122,25 +145,28 @@ class Service:
         await self.hub.close()
         if self._session:
             await self._session.close()
-        self.store.close()
+        await self.leases.stop()
+        await self.store.close()
+        if self._single is not None:
+            self._single.release()
 
     @property
     def session(self) -> aiohttp.ClientSession:
         assert self._session is not None, "the service is not started"
         return self._session
 
-    def on_authorized(self, store_key: str) -> None:
+    async def on_authorized(self, store_key: str) -> None:
         """New tokens arrived for a configured store: resume it if it was paused."""
-        if self.health_monitor.is_paused(store_key):
+        if await self.health_monitor.is_paused(store_key):
             self.spawn(self._resume(store_key))
 
     async def _resume(self, store_key: str) -> None:
         try:
             count = await self.ingest.repair(store_key)
         except Exception as e:  # noqa: BLE001 - still broken: the probe carries on
-            self.health_monitor.report_failure(store_key, e)
+            await self.health_monitor.report_failure(store_key, e)
             return
-        self.health_monitor.recovered(store_key, count)
+        await self.health_monitor.recovered(store_key, count)
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro)
@@ -148,27 +174,38 @@ class Service:
         task.add_done_callback(self._background.discard)
         return task
 
-    def _store_info(self, store_key: str) -> dict[str, str]:
+    async def _store_info(self, store_key: str) -> dict[str, str]:
         cfg = self.hub.stores.get(store_key)
         if cfg is None:  # a store removed from the config still has threads
-            row = self.store.database.one("SELECT * FROM stores WHERE key = ?", store_key)
+            row = await self.store.books.store_row(store_key) or {
+                "site": "", "platform": "", "name": store_key, "nickname": None}
             return {"site": row["site"], "platform": row["platform"],
                     "name": row["nickname"] or row["name"]}
         return {"site": cfg.site, "platform": cfg.platform, "name": cfg.display_name}
 
     async def repair(self, store_key: str, full: bool = False) -> int:
-        """Catch a store up; a failure pauses it and starts the health probe."""
+        """Catch a store up; a failure pauses it and starts the health probe. One
+        worker at a time syncs a store (platforms revoke apps that poll)."""
+        name = f"sync:{store_key}"
+        if await self.leases.claim(name) is None:
+            return 0
+        try:
+            return await self._repair(store_key, full)
+        finally:
+            await asyncio.shield(self.leases.release(name))
+
+    async def _repair(self, store_key: str, full: bool) -> int:
         try:
             count = await self.ingest.repair(store_key, full)
         except ConnectorError as e:
-            self.health_monitor.report_failure(store_key, e)
+            await self.health_monitor.report_failure(store_key, e)
             return 0
         except Exception as e:  # a bug in one store's sync must not stop the others
             log.exception("repair sync of %s failed", store_key)
-            self.health_monitor.report_failure(store_key, e)
+            await self.health_monitor.report_failure(store_key, e)
             return 0
-        if self.health_monitor.is_paused(store_key):
-            self.health_monitor.recovered(store_key, count)
+        if await self.health_monitor.is_paused(store_key):
+            await self.health_monitor.recovered(store_key, count)
         return count
 
     async def repair_all(self) -> int:
@@ -179,34 +216,66 @@ class Service:
         for key in self.hub.stores:
             connector, _ = self.hub.for_store(key)
             # Lazada revokes apps that poll its IM API; paused stores are probed instead.
-            if connector.periodic_pull_allowed and not self.health_monitor.is_paused(key):
+            if connector.periodic_pull_allowed and not await self.health_monitor.is_paused(key):
                 await self.repair(key)
 
     async def _sweep(self) -> None:
-        for ref in self.store.ops.channels_with_work():
+        for ref in await self.store.ops.channels_with_work():
             self.outbox.kick(ref)
-        for key in self.store.replies.stores_with_pending():
+        for key in await self.store.replies.stores_with_pending():
             self.sender.kick(key)
 
     async def _housekeeping(self) -> None:
         now = self.clock()
-        self.store.books.prune_events(now - EVENT_MEMORY_SECONDS)
-        self.store.ops.prune_done(now - 7 * 86400)
+        await self.store.books.prune_events(now - EVENT_MEMORY_SECONDS)
+        await self.store.ops.prune_done(now - 7 * 86400)
 
-    def health(self) -> dict[str, Any]:
+    def _slack_state(self) -> str:
+        return {None: "unknown", True: "ok", False: "unreachable"}[self.outbox.reachable]
+
+    async def health(self) -> dict[str, Any]:
+        """Answers within ~100 ms whatever the database does: a locked database is
+        reported "busy" (the service waits it out), a broken one "error"."""
         try:
-            db_ok = self.store.ping()
+            db_state = "ok" if await self.store.ping(HEALTH_DB_BOUND) else "error"
+        except DatabaseBusy:
+            db_state = "busy"
         except Exception:  # noqa: BLE001
-            db_ok = False
-        stores = self.store.books.health()
-        slack_state = {None: "unknown", True: "ok", False: "unreachable"}[self.outbox.reachable]
-        ok = db_ok and slack_state != "unreachable" and all(
-            v["health"] == "ok" for v in stores.values())
+            db_state = "error"
+        if db_state == "ok":
+            detail = asyncio.ensure_future(self._health_detail())
+            try:
+                return await asyncio.wait_for(asyncio.shield(detail), HEALTH_DETAIL_BOUND)
+            except TimeoutError:
+                detail.add_done_callback(lambda t: t.cancelled() or t.exception())
+                db_state = "busy"
+        return {"status": "degraded", "database": db_state,
+                "slack": {"state": self._slack_state(), "error": self.outbox.last_error}}
+
+    async def _health_detail(self) -> dict[str, Any]:
+        stores = await self.store.books.health()
+        slack_state = self._slack_state()
+        ok = slack_state != "unreachable" and all(v["health"] == "ok" for v in stores.values())
         return {
             "status": "ok" if ok else "degraded",
-            "database": "ok" if db_ok else "error",
+            "database": "ok",
             "slack": {"state": slack_state, "error": self.outbox.last_error,
-                      "outbox": self.store.ops.counts()},
-            "replies": self.store.replies.counts(),
+                      "outbox": await self.store.ops.counts()},
+            "replies": await self.store.replies.counts(),
             "stores": stores,
+            "workers": await self.workers(),
         }
+
+    async def workers(self) -> list[dict[str, Any]]:
+        """The workers alive and the leases each holds (who runs what)."""
+        now = self.store.database.clock()
+        held: dict[str, list[str]] = {}
+        for lease in await self.store.leases.all():
+            if lease.expires_at >= now:
+                held.setdefault(lease.holder, []).append(lease.name)
+        out = []
+        for w in await self.store.leases.workers(now - 3 * self.leases.heartbeat):
+            names = held.get(str(w["id"]), [])
+            out.append({**w, "me": w["id"] == self.leases.worker_id,
+                        "leases": len(names), "holds": names[:40]})
+        return out

@@ -30,23 +30,23 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, re
 
     @app.event("message")
     async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
-        outcome = relay.on_message(event, body.get("event_id"))
+        outcome = await relay.on_message(event, body.get("event_id"))
         log.debug("message %s: %s", event.get("ts"), outcome)
 
     @app.action("reply_retry")
     async def on_retry(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        answer = relay.retry(int(action["value"]), body["user"]["id"])
+        answer = await relay.retry(int(action["value"]), body["user"]["id"])
         if answer != "ok":
-            _tell_from_action(relay, store, body, int(action["value"]), answer)
+            await _tell_from_action(relay, store, body, int(action["value"]), answer)
 
     @app.action("reply_edit_resend")
     async def on_edit_resend(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                              client: AsyncWebClient) -> None:
         await ack()
-        msg = store.replies.get(int(action["value"]))
+        msg = await store.replies.get(int(action["value"]))
         if msg is None or msg.state != "failed":
-            _tell_from_action(relay, store, body, int(action["value"]),
+            await _tell_from_action(relay, store, body, int(action["value"]),
                               "Nothing to resend: the reply is no longer failed.")
             return
         await client.views_open(trigger_id=body["trigger_id"], view=_edit_view(msg.id, msg.text))
@@ -57,7 +57,7 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, re
         if not text.strip():
             await ack(response_action="errors", errors={"text": "Write the reply to send."})
             return
-        answer = relay.retry(int(view["private_metadata"]), body["user"]["id"], text=text)
+        answer = await relay.retry(int(view["private_metadata"]), body["user"]["id"], text=text)
         if answer != "ok":
             await ack(response_action="errors", errors={"text": answer})
             return
@@ -68,7 +68,7 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, re
     async def on_status(ack: AsyncAck, action: dict[str, Any]) -> None:
         await ack()
         status = "closed" if action["action_id"] == "conversation_close" else "open"
-        conv = store.conversations.set_status(int(action["value"]), status)
+        conv = await store.conversations.set_status(int(action["value"]), status)
         if conv:
             wake_slack(conv.channel_ref)
 
@@ -83,12 +83,12 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, re
     return app
 
 
-def _tell_from_action(relay: Relay, store: Store, body: dict[str, Any], message_id: int,
+async def _tell_from_action(relay: Relay, store: Store, body: dict[str, Any], message_id: int,
                       text: str) -> None:
-    msg = store.replies.get(message_id)
-    conv = store.conversations.get(msg.conversation_id) if msg else None
+    msg = await store.replies.get(message_id)
+    conv = await store.conversations.get(msg.conversation_id) if msg else None
     if conv:
-        relay.tell(conv, body["user"]["id"], text)
+        await relay.tell(conv, body["user"]["id"], text)
 
 
 def _edit_view(message_id: int, text: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ class SlackDirectory:
     async def channel_id(self, ref: str) -> str:
         """The id of a configured channel, joining it when public; remembered in the
         database so a restart during a Slack outage still knows where to post."""
-        known = self.books.channel_id(ref)
+        known = await self.books.channel_id(ref)
         if known:
             return known
         if ref.startswith("#"):
@@ -39,7 +39,7 @@ class SlackDirectory:
                 raise
         if not info.get("is_member") and not info.get("is_private"):
             await self.client.conversations_join(channel=info["id"])
-        self.books.remember_channel(ref, info["id"], info.get("name"),
+        await self.books.remember_channel(ref, info["id"], info.get("name"),
                                     bool(info.get("is_private")))
         return str(info["id"])
 

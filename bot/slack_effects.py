@@ -6,7 +6,7 @@ None, and raises :class:`Permanent` when the row can never succeed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -38,7 +38,7 @@ class Permanent(Exception):
 
 class SlackEffects:
     def __init__(self, store: Store, client: AsyncWebClient, directory: SlackDirectory, *,
-                 stores: Callable[[str], dict[str, str]]) -> None:
+                 stores: Callable[[str], Awaitable[dict[str, str]]]) -> None:
         self.store = store
         self.client = client
         self.directory = directory
@@ -47,14 +47,14 @@ class SlackEffects:
         self.workspace_url: str | None = None  # from auth.test, for thread links
         self.team_id: str | None = None
 
-    def permalink(self, conversation_id: int) -> str | None:
-        conv = self.store.conversations.get(conversation_id)
+    async def permalink(self, conversation_id: int) -> str | None:
+        conv = await self.store.conversations.get(conversation_id)
         if conv is None:
             return None
         return thread_url(self.workspace_url, self.team_id, conv.channel_id, conv.thread_ts)
 
-    def _with_link(self, op: SlackOp, text: str) -> str:
-        link = self.permalink(op.conversation_id) if op.conversation_id else None
+    async def _with_link(self, op: SlackOp, text: str) -> str:
+        link = await self.permalink(op.conversation_id) if op.conversation_id else None
         return f"{text} <{link}|Open the thread>" if link else text
 
     async def do(self, op: SlackOp, ref: str) -> str | None:
@@ -64,15 +64,15 @@ class SlackEffects:
         return await handler(op, ref)
 
     async def complete_post(self, op: SlackOp, ref: str, ts: str) -> None:
-        channel = self.store.books.channel_id(ref) or ""
+        channel = await self.store.books.channel_id(ref) or ""
         if op.kind == "post_root" and op.conversation_id:
-            self.store.conversations.set_thread(op.conversation_id, channel, ts)
+            await self.store.conversations.set_thread(op.conversation_id, channel, ts)
         elif op.kind in ("post_message", "post_agent_copy") and op.message_id:
-            self.store.conversations.set_message_ts(op.message_id, channel, ts)
+            await self.store.conversations.set_message_ts(op.message_id, channel, ts)
         elif op.kind == "notice" and op.message_id:
-            self.store.replies.set_notice_ts(op.message_id, ts)
+            await self.store.replies.set_notice_ts(op.message_id, ts)
         elif op.kind == "banner":
-            self.store.books.set_banner_ts(op.payload["store"], ref, ts)
+            await self.store.books.set_banner_ts(op.payload["store"], ref, ts)
 
     # -- the side effects -----------------------------------------------------------
     async def channel(self, ref: str) -> str:
@@ -90,27 +90,27 @@ class SlackEffects:
         await self.complete_post(op, ref, ts)
         return ts
 
-    def _card(self, conversation_id: int) -> tuple[Any, str, list[dict[str, Any]]]:
-        conv = self.store.conversations.get(conversation_id)
+    async def _card(self, conversation_id: int) -> tuple[Any, str, list[dict[str, Any]]]:
+        conv = await self.store.conversations.get(conversation_id)
         if conv is None:
             raise Permanent("conversation vanished")
-        info = self.store_info(conv.store_key)
-        others = [(self.store_info(o.store_key)["name"], o.ref, self.permalink(o.id))
-                  for o in self.store.team.others_of_buyer(conv)]
+        info = await self.store_info(conv.store_key)
+        others = [((await self.store_info(o.store_key))["name"], o.ref, await self.permalink(o.id))
+                  for o in await self.store.team.others_of_buyer(conv)]
         now = self.store.database.clock()
-        orders = card_lines(self.store.orders.of_conversation(conv), now)
+        orders = card_lines(await self.store.orders.of_conversation(conv), now)
         text, blocks = card(conv, site=info["site"], platform=info["platform"],
                             store_name=info["name"], now=now, others=others, orders=orders)
         return conv, text, blocks
 
     async def _op_post_root(self, op: SlackOp, ref: str) -> str | None:
-        conv, text, blocks = self._card(op.conversation_id or 0)
+        conv, text, blocks = await self._card(op.conversation_id or 0)
         if conv.thread_ts:
             return conv.thread_ts
         return await self._post(op, ref, text=text, blocks=blocks)
 
     async def _op_update_card(self, op: SlackOp, ref: str) -> str | None:
-        conv, text, blocks = self._card(op.conversation_id or 0)
+        conv, text, blocks = await self._card(op.conversation_id or 0)
         if not conv.thread_ts:
             return None  # the root post, still to come, renders the current state
         try:
@@ -123,22 +123,22 @@ class SlackEffects:
         return None
 
     async def _op_post_message(self, op: SlackOp, ref: str) -> str | None:
-        msg = self.store.conversations.message(op.message_id or 0)
+        msg = await self.store.conversations.message(op.message_id or 0)
         if msg is None:
             return None  # an echo of our own reply, dropped once the send claimed it
         if msg.slack_ts:
             return msg.slack_ts
-        conv = self.store.conversations.get(msg.conversation_id)
+        conv = await self.store.conversations.get(msg.conversation_id)
         if conv is None or not conv.thread_ts:
             raise Permanent("the conversation's thread could not be created")
         args = thread_message(msg, conv, customize=self.customize)
         return await self._post(op, ref, thread_ts=conv.thread_ts, **args)
 
     async def _op_update_message(self, op: SlackOp, ref: str) -> str | None:
-        msg = self.store.conversations.message(op.message_id or 0)
+        msg = await self.store.conversations.message(op.message_id or 0)
         if msg is None or not msg.slack_ts or msg.direction not in ("in", "seller"):
             return None  # not posted yet: the post will render the current state
-        conv = self.store.conversations.get(msg.conversation_id)
+        conv = await self.store.conversations.get(msg.conversation_id)
         assert conv is not None
         args = thread_message(msg, conv, customize=self.customize)
         try:
@@ -151,8 +151,8 @@ class SlackEffects:
         return None
 
     async def _op_post_agent_copy(self, op: SlackOp, ref: str) -> str | None:
-        msg = self.store.replies.get(op.message_id or 0)
-        conv = self.store.conversations.get(op.conversation_id or 0)
+        msg = await self.store.replies.get(op.message_id or 0)
+        conv = await self.store.conversations.get(op.conversation_id or 0)
         if msg is None or conv is None:
             return None
         if msg.slack_ts:
@@ -164,15 +164,15 @@ class SlackEffects:
         return await self._post(op, ref, thread_ts=conv.thread_ts, **args)
 
     async def _op_post_sent_translation(self, op: SlackOp, ref: str) -> str | None:
-        msg = self.store.replies.get(op.message_id or 0)
-        conv = self.store.conversations.get(op.conversation_id or 0)
+        msg = await self.store.replies.get(op.message_id or 0)
+        conv = await self.store.conversations.get(op.conversation_id or 0)
         if msg is None or conv is None or not conv.thread_ts:
             return None
         text, blocks = sent_translation(msg)
         return await self._post(op, ref, thread_ts=conv.thread_ts, text=text, blocks=blocks)
 
     async def _op_sync_reaction(self, op: SlackOp, ref: str) -> str | None:
-        msg = self.store.replies.get(op.message_id or 0)
+        msg = await self.store.replies.get(op.message_id or 0)
         if msg is None or not msg.slack_ts or not msg.channel_id:
             return None
         want = REACTIONS.get("note" if msg.direction == "note" else msg.state)
@@ -191,12 +191,12 @@ class SlackEffects:
                     raise Permanent("the agent's message was deleted") from None
                 if failure.kind != "already":
                     raise
-        self.store.replies.set_shown_reaction(msg.id, want)
+        await self.store.replies.set_shown_reaction(msg.id, want)
         return None
 
     async def _op_notice(self, op: SlackOp, ref: str) -> str | None:
-        msg = self.store.replies.get(op.message_id or 0)
-        conv = self.store.conversations.get(op.conversation_id or 0)
+        msg = await self.store.replies.get(op.message_id or 0)
+        conv = await self.store.conversations.get(op.conversation_id or 0)
         if msg is None or conv is None or not conv.thread_ts:
             return None
         text, blocks = delivery_notice(msg, conv.buyer_name)
@@ -210,16 +210,16 @@ class SlackEffects:
 
     async def _op_banner(self, op: SlackOp, ref: str) -> str | None:
         key = op.payload["store"]
-        row = self.store.books.store_row(key)
+        row = await self.store.books.store_row(key)
         if row is None:
             return None
-        text, blocks = banner(row, self.store_info(key)["name"])
-        ts = self.store.books.banner_ts(key, ref)
+        text, blocks = banner(row, (await self.store_info(key))["name"])
+        ts = await self.store.books.banner_ts(key, ref)
         if ts:
             await self.client.chat_update(channel=await self.channel(ref), ts=ts, text=text,
                                           blocks=blocks)
             if row["health"] == "ok":  # the incident is over; a new one gets a new banner
-                self.store.books.set_banner_ts(key, ref, None)
+                await self.store.books.set_banner_ts(key, ref, None)
             return ts
         if row["health"] == "ok":
             return None
@@ -228,7 +228,7 @@ class SlackEffects:
     async def _op_post_thread_note(self, op: SlackOp, ref: str) -> str | None:
         """A message of ours in a conversation's thread (payload: text, blocks);
         callers escape any untrusted part."""
-        conv = self.store.conversations.get(op.conversation_id or 0)
+        conv = await self.store.conversations.get(op.conversation_id or 0)
         if conv is None or not conv.thread_ts:
             raise Permanent("the conversation's thread could not be created")
         return await self._post(op, ref, thread_ts=conv.thread_ts, text=op.payload["text"],
@@ -237,14 +237,14 @@ class SlackEffects:
     async def _op_post_channel(self, op: SlackOp, ref: str) -> str | None:
         """A top-level message in a channel (alerts, digests, escalations); with a
         conversation, a link to its thread."""
-        return await self._post(op, ref, text=self._with_link(op, op.payload["text"]),
+        return await self._post(op, ref, text=await self._with_link(op, op.payload["text"]),
                                 blocks=op.payload.get("blocks"), unfurl_links=False)
 
     async def _op_dm(self, op: SlackOp, ref: str) -> str | None:
         """A direct message from the bot (a transfer's recipient)."""
         opened = await self.client.conversations_open(users=op.payload["user"])
         resp = await self.client.chat_postMessage(
-            channel=opened["channel"]["id"], text=self._with_link(op, op.payload["text"]),
+            channel=opened["channel"]["id"], text=await self._with_link(op, op.payload["text"]),
             unfurl_links=False)
         return str(resp["ts"])
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.leases import LeaseKeeper
 from bot.pacing import TokenBucket, backoff
 from bot.slack_directory import SlackDirectory
 from bot.slack_effects import METADATA_TYPE, POST_KINDS, Permanent, SlackEffects
@@ -28,8 +29,8 @@ MAX_UNEXPECTED = 5
 
 class SlackOutbox:
     def __init__(self, store: Store, client: AsyncWebClient, directory: SlackDirectory, *,
-                 stores: Callable[[str], dict[str, str]], post_rate: float = 1.0,
-                 post_burst: int = 3) -> None:
+                 stores: Callable[[str], Awaitable[dict[str, str]]], post_rate: float = 1.0,
+                 post_burst: int = 3, leases: LeaseKeeper | None = None) -> None:
         self.store = store
         self.client = client
         self.directory = directory
@@ -38,13 +39,16 @@ class SlackOutbox:
         self.post_burst = post_burst
         self.reachable: bool | None = None
         self.last_error: str | None = None
-        self._workers = KeyedWorkers(self._run, "slack")
+        self.leases = leases
+        self._workers = KeyedWorkers(
+            self._run, "slack",
+            claim=(lambda ref: leases.claim(f"slack:{ref}")) if leases else None)
         self._buckets: dict[str, TokenBucket] = {}
 
     # -- lifecycle ------------------------------------------------------------
     async def start(self) -> None:
         await self.refresh_identity()
-        for ref in self.store.ops.channels_with_work():
+        for ref in await self.store.ops.channels_with_work():
             self.kick(ref)
 
     async def refresh_identity(self) -> None:
@@ -79,9 +83,9 @@ class SlackOutbox:
             wake.clear()
             op: SlackOp | None = None
             try:
-                for op in self.store.ops.inflight(ref):
+                for op in await self.store.ops.inflight(ref):
                     await self._reconcile(op, ref)
-                op, later = self.store.ops.next_for(ref)
+                op, later = await self.store.ops.next_for(ref)
                 if op is None:
                     if later is None:
                         return
@@ -89,15 +93,17 @@ class SlackOutbox:
                     continue
                 if op.kind in POST_KINDS:
                     await self._bucket(ref).acquire()
-                self.store.ops.start(op.id)
+                if self.leases is not None and not await self.leases.holds(f"slack:{ref}"):
+                    return  # another worker took this channel over while we waited
+                await self.store.ops.start(op.id)
                 result_ts = await self.effects.do(op, ref)
-                self.store.ops.finish(op.id, result_ts)
+                await self.store.ops.finish(op.id, result_ts)
                 self._note_success()
                 failures = 0
             except Permanent as e:
                 if op is not None:
                     log.warning("slack op %s (%s) given up: %s", op.id, op.kind, e)
-                    self.store.ops.give_up(op.id, str(e))
+                    await self.store.ops.give_up(op.id, str(e))
             except Exception as e:  # noqa: BLE001 - sorted by classify()
                 failures += 1
                 delay = await self._after_failure(e, op, ref, failures)
@@ -107,10 +113,10 @@ class SlackOutbox:
                              failures: int) -> float:
         failure = classify(exc)
         if failure.kind == "already" and op is not None:
-            self.store.ops.finish(op.id)
+            await self.store.ops.finish(op.id)
             return 0.0
         if failure.kind == "not_in_channel":
-            channel = self.store.books.channel_id(ref)
+            channel = await self.store.books.channel_id(ref)
             try:
                 if channel:
                     await self.client.conversations_join(channel=channel)
@@ -118,17 +124,18 @@ class SlackOutbox:
             except Exception as e:  # noqa: BLE001 - private channel: someone must invite us
                 failure = classify(e)
             if op is not None:
-                self.store.ops.give_up(op.id, f"the bot is not in the channel ({failure.error}); "
+                await self.store.ops.give_up(op.id,
+                                             f"the bot is not in the channel ({failure.error}); "
                                               "invite it")
             return 0.0
         if failure.kind == "permanent" and op is not None:
             log.warning("slack op %s (%s) failed: %s", op.id, op.kind, failure.error)
-            self.store.ops.give_up(op.id, failure.error)
+            await self.store.ops.give_up(op.id, failure.error)
             return 0.0
         if failure.error.startswith("unexpected") and op is not None:
             log.exception("slack op %s (%s) raised", op.id, op.kind, exc_info=exc)
             if op.attempts + 1 >= MAX_UNEXPECTED:
-                self.store.ops.give_up(op.id, failure.error)
+                await self.store.ops.give_up(op.id, failure.error)
                 return 0.0
         if failure.error != "ratelimited":  # being paced is not being down
             self._note_failure(failure.error)
@@ -162,15 +169,15 @@ class SlackOutbox:
             found = await self._find_post(op, ref)
             if found:
                 await self.effects.complete_post(op, ref, found)
-                self.store.ops.finish(op.id, found)
+                await self.store.ops.finish(op.id, found)
                 return
-        self.store.ops.back_to_pending(op.id, "retrying after an interrupted attempt")
+        await self.store.ops.back_to_pending(op.id, "retrying after an interrupted attempt")
 
     async def _find_post(self, op: SlackOp, ref: str) -> str | None:
-        channel = self.store.books.channel_id(ref)
+        channel = await self.store.books.channel_id(ref)
         if not channel:
             return None
-        conv = self.store.conversations.get(op.conversation_id or 0)
+        conv = await self.store.conversations.get(op.conversation_id or 0)
         oldest = f"{op.created_at - 5:.6f}"
         if op.kind == "post_root" or conv is None or not conv.thread_ts:
             resp = await self.client.conversations_history(

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.connector_hub import ConnectorHub
+from bot.leases import LeaseKeeper
 from bot.pacing import backoff
 from bot.store import Store
 from connectors.errors import AuthError
@@ -38,10 +39,11 @@ class StoreHealth:
         self.probe_base = probe_base
         self.probe_cap = probe_cap
         self._probes: dict[str, asyncio.Task[None]] = {}
+        self.leases: LeaseKeeper | None = None
 
-    def start(self) -> None:
+    async def start(self) -> None:
         """Stores left paused by the previous run are probed again."""
-        for key, h in self.store.books.health().items():
+        for key, h in (await self.store.books.health()).items():
             if key in self.hub.stores and h["health"] in PAUSED:
                 self._ensure_probe(key)
 
@@ -50,29 +52,29 @@ class StoreHealth:
             t.cancel()
         await asyncio.gather(*self._probes.values(), return_exceptions=True)
 
-    def is_paused(self, store_key: str) -> bool:
-        h = self.store.books.health().get(store_key)
+    async def is_paused(self, store_key: str) -> bool:
+        h = (await self.store.books.health()).get(store_key)
         return bool(h and h["health"] in PAUSED)
 
-    def report_failure(self, store_key: str, exc: BaseException) -> None:
+    async def report_failure(self, store_key: str, exc: BaseException) -> None:
         state = "unauthorized" if isinstance(exc, AuthError) else "disconnected"
         words = getattr(exc, "user_message", None) or "The marketplace cannot be reached."
-        if self.store.books.set_health(store_key, state, words):
+        if await self.store.books.set_health(store_key, state, words):
             log.warning("store %s %s: %s", store_key, state, words)
-            self._announce(store_key)
+            await self._announce(store_key)
         self._ensure_probe(store_key)
 
-    def recovered(self, store_key: str, caught_up: int) -> None:
-        if self.store.books.mark_recovered(store_key, caught_up):
+    async def recovered(self, store_key: str, caught_up: int) -> None:
+        if await self.store.books.mark_recovered(store_key, caught_up):
             log.info("store %s reconnected; caught up %d message(s)", store_key, caught_up)
-            self._announce(store_key)
+            await self._announce(store_key)
         self.wake_sender(store_key)
 
-    def _announce(self, store_key: str) -> None:
+    async def _announce(self, store_key: str) -> None:
         cfg = self.hub.stores[store_key]
         for ref in {cfg.channel, self.ops_channel} - {None}:
             assert ref is not None
-            self.store.ops.enqueue(ref, "banner", payload={"store": store_key},
+            await self.store.ops.enqueue(ref, "banner", payload={"store": store_key},
                                    dedupe_key=f"banner:{store_key}:{ref}")
             self.wake_slack(ref)
 
@@ -83,11 +85,21 @@ class StoreHealth:
                                                           name=f"probe:{store_key}")
 
     async def _probe(self, store_key: str) -> None:
+        # One prober per store across workers: platforms revoke apps that poll.
+        if self.leases is not None and await self.leases.claim(f"probe:{store_key}") is None:
+            return
+        try:
+            await self._probe_until_healthy(store_key)
+        finally:
+            if self.leases is not None:
+                await asyncio.shield(self.leases.release(f"probe:{store_key}"))
+
+    async def _probe_until_healthy(self, store_key: str) -> None:
         connector, account = self.hub.for_store(store_key)
         attempt = 0
         while True:
             attempt += 1
-            cap = self.probe_cap * (10 if self._state(store_key) == "unauthorized" else 1)
+            cap = self.probe_cap * (10 if await self._state(store_key) == "unauthorized" else 1)
             await asyncio.sleep(backoff(attempt, base=self.probe_base, cap=cap))
             try:
                 await connector.check(account)
@@ -95,13 +107,13 @@ class StoreHealth:
                 await connector.check(account)
                 caught_up = await self.repair(store_key, False)
             except Exception as e:  # noqa: BLE001 - any failure: keep probing
-                if isinstance(e, AuthError) and self.store.books.set_health(
+                if isinstance(e, AuthError) and await self.store.books.set_health(
                         store_key, "unauthorized", e.user_message):
-                    self._announce(store_key)
+                    await self._announce(store_key)
                 continue
-            self.recovered(store_key, caught_up)
+            await self.recovered(store_key, caught_up)
             return
 
-    def _state(self, store_key: str) -> str:
-        h = self.store.books.health().get(store_key)
+    async def _state(self, store_key: str) -> str:
+        h = (await self.store.books.health()).get(store_key)
         return str(h["health"]) if h else "ok"

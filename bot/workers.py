@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+Claim = Callable[[str], Awaitable[Any]]
 
 
 class KeyedWorkers:
-    def __init__(self, run: Callable[[str, asyncio.Event], Awaitable[None]], name: str) -> None:
+    """``claim`` (optional) gates each worker: with several processes, a key's
+    worker runs only where its lease is held; ``on_fresh`` runs first when the
+    lease was just taken (another worker's half-done work is recovered)."""
+
+    def __init__(self, run: Callable[[str, asyncio.Event], Coroutine[Any, Any, None]],
+                 name: str, *, claim: Claim | None = None,
+                 on_fresh: Callable[[str], Awaitable[None]] | None = None) -> None:
         self._run = run
+        self._claim = claim
+        self._on_fresh = on_fresh
         self._name = name
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._wake: dict[str, asyncio.Event] = {}
@@ -27,8 +38,17 @@ class KeyedWorkers:
         wake.set()
         task = self._tasks.get(key)
         if task is None or task.done():
-            self._tasks[key] = asyncio.create_task(self._run(key, wake),
+            self._tasks[key] = asyncio.create_task(self._guarded(key, wake),
                                                    name=f"{self._name}:{key}")
+
+    async def _guarded(self, key: str, wake: asyncio.Event) -> None:
+        if self._claim is not None:
+            grant = await self._claim(key)
+            if grant is None:  # another worker owns this key; it will do the work
+                return
+            if getattr(grant, "fresh", False) and self._on_fresh is not None:
+                await self._on_fresh(key)
+        await self._run(key, wake)
 
     def busy(self) -> bool:
         return any(not t.done() for t in self._tasks.values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -66,20 +66,28 @@ class Bridge:
     async def wait(self, predicate: Callable[[], Any], timeout: float = 8.0) -> Any:
         return await self.slack.wait_for(predicate, timeout=timeout)
 
+    async def until(self, fetch: Callable[[], Awaitable[Any]],
+                    check: Callable[[Any], Any] = bool, timeout: float = 8.0) -> Any:
+        """Poll an async read (the store is async) until ``check`` holds; its value."""
+        async def ready() -> Any:
+            value = await fetch()
+            return value if value is not None and check(value) else None
+        return await self.slack.wait_for(ready, timeout=timeout)
+
     async def buyer_says(self, text: str = "Hi, has my order shipped?", *, shop: str = SHOP,
                          buyer: str = BUYER, **kw: Any) -> dict[str, Any]:
         return await self.market.buyer_says(shop, buyer, text, **kw)
 
-    def conversation(self, shop: str = SHOP) -> Conversation | None:
-        row = self.store.database.one(
+    async def conversation(self, shop: str = SHOP) -> Conversation | None:
+        row = await self.store.database.one(
             "SELECT c.id FROM conversations c JOIN stores s ON s.key = c.store_key "
             "WHERE s.shop_id = ? ORDER BY c.id LIMIT 1", shop)
-        return self.store.conversations.get(row[0]) if row else None
+        return await self.store.conversations.get(row[0]) if row else None
 
     async def thread(self, shop: str = SHOP) -> Conversation:
         """The conversation once its thread exists in Slack."""
-        def ready() -> Conversation | None:
-            conv = self.conversation(shop)
+        async def ready() -> Conversation | None:
+            conv = await self.conversation(shop)
             return conv if conv and conv.thread_ts else None
         return await self.wait(ready)
 

@@ -45,7 +45,7 @@ async def test_webhook_rejections(tmp_path: Path) -> None:
         async with http.post(url, data=other,
                              headers=sandbox_headers(b.market.app_secret, other)) as r:
             assert r.status == 200 and await r.read() == b""  # acknowledged, ignored
-        assert b.store.database.one("SELECT COUNT(*) FROM messages")[0] == 0
+        assert (await b.store.database.one("SELECT COUNT(*) FROM messages"))[0] == 0
         async with http.get(f"{b.base_url}/healthz") as r:
             assert r.status == 200  # still alive
 
@@ -60,7 +60,7 @@ async def test_unsigned_slack_request_is_refused(tmp_path: Path) -> None:
                                       "X-Slack-Request-Timestamp": str(int(time.time())),
                                       "X-Slack-Signature": "v0=deadbeef"}) as r:
             assert r.status == 401
-        assert b.store.database.one("SELECT COUNT(*) FROM slack_events")[0] == 0
+        assert (await b.store.database.one("SELECT COUNT(*) FROM slack_events"))[0] == 0
 
 
 async def test_close_and_reopen_from_the_card(tmp_path: Path) -> None:
@@ -70,12 +70,12 @@ async def test_close_and_reopen_from_the_card(tmp_path: Path) -> None:
         await b.slack.user_clicks(b.agent, conv.channel_id, conv.thread_ts, "conversation_close")
         await b.wait(lambda: "Closed" in json.dumps(
             b.slack.message(conv.channel_id, conv.thread_ts)["blocks"]))
-        assert b.store.conversations.get(conv.id).closed_at is not None
+        assert (await b.store.conversations.get(conv.id)).closed_at is not None
         # A new buyer message reopens it.
         await b.buyer_says("are you there?")
         await b.wait(lambda: "conversation_close" in json.dumps(
             b.slack.message(conv.channel_id, conv.thread_ts)["blocks"]))
-        assert b.store.conversations.get(conv.id).status == "open"
+        assert (await b.store.conversations.get(conv.id)).status == "open"
 
 
 async def test_app_home_lists_stores_with_their_counts(tmp_path: Path) -> None:

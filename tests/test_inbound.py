@@ -39,7 +39,7 @@ async def test_each_conversation_is_one_thread(tmp_path: Path) -> None:
         await b.settle()
         roots = b.slack.messages(conv.channel_id)
         assert len(roots) == 2  # Rachel's thread and Daniel's thread
-        daniel = b.store.database.one("SELECT * FROM conversations WHERE buyer_id='b-daniel'")
+        daniel = await b.store.database.one("SELECT * FROM conversations WHERE buyer_id='b-daniel'")
         # A buyer without an avatar gets a text avatar: their initial.
         card = json.dumps(b.slack.message(daniel["channel_id"], daniel["thread_ts"])["blocks"],
                           ensure_ascii=False)
@@ -70,7 +70,7 @@ async def test_duplicate_push_and_repair_pull_store_once(tmp_path: Path) -> None
         assert await b.service.repair_all() == 0  # the pull finds nothing new either
         await b.settle()
         assert [m for m in b.replies(conv)].__len__() == 1
-        assert b.store.database.one("SELECT COUNT(*) FROM messages")[0] == 1
+        assert (await b.store.database.one("SELECT COUNT(*) FROM messages"))[0] == 1
 
 
 async def test_missed_push_is_caught_up_by_repair(tmp_path: Path) -> None:
@@ -78,7 +78,7 @@ async def test_missed_push_is_caught_up_by_repair(tmp_path: Path) -> None:
         b.market.pushes_enabled = False
         await b.buyer_says("pushed into the void")
         await b.buyer_says("and again")
-        assert b.conversation() is None
+        assert await b.conversation() is None
         assert await b.service.repair_all() == 2
         conv = await b.thread()
         await b.wait(lambda: len(b.replies(conv)) == 2)
@@ -125,7 +125,7 @@ async def test_non_text_messages_are_meaningful_and_unknown_kept_raw(tmp_path: P
         assert "Ceramic mug" in dumped[1] and "12.90 SGD" in dumped[1]
         assert "240101ABC" in dumped[2]
         assert "Unsupported message type" in dumped[3] and "live_invite" in dumped[3]
-        raw = b.store.database.one("SELECT raw FROM messages WHERE kind='unknown'")[0]
+        raw = (await b.store.database.one("SELECT raw FROM messages WHERE kind='unknown'"))[0]
         assert "live_invite" in raw
 
 
@@ -153,8 +153,8 @@ async def test_public_channel_by_name_is_joined(tmp_path: Path) -> None:
 async def test_private_channel_without_bot_is_reported_not_crashed(tmp_path: Path) -> None:
     async with running_bridge(tmp_path, private_channel=True) as b:
         await b.market.buyer_says("my-1", "b-aisyah", "Salam, bila barang sampai?")
-        await b.wait(lambda: b.store.ops.counts().get("dead"))
-        dead = b.store.database.one("SELECT error FROM slack_ops WHERE state='dead'")[0]
+        await b.until(lambda: b.store.ops.counts(), lambda c: c.get("dead"))
+        dead = (await b.store.database.one("SELECT error FROM slack_ops WHERE state='dead'"))[0]
         assert "not found" in dead or "not in the channel" in dead
         # The message itself is safe in the database for when the bot is invited.
-        assert b.store.database.one("SELECT COUNT(*) FROM messages")[0] == 1
+        assert (await b.store.database.one("SELECT COUNT(*) FROM messages"))[0] == 1

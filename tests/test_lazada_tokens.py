@@ -53,7 +53,7 @@ async def test_exchange_code_stores_tokens_and_names_the_seller() -> None:
         before = datetime.now(UTC)
         shop_id, got = await connector.exchange_code(code)
         assert shop_id == "100094063"
-        assert tokens.get_tokens("lazada", shop_id) == got
+        assert await tokens.get_tokens("lazada", shop_id) == got
         assert got.access_token in emu.state.grants
         assert got.extra["country"] == "vn" and got.extra["user_id"] == "200094063"
         # expires_in / refresh_expires_in are durations in seconds (30 d / 180 d online).
@@ -72,10 +72,10 @@ async def test_refresh_ahead_of_expiry_rotates_and_keeps_refresh_expiry() -> Non
         grant = emu.grant("100094063", access_ttl=300, refresh_ttl=3600)
         tokens = MemoryTokenStore()
         old = stored(grant, access_in=300, refresh_in=3600)
-        tokens.put_tokens("lazada", "100094063", old)
+        await tokens.put_tokens("lazada", "100094063", old)
         connector = connector_for(http, emu, tokens)
         await connector.check(store_for(emu))  # 5 min left < 10 min margin
-        new = tokens.get_tokens("lazada", "100094063")
+        new = await tokens.get_tokens("lazada", "100094063")
         assert emu.refresh_calls == 1 and new.access_token != old.access_token
         assert new.refresh_token != old.refresh_token
         assert old.refresh_token not in emu.state.refresh_tokens  # single use
@@ -110,7 +110,7 @@ async def test_invalid_access_token_refreshes_and_retries_once() -> None:
         await connector.check(store_for(emu, grant))
         calls = [c.api for c in emu.calls]
         assert calls == [SELLER_GET, TOKEN_REFRESH, SELLER_GET]
-        assert tokens.get_tokens("lazada", "100094063").access_token in emu.state.grants
+        assert (await tokens.get_tokens("lazada", "100094063")).access_token in emu.state.grants
 
 
 async def test_concurrent_calls_spend_the_refresh_token_once() -> None:
@@ -118,12 +118,12 @@ async def test_concurrent_calls_spend_the_refresh_token_once() -> None:
         emu.state.add_seller("100094063")
         grant = emu.grant("100094063", access_ttl=60)
         tokens = MemoryTokenStore()
-        tokens.put_tokens("lazada", "100094063", stored(grant, access_in=60))
+        await tokens.put_tokens("lazada", "100094063", stored(grant, access_in=60))
         connector = connector_for(http, emu, tokens)
         await asyncio.gather(*(connector.check(store_for(emu)) for _ in range(6)))
         assert emu.refresh_calls == 1 and len(emu.calls_to(SELLER_GET)) == 6
         # The same when every call learns of the bad token from the API itself.
-        current = tokens.get_tokens("lazada", "100094063")
+        current = await tokens.get_tokens("lazada", "100094063")
         del emu.state.grants[current.access_token]
         await asyncio.gather(*(connector.check(store_for(emu)) for _ in range(6)))
         assert emu.refresh_calls == 2
@@ -137,7 +137,7 @@ async def test_refresh_failures() -> None:
         connector = connector_for(http, emu, tokens)
         store = store_for(emu)
         # A passing outage while the old token still works: carry on with it.
-        tokens.put_tokens("lazada", "100094063", stored(grant, access_in=60))
+        await tokens.put_tokens("lazada", "100094063", stored(grant, access_in=60))
         emu.fail_next(TOKEN_REFRESH, "ServiceUnavailable")
         await connector.check(store)
         assert len(emu.calls_to(TOKEN_REFRESH)) == 1 and len(tokens.puts) == 1
@@ -148,7 +148,7 @@ async def test_refresh_failures() -> None:
         assert caught.value.code == "IllegalRefreshToken"
         assert "reconnect" in caught.value.user_message
         # An expired refresh token is not even tried.
-        tokens.put_tokens("lazada", "100094063",
+        await tokens.put_tokens("lazada", "100094063",
                           stored(grant, access_in=-1, refresh_in=-1))
         calls = len(emu.calls)
         with pytest.raises(AuthError):

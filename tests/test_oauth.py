@@ -56,8 +56,8 @@ async def test_authorize_link_and_callback_store_tokens(tmp_path: Path, name: st
         async with running_bridge(tmp_path, public_url="https://cs.example.com",
                                   env={**env, "SANDBOX_SEND_TIMEOUT": "0.5"}) as b, \
                 aiohttp.ClientSession() as http:
-            link = oauth.authorize_link(b.service.settings, b.store, http, name)
-            states = [r[0] for r in b.store.database.all("SELECT state FROM oauth_states")]
+            link = await oauth.authorize_link(b.service.settings, b.store, http, name)
+            states = [r[0] for r in await b.store.database.all("SELECT state FROM oauth_states")]
             assert len(states) == 1 and states[0] in link
             if name != "tiktok":  # TikTok uses the redirect registered in Partner Center
                 assert "cs.example.com%2Foauth%2F" + name in link or \
@@ -68,7 +68,7 @@ async def test_authorize_link_and_callback_store_tokens(tmp_path: Path, name: st
                 page = await r.text()
                 assert r.status == 200, page
             assert shop_id in page and "storebridge.yml" in page
-            tokens = b.store.books.get_tokens(name, ShopId(shop_id))
+            tokens = await b.store.books.get_tokens(name, ShopId(shop_id))
             assert tokens is not None and tokens.access_token
             # The state is spent: replaying the redirect is refused.
             async with http.get(callback, params=query) as r:

@@ -56,10 +56,10 @@ async def test_orders_on_card_thread_events_and_alerts(tmp_path: Path) -> None:
         assert len([t for t in notes(b, conv) if "asked to cancel" in t]) == 1
 
         # Alerts in the store channel, also without the conversation; each once.
-        posted = b.service.orders.alerts.tick()
+        posted = await b.service.orders.alerts.tick()
         kinds = sorted(k.split(":")[0] for _, k in posted)
         assert "cancel" in kinds and "return" in kinds
-        assert b.service.orders.alerts.tick() == []
+        assert await b.service.orders.alerts.tick() == []
         channel = b.channels["cs-shopee-sg"]
         await b.wait(lambda: any("Cancellation request on order" in m["text"]
                                  for m in b.slack.messages(channel)))
@@ -95,12 +95,12 @@ async def test_ship_by_alert_with_a_lead_time(tmp_path: Path) -> None:
         h.emulator.new_order(SHOP_ID, "2311AAAA000002", ship_by_date=now + 30 * 3600)
         key = f"shopee:{SHOP_ID}"
         await b.service.orders.sync.pull(key)
-        posted = [oid for oid, kind in b.service.orders.alerts.tick() if kind == "ship_by"]
+        posted = [oid for oid, kind in await b.service.orders.alerts.tick() if kind == "ship_by"]
         assert "2311AAAA000001" in posted and "2311AAAA000002" not in posted
         b.clock.advance(25 * 3600)  # the second order's deadline comes within 6 h
-        posted = [oid for oid, kind in b.service.orders.alerts.tick() if kind == "ship_by"]
+        posted = [oid for oid, kind in await b.service.orders.alerts.tick() if kind == "ship_by"]
         assert posted == ["2311AAAA000002"]
-        section = json.dumps(b.service.orders.alerts.digest_section(now=b.clock()))
+        section = json.dumps(await b.service.orders.alerts.digest_section(now=b.clock()))
         assert "Orders at risk today" in section and "2311AAAA000002" in section
 
 
@@ -120,7 +120,7 @@ async def test_tiktok_links_the_chat_buyer_to_orders_through_user_id(tmp_path: P
         conv = await b.thread(h.shop.id)
         assert conv.buyer_id == tconv.buyer.im_user_id
         await b.wait(lambda: "578123456789012345" in card(b, conv), timeout=10)
-        linked = b.store.conversations.get(conv.id)
+        linked = await b.store.conversations.get(conv.id)
         assert linked.buyer_order_id == tconv.buyer.user_id != tconv.buyer.im_user_id
         assert "cancellation requested" in card(b, conv)
 
@@ -130,10 +130,10 @@ async def test_an_order_mentioned_in_the_chat_is_fetched_and_shown(tmp_path: Pat
         h.emulator.seed_order_samples(SHOP_ID, int(time.time()) - SAMPLE_NOW)
         conv = await chatting(b, h)
         await b.settle()
-        assert b.store.orders.of_conversation(conv) == []  # no pull has run
+        assert await b.store.orders.of_conversation(conv) == []  # no pull has run
         headers, body, _ = h.signed_push(f"Đơn {B} của tôi hủy được không?", "c1")
         async with aiohttp.ClientSession() as http, \
                 http.post(f"{b.base_url}/webhooks/shopee", data=body, headers=headers) as r:
             assert r.status == 200
         await b.wait(lambda: B in card(b, conv), timeout=10)
-        assert [o["order_id"] for o in b.store.orders.of_conversation(conv)] == [B]
+        assert [o["order_id"] for o in await b.store.orders.of_conversation(conv)] == [B]

@@ -23,10 +23,10 @@ async def test_reply_is_relayed_as_plain_text_and_marked_delivered(tmp_path: Pat
         await b.wait(lambda: "white_check_mark" in b.reactions(conv, ts))
         assert b.sent_texts() == ["Hi @Mai! Yes, tracking here (https://t.example/1) 🚚"]
         assert "hourglass_flowing_sand" not in b.reactions(conv, ts)
-        row = b.store.conversations.message_by_ts(conv.channel_id, ts)
+        row = await b.store.conversations.message_by_ts(conv.channel_id, ts)
         assert row.state == "delivered" and row.platform_message_id
         # The card shows the buyer is no longer waiting.
-        await b.wait(lambda: b.store.conversations.get(conv.id).waiting_since is None)
+        await b.until(lambda: b.store.conversations.get(conv.id), lambda c: c.waiting_since is None)
 
 
 async def test_hourglass_while_sending(tmp_path: Path) -> None:
@@ -113,8 +113,8 @@ async def test_bot_messages_and_non_thread_messages_are_not_relayed(tmp_path: Pa
         await b.slack.settle()
         await b.settle()
         assert b.sent_texts() == []
-        assert b.store.database.one("SELECT COUNT(*) FROM messages WHERE direction='out'"
-                                    )[0] == 0
+        assert (await b.store.database.one("SELECT COUNT(*) FROM messages WHERE direction='out'"
+                                    ))[0] == 0
 
 
 async def test_redelivered_event_relays_once(tmp_path: Path) -> None:

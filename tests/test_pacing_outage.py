@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -57,11 +58,16 @@ async def test_slack_outage_waits_then_catches_up_in_order(tmp_path: Path) -> No
         for i in range(4):
             await b.buyer_says(f"during {i}")
         await b.wait(lambda: b.service.outbox.reachable is False)
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"{b.base_url}/healthz") as resp:
+
+        # The sandbox pushes asynchronously: the four messages reach the database a
+        # moment after buyer_says returns. Health shows them waiting once they have.
+        async def waiting_in_health() -> dict[str, Any] | None:
+            async with aiohttp.ClientSession() as http, \
+                    http.get(f"{b.base_url}/healthz") as resp:
                 health = await resp.json()
+            return health if health["slack"]["outbox"].get("pending", 0) >= 4 else None
+        health = await b.wait(waiting_in_health)
         assert health["slack"]["state"] == "unreachable"
-        assert health["slack"]["outbox"]["pending"] >= 4
         await b.slack.come_back()
         await b.wait(lambda: len(b.replies(conv)) == 5, timeout=20)
         assert texts(b, conv) == ["before the outage"] + [f"during {i}" for i in range(4)]
@@ -76,11 +82,11 @@ async def test_interrupted_post_is_found_not_repeated(tmp_path: Path) -> None:
         await b.service.outbox.stop()  # no more Slack work from this process
         await b.buyer_says("second")
         await b.market.drain()
-        op = b.store.ops.next_for("#cs-shopee-sg")[0]
+        op = (await b.store.ops.next_for("#cs-shopee-sg"))[0]
         while op.kind != "post_message":
-            b.store.ops.finish(op.id)
-            op = b.store.ops.next_for("#cs-shopee-sg")[0]
-        b.store.ops.start(op.id)
+            await b.store.ops.finish(op.id)
+            op = (await b.store.ops.next_for("#cs-shopee-sg"))[0]
+        await b.store.ops.start(op.id)
         await b.service.slack.chat_postMessage(
             channel=conv.channel_id, thread_ts=conv.thread_ts, text="second",
             blocks=[{"type": "section", "text": {"type": "plain_text", "text": "second"}}],
@@ -89,7 +95,8 @@ async def test_interrupted_post_is_found_not_repeated(tmp_path: Path) -> None:
         again = Service(b.service.settings, repair_on_start=False)
         runner, _ = await serve(build_web_app(again))
         try:
-            await b.wait(lambda: again.store.conversations.message(op.message_id).slack_ts)
+            await b.until(lambda: again.store.conversations.message(op.message_id),
+                          lambda m: m.slack_ts)
             await again.outbox.idle()
             assert texts(b, conv) == ["first", "second"]
         finally:

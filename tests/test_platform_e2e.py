@@ -54,7 +54,7 @@ async def test_push_to_thread_and_reply_to_platform(tmp_path: Path, name: str) -
             assert r.status == 200 and await r.read() == b""  # the platforms' ack contract
         assert elapsed < 0.5  # Lazada's deadline, the tightest of the three
         # Persisted before the ack.
-        assert b.store.database.one("SELECT COUNT(*) FROM messages")[0] == 1
+        assert (await b.store.database.one("SELECT COUNT(*) FROM messages"))[0] == 1
         conv = await b.thread(str(h.store.shop_id))
         await b.wait(lambda: b.replies(conv) or None)
         ts = await b.agent_replies(conv, "Dạ còn ạ!")
@@ -64,8 +64,8 @@ async def test_push_to_thread_and_reply_to_platform(tmp_path: Path, name: str) -
         async with http.post(f"{b.base_url}/webhooks/{name}", data=body + b" ",
                              headers=headers) as r:
             assert r.status == 401
-        assert b.store.database.one("SELECT COUNT(*) FROM messages WHERE direction='in'"
-                                    )[0] == 1
+        assert (await b.store.database.one("SELECT COUNT(*) FROM messages WHERE direction='in'"
+                                    ))[0] == 1
 
 
 @pytest.mark.parametrize("name", ["shopee", "tiktok"])
@@ -85,5 +85,5 @@ async def test_long_reply_is_split_where_the_platform_allows(tmp_path: Path, nam
         sent = h.sent_texts("c1")
         assert len(sent) >= 2 and all(len(part) <= limit for part in sent)
         assert "\n".join(sent).split() == text.split()  # nothing lost, nothing repeated
-        row = b.store.conversations.message_by_ts(conv.channel_id, ts)
+        row = await b.store.conversations.message_by_ts(conv.channel_id, ts)
         assert row.parts_done == len(sent) == len(row.parts)

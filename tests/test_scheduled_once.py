@@ -10,9 +10,9 @@ from tests.harness import running_bridge
 
 async def test_weekly_stale_report_posts_once_per_week(tmp_path: Path) -> None:
     async with running_bridge(tmp_path) as b:
-        from bot.templates.repository import Templates
+        from bot.store.templates import Templates
 
-        Templates(b.store.database).upsert("Logistics", "Old one", "Hello {buyer_name}", {})
+        await Templates(b.store.database).upsert("Logistics", "Old one", "Hello {buyer_name}", {})
         b.clock.advance(40 * 86400)
         job = b.service.scheduler.get_job(JOB_ID)
         await job.func()

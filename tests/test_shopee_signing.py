@@ -78,7 +78,7 @@ async def test_connector_sends_the_vector_sign(vector: dict[str, Any]) -> None:
             await c.exchange_code(emu.tokens.new_code([SHOP_ID]), shop_id=str(SHOP_ID))
         elif path == "/api/v2/auth/access_token/get":
             env.clock.t = i["timestamp"]
-            env.tokens.put_tokens("shopee", store.shop_id, Tokens(
+            await env.tokens.put_tokens("shopee", store.shop_id, Tokens(
                 access_token=access, refresh_token=refresh,
                 access_expires_at=datetime.fromtimestamp(i["timestamp"] + 60, UTC)))
             await c.check(store)  # expires within the margin: refresh first

@@ -24,14 +24,14 @@ def qs(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
-def due_tokens(env: Env, minutes: float) -> Tokens:
+async def due_tokens(env: Env, minutes: float) -> Tokens:
     """Put the store's credentials in the token store, expiring in ``minutes``."""
     now = datetime.fromtimestamp(env.clock(), UTC)
     tokens = Tokens(access_token=env.store.credentials["access_token"],
                     refresh_token=env.store.credentials["refresh_token"],
                     access_expires_at=now + timedelta(minutes=minutes),
                     refresh_expires_at=now + timedelta(days=29))
-    env.tokens.put_tokens("shopee", env.store.shop_id, tokens)
+    await env.tokens.put_tokens("shopee", env.store.shop_id, tokens)
     env.tokens.puts.clear()
     return tokens
 
@@ -58,7 +58,7 @@ async def test_open_authorize_link_round_trip() -> None:
         assert back["state"] == "state-42" and back["x"] == "1"
         shop, tokens = await c.exchange_code(back["code"], back["shop_id"])
         assert shop == str(SHOP_ID)
-        assert env.tokens.get_tokens("shopee", shop) == tokens
+        assert await env.tokens.get_tokens("shopee", shop) == tokens
         now = datetime.fromtimestamp(env.clock(), UTC)
         assert tokens.access_expires_at == now + timedelta(hours=4)
         assert tokens.refresh_expires_at == now + timedelta(days=30)
@@ -93,7 +93,7 @@ async def test_main_account_exchange_stores_every_shop() -> None:
         # The same initial refresh token is spent once per shop.
         for shop_id in (str(SHOP_ID), "600999999"):
             store = replace(env.store, shop_id=shop_id, credentials={})
-            env.tokens.put_tokens("shopee", shop_id, replace(
+            await env.tokens.put_tokens("shopee", shop_id, replace(
                 tokens, access_expires_at=datetime.fromtimestamp(env.clock(), UTC)))
             await env.connector.check(store)
         assert env.emulator.tokens.refresh_calls == 2
@@ -102,17 +102,17 @@ async def test_main_account_exchange_stores_every_shop() -> None:
 async def test_refresh_only_within_margin_and_rotation_persisted_first() -> None:
     async with aiohttp.ClientSession() as session, shopee_env(session) as env:
         emu, c = env.emulator, env.connector
-        due_tokens(env, minutes=11)
+        await due_tokens(env, minutes=11)
         await c.check(env.store)
         assert emu.tokens.refresh_calls == 0
-        old = due_tokens(env, minutes=9)
+        old = await due_tokens(env, minutes=9)
         seen: list[tuple[str, str]] = []
         emu.on_request = lambda r: seen.append(
             (r.query.get("access_token", ""),
-             env.tokens.get_tokens("shopee", env.store.shop_id).access_token))
+             env.tokens.current[("shopee", env.store.shop_id)].access_token))
         await c.check(env.store)
         assert emu.tokens.refresh_calls == 1
-        new = env.tokens.get_tokens("shopee", env.store.shop_id)
+        new = await env.tokens.get_tokens("shopee", env.store.shop_id)
         assert new.refresh_token != old.refresh_token and new.access_token != old.access_token
         refresh_body = emu.called("auth/access_token/get")[0]
         assert refresh_body.body == {"refresh_token": old.refresh_token,
@@ -122,7 +122,7 @@ async def test_refresh_only_within_margin_and_rotation_persisted_first() -> None
         assert used == [new.access_token]
         assert all(tok == stored for tok, stored in seen if tok)  # persisted before use
         # The old refresh token is spent.
-        env.tokens.put_tokens("shopee", env.store.shop_id, old)
+        await env.tokens.put_tokens("shopee", env.store.shop_id, old)
         with pytest.raises(AuthError) as err:
             await c.check(env.store)
         assert err.value.code == "error_shop_refresh_token"
@@ -145,7 +145,7 @@ async def test_clock_driven_expiry_after_exchange() -> None:
 
 async def test_concurrent_calls_spend_the_refresh_token_once() -> None:
     async with aiohttp.ClientSession() as session, shopee_env(session) as env:
-        due_tokens(env, minutes=1)
+        await due_tokens(env, minutes=1)
         await asyncio.gather(*(env.connector.check(env.store) for _ in range(8)))
         assert env.emulator.tokens.refresh_calls == 1
         assert len(env.tokens.puts) == 1
@@ -167,7 +167,7 @@ async def test_rejected_token_refreshes_and_retries_once() -> None:
 
 async def test_old_access_token_stays_valid_five_minutes_after_refresh() -> None:
     async with aiohttp.ClientSession() as session, shopee_env(session) as env:
-        old = due_tokens(env, minutes=1)
+        old = await due_tokens(env, minutes=1)
         await env.connector.check(env.store)
         stale = replace(env.store, credentials={"access_token": old.access_token})
         other = ShopeeConnector(session, partner_id=env.emulator.partner_id,
@@ -190,13 +190,13 @@ async def test_old_access_token_stays_valid_five_minutes_after_refresh() -> None
 async def test_permanent_refresh_failure_is_auth_error(setup: str, code: str) -> None:
     async with aiohttp.ClientSession() as session, shopee_env(session) as env:
         if setup == "used":
-            due_tokens(env, minutes=1)
+            await due_tokens(env, minutes=1)
             env.emulator.fail_next("access_token/get", "error_shop_refresh_token")
         elif setup == "lapsed":
-            due_tokens(env, minutes=1)
+            await due_tokens(env, minutes=1)
             env.emulator.shops[SHOP_ID].authorized = False
         elif setup == "expired_known":
-            due_tokens(env, minutes=1)
+            await due_tokens(env, minutes=1)
             env.clock.advance(30 * 86400)
         else:
             env.clock.advance(31 * 86400)  # credentials only: the expiry is unknown locally
@@ -211,7 +211,7 @@ async def test_permanent_refresh_failure_is_auth_error(setup: str, code: str) ->
 
 async def test_transient_refresh_failure_stays_transient() -> None:
     async with aiohttp.ClientSession() as session, shopee_env(session) as env:
-        due_tokens(env, minutes=1)
+        await due_tokens(env, minutes=1)
         env.emulator.fail_next("access_token/get", "error_server")
         with pytest.raises(TransientError):
             await env.connector.check(env.store)

@@ -25,7 +25,7 @@ async def test_outage_banner_queue_probe_resume_and_catch_up(tmp_path: Path) -> 
         ts1 = await b.agent_replies(conv, "first while down")
         ts2 = await b.agent_replies(conv, "second while down")
         # After a few failed tries the store is paused and announced, once per channel.
-        await b.wait(lambda: b.store.books.health()["shopee:sg-1"]["health"] ==
+        await b.until(lambda: b.store.books.health(), lambda h: h["shopee:sg-1"]["health"] ==
                      "disconnected")
         await b.wait(lambda: banners(b, "cs-ops") and banners(b, "cs-shopee-sg"))
         assert "hourglass_flowing_sand" in b.reactions(conv, ts1)
@@ -41,7 +41,7 @@ async def test_outage_banner_queue_probe_resume_and_catch_up(tmp_path: Path) -> 
         await b.buyer_says("anyone there?")
         await b.buyer_says("hello??")
         b.market.set_down(False)
-        await b.wait(lambda: b.store.books.health()["shopee:sg-1"]["health"] == "ok",
+        await b.until(lambda: b.store.books.health(), lambda h: h["shopee:sg-1"]["health"] == "ok",
                      timeout=15)
         await b.wait(lambda: "white_check_mark" in b.reactions(conv, ts2), timeout=10)
         assert b.sent_texts() == ["first while down", "second while down"]
@@ -79,7 +79,7 @@ async def test_unauthorized_store_is_announced_and_replies_wait(tmp_path: Path) 
         await b.wait(lambda: b.replies(conv) or None)
         b.market.ledger.stores[SHOP].access_token = "rotated-elsewhere"
         ts = await b.agent_replies(conv, "are you still there?")
-        await b.wait(lambda: b.store.books.health()["shopee:sg-1"]["health"] ==
+        await b.until(lambda: b.store.books.health(), lambda h: h["shopee:sg-1"]["health"] ==
                      "unauthorized")
         shown = await b.wait(lambda: banners(b, "cs-ops"))
         assert "lost its authorization" in shown[0]["text"]

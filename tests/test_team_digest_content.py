@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from bot.store.digest import DAY, Figures, percentile
 from bot.team.digest import digest_blocks
-from bot.team.digest_queries import DAY, Figures, percentile
 from tests.harness import Bridge, running_bridge
 
 NOW = 1_750_000_000.0
@@ -21,53 +21,55 @@ def bridge(tmp_path: Path) -> Any:
     return running_bridge(tmp_path, service_kwargs={"features": []})
 
 
-def store(b: Bridge, key: str, site: str, name: str) -> None:
+async def store(b: Bridge, key: str, site: str, name: str) -> None:
     platform, shop = key.split(":")
-    b.store.books.upsert_store(key, platform=platform, connector="sandbox", shop_id=shop,
+    await b.store.books.upsert_store(key, platform=platform, connector="sandbox", shop_id=shop,
                                site=site, name=name, nickname=None, channel_ref="#cs",
                                group_name="team")
 
 
-def conversation(b: Bridge, ref: str, key: str = SG, *, status: str = "open",
+async def conversation(b: Bridge, ref: str, key: str = SG, *, status: str = "open",
                  unread: int = 0, waiting: float | None = None, assignee: str | None = None
                  ) -> int:
-    return int(b.store.database.run(
+    return int(await b.store.database.insert(
         "INSERT INTO conversations (store_key, platform_conversation_id, ref, buyer_id, "
         "buyer_name, channel_ref, channel_id, thread_ts, status, unread, waiting_since, "
         "created_at, assignee) VALUES (?, ?, ?, ?, 'Buyer', '#cs', 'C0OPS', ?, ?, ?, ?, ?, ?)",
         key, ref, ref, ref, f"{NOW - 5000:.0f}.{int(ref[-4:]):06d}", status, unread, waiting,
-        NOW - DAY, assignee).lastrowid)
+        NOW - DAY, assignee))
 
 
-def message(b: Bridge, conv: int, key: str, state: str, direction: str = "out") -> None:
-    b.store.database.run("INSERT INTO messages (conversation_id, store_key, direction, text, "
+async def message(b: Bridge, conv: int, key: str, state: str, direction: str = "out") -> None:
+    await b.store.database.run("INSERT INTO messages (conversation_id, store_key, direction, text, "
                          "state, created_at) VALUES (?, ?, ?, 'hi', ?, ?)",
                          conv, key, direction, state, NOW - 100)
 
 
-def response(b: Bridge, conv: int, key: str, agent: str | None, waited: float,
+async def response(b: Bridge, conv: int, key: str, agent: str | None, waited: float,
              at: float = NOW - 3600) -> None:
-    b.store.database.run("INSERT INTO responses (conversation_id, store_key, agent, "
+    await b.store.database.run("INSERT INTO responses (conversation_id, store_key, agent, "
                          "waited_from, responded_at) VALUES (?, ?, ?, ?, ?)",
                          conv, key, agent, at - waited, at)
 
 
-def event(b: Bridge, conv: int, kind: str, at: float) -> None:
-    b.store.database.run("INSERT INTO conversation_events (conversation_id, kind, at) "
+async def event(b: Bridge, conv: int, kind: str, at: float) -> None:
+    await b.store.database.run("INSERT INTO conversation_events (conversation_id, kind, at) "
                          "VALUES (?, ?, ?)", conv, kind, at)
 
 
-def token(b: Bridge, key: str, *, refresh: str = "r", refresh_at: float | None = None,
+async def token(b: Bridge, key: str, *, refresh: str = "r", refresh_at: float | None = None,
           access_at: float | None = None) -> None:
     platform, shop = key.split(":")
-    b.store.database.run("INSERT INTO tokens (platform, shop_id, access_token, refresh_token, "
+    await b.store.database.run(
+                         "INSERT INTO tokens (platform, shop_id, access_token, refresh_token, "
                          "access_expires_at, refresh_expires_at, updated_at) "
                          "VALUES (?, ?, 'a', ?, ?, ?, ?)", platform, shop, refresh, access_at,
                          refresh_at, NOW)
 
 
-def template(b: Bridge, name: str, created: float, used: float | None) -> None:
-    b.store.database.run("INSERT INTO templates (topic, name, body, usage_count, last_used_at, "
+async def template(b: Bridge, name: str, created: float, used: float | None) -> None:
+    await b.store.database.run(
+                         "INSERT INTO templates (topic, name, body, usage_count, last_used_at, "
                          "created_at, updated_at) VALUES ('Logistics', ?, 'b', ?, ?, ?, ?)",
                          name, int(used is not None), used, created, created)
 
@@ -92,38 +94,38 @@ def test_percentiles_interpolate_between_ranks() -> None:
 
 async def test_digest_is_the_daily_checklist(tmp_path: Path) -> None:
     async with bridge(tmp_path) as b:
-        store(b, TH, "TH", "Bangkok Gadgets")
-        store(b, TT, "ID", "Jakarta Style")
-        sg1 = conversation(b, "SP-SG-0001", unread=2, waiting=NOW - 3600, assignee=b.agent)
-        sg2 = conversation(b, "SP-SG-0002", unread=1, waiting=NOW - 600)
-        conversation(b, "SP-SG-0003")  # answered, read: not in the list
-        my1 = conversation(b, "LZ-MY-0004", MY, unread=3, waiting=NOW - 7200)
-        conversation(b, "SP-SG-0005", status="closed", unread=4, waiting=NOW - 9000)
+        await store(b, TH, "TH", "Bangkok Gadgets")
+        await store(b, TT, "ID", "Jakarta Style")
+        sg1 = await conversation(b, "SP-SG-0001", unread=2, waiting=NOW - 3600, assignee=b.agent)
+        sg2 = await conversation(b, "SP-SG-0002", unread=1, waiting=NOW - 600)
+        await conversation(b, "SP-SG-0003")  # answered, read: not in the list
+        my1 = await conversation(b, "LZ-MY-0004", MY, unread=3, waiting=NOW - 7200)
+        await conversation(b, "SP-SG-0005", status="closed", unread=4, waiting=NOW - 9000)
         for state in ("failed", "failed", "refused", "delivered"):
-            message(b, sg1, SG, state)
-        message(b, my1, MY, "failed")
-        message(b, my1, MY, "failed", direction="in")  # not a send
-        b.store.books.set_health(MY, "unreachable", "connection refused <b>")
-        token(b, SG, refresh_at=NOW + 3 * DAY)
-        token(b, MY, refresh="", access_at=NOW + 2 * 3600)  # no refresh token: access ends it
-        token(b, TH, refresh_at=NOW - DAY)
-        token(b, TT, refresh_at=NOW + 10 * DAY)
-        template(b, "never used", NOW - 40 * DAY, None)
-        template(b, "used long ago", NOW - 90 * DAY, NOW - 31 * DAY)
-        template(b, "used lately", NOW - 90 * DAY, NOW - 2 * DAY)
-        template(b, "brand new", NOW - 5 * DAY, None)
+            await message(b, sg1, SG, state)
+        await message(b, my1, MY, "failed")
+        await message(b, my1, MY, "failed", direction="in")  # not a send
+        await b.store.books.set_health(MY, "unreachable", "connection refused <b>")
+        await token(b, SG, refresh_at=NOW + 3 * DAY)
+        await token(b, MY, refresh="", access_at=NOW + 2 * 3600)  # no refresh token: access ends it
+        await token(b, TH, refresh_at=NOW - DAY)
+        await token(b, TT, refresh_at=NOW + 10 * DAY)
+        await template(b, "never used", NOW - 40 * DAY, None)
+        await template(b, "used long ago", NOW - 90 * DAY, NOW - 31 * DAY)
+        await template(b, "used lately", NOW - 90 * DAY, NOW - 2 * DAY)
+        await template(b, "brand new", NOW - 5 * DAY, None)
         for i in range(1, 11):  # 60 … 600 s in Singapore, all by the agent
-            response(b, sg1, SG, b.agent, 60 * i)
-        response(b, my1, MY, "U0OTHER", 30)
-        response(b, my1, MY, "U0OTHER", 9999, at=NOW - 2 * DAY)  # before the window
-        response(b, my1, MY, "U0OTHER", 9999, at=NOW)  # the window is [now - 24 h, now)
-        event(b, sg1, "sla_escalation", NOW - 3600)
-        event(b, sg1, "sla_escalation", NOW - 60)  # the same conversation, once
-        event(b, sg2, "sla_reminder", NOW - 100)  # a reminder is not a breach
-        event(b, my1, "sla_escalation", NOW - 2 * DAY)  # yesterday's news
+            await response(b, sg1, SG, b.agent, 60 * i)
+        await response(b, my1, MY, "U0OTHER", 30)
+        await response(b, my1, MY, "U0OTHER", 9999, at=NOW - 2 * DAY)  # before the window
+        await response(b, my1, MY, "U0OTHER", 9999, at=NOW)  # the window is [now - 24 h, now)
+        await event(b, sg1, "sla_escalation", NOW - 3600)
+        await event(b, sg1, "sla_escalation", NOW - 60)  # the same conversation, once
+        await event(b, sg2, "sla_reminder", NOW - 100)  # a reminder is not a breach
+        await event(b, my1, "sla_escalation", NOW - 2 * DAY)  # yesterday's news
         b.service.workspace_url = "https://acme.slack.com/"
 
-        blocks = digest_blocks(b.service, NOW, names={b.agent: "Mai"})
+        blocks = await digest_blocks(b.service, NOW, names={b.agent: "Mai"})
         assert blocks[0]["text"]["text"] == "📋 Daily checklist"
         waiting = part(blocks, "⏳ Waiting and unread — 3 waiting, 6 unread")
         assert waiting.splitlines()[1:] == [
@@ -158,12 +160,12 @@ async def test_digest_is_the_daily_checklist(tmp_path: Path) -> None:
         assert "<https://acme.slack.com/archives/C0OPS/p1749995000000001|SP-SG-0001>" in sla
         assert "LZ-MY-0004" not in sla
         # A daily post in a channel pings nobody.
-        assert "<@" not in json.dumps(digest_blocks(b.service, NOW))
+        assert "<@" not in json.dumps(await digest_blocks(b.service, NOW))
 
 
 async def test_an_empty_day_says_so(tmp_path: Path) -> None:
     async with bridge(tmp_path) as b:
-        blocks = digest_blocks(b.service, NOW)
+        blocks = await digest_blocks(b.service, NOW)
         assert "_Nobody is waiting._" in part(blocks, "⏳ Waiting and unread — 0 waiting")
         assert "_No reply is stuck failed._" in part(blocks, "❌ Failed sends — 0")
         assert "_No conversation was escalated._" in part(blocks, "🚨 SLA breaches")
@@ -173,28 +175,28 @@ async def test_other_features_add_sections_and_limits_hold(tmp_path: Path) -> No
     async with bridge(tmp_path) as b:
         for i in range(40):
             key = f"shopee:s{i}"
-            store(b, key, "VN", f"Store {i}")
-            conversation(b, f"SP-VN-{i:04d}", key, unread=1, waiting=NOW - 60 * i)
+            await store(b, key, "VN", f"Store {i}")
+            await conversation(b, f"SP-VN-{i:04d}", key, unread=1, waiting=NOW - 60 * i)
 
-        def orders_at_risk(service: Any, now: float) -> list[dict[str, Any]]:
+        async def orders_at_risk(service: Any, now: float) -> list[dict[str, Any]]:
             assert now == NOW
             return [{"type": "section", "text": {"type": "mrkdwn",
                                                  "text": "*📦 Orders at risk today* — 2"}}]
 
-        def broken(service: Any, now: float) -> list[dict[str, Any]]:
+        async def broken(service: Any, now: float) -> list[dict[str, Any]]:
             raise RuntimeError("boom")
 
         b.service.digest_sections = [orders_at_risk, broken]
-        blocks = digest_blocks(b.service, NOW)
+        blocks = await digest_blocks(b.service, NOW)
         assert part(blocks, "📦 Orders at risk today")
         assert "One section could not be computed" in json.dumps(blocks)
         waiting = part(blocks, "⏳ Waiting and unread — 40 waiting")
         assert waiting.endswith("…and 25 more") and len(waiting) <= 3000
 
-        def chatty(service: Any, now: float) -> list[dict[str, Any]]:
+        async def chatty(service: Any, now: float) -> list[dict[str, Any]]:
             return [{"type": "divider"}] * 60
 
         b.service.digest_sections = [chatty]
-        blocks = digest_blocks(b.service, NOW)
+        blocks = await digest_blocks(b.service, NOW)
         assert len(blocks) == 50  # Slack's message limit
         assert "more blocks not shown" in blocks[-1]["elements"][0]["text"]

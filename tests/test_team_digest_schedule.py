@@ -22,7 +22,7 @@ def stats_command(service: Any) -> Any:
     def register(app: Any) -> None:
         @app.command("/cs")
         async def cs(ack: Any, command: dict[str, Any]) -> None:
-            await ack(blocks=stats_blocks(service, command["user_id"], service.clock()),
+            await ack(blocks=await stats_blocks(service, command["user_id"], service.clock()),
                       text="StoreBridge checklist")
     return register
 
@@ -35,9 +35,10 @@ async def buyer_waits_and_gets_a_reply(b: Bridge) -> None:
     """A real flow, then the response row the lead's team feature records for it."""
     await b.buyer_says("Where is my parcel?")
     conv = await b.thread()
-    b.store.database.run("UPDATE conversations SET assignee = ? WHERE id = ?", b.agent, conv.id)
+    await b.store.database.run("UPDATE conversations SET assignee = ? WHERE id = ?", b.agent,
+                               conv.id)
     now = time.time()
-    b.store.database.run("INSERT INTO responses (conversation_id, store_key, agent, "
+    await b.store.database.run("INSERT INTO responses (conversation_id, store_key, agent, "
                          "waited_from, responded_at) VALUES (?, ?, ?, ?, ?)",
                          conv.id, conv.store_key, b.agent, now - 200, now - 50)
 
@@ -80,8 +81,8 @@ async def test_the_job_posts_the_digest_in_the_ops_channel(tmp_path: Path) -> No
 async def test_no_ops_channel_no_digest(tmp_path: Path) -> None:
     async with bridge(tmp_path, ops_channel=None) as b:
         assert await post_digest(b.service) is False
-        assert b.store.database.one("SELECT COUNT(*) FROM slack_ops WHERE kind = "
-                                    "'post_channel'")[0] == 0
+        assert (await b.store.database.one("SELECT COUNT(*) FROM slack_ops WHERE kind = "
+                                    "'post_channel'"))[0] == 0
 
 
 async def test_cs_stats_answers_privately_with_the_callers_figures(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.standins.slack_blocks import find_element
-from bot.team.home_queries import UNASSIGNED, HomeFilters
+from bot.store.home import UNASSIGNED, HomeFilters
 from tests.harness import Bridge
 from tests.test_team_home_panel import (
     MY,
@@ -21,22 +21,23 @@ from tests.test_team_home_panel import (
 )
 
 
-def seed(b: Bridge, colleague: str) -> dict[str, int]:
-    add_store_th(b)
+async def seed(b: Bridge, colleague: str) -> dict[str, int]:
+    await add_store_th(b)
     # The colleague has been online once (the assignee filter offers known agents).
-    b.store.database.run("INSERT INTO agents (user_id, status) VALUES (?, 'online')", colleague)
+    await b.store.database.run("INSERT INTO agents (user_id, status) VALUES (?, 'online')",
+                               colleague)
     return {
-        "sg_mine": add_conversation(b, "SP-SG-0101", buyer="Rachel Tan", waiting=600,
+        "sg_mine": await add_conversation(b, "SP-SG-0101", buyer="Rachel Tan", waiting=600,
                                     assignee=b.agent, summary="Where is my parcel?"),
-        "sg_free": add_conversation(b, "SP-SG-0102", buyer="Daniel Goh", waiting=1200,
+        "sg_free": await add_conversation(b, "SP-SG-0102", buyer="Daniel Goh", waiting=1200,
                                     summary="Refund for the broken mug"),
-        "sg_colleague": add_conversation(b, "SP-SG-0103", buyer="Mei Ling", waiting=300,
+        "sg_colleague": await add_conversation(b, "SP-SG-0103", buyer="Mei Ling", waiting=300,
                                          assignee=colleague, summary="Thanks!"),
-        "my_free": add_conversation(b, "LZ-MY-0104", store=MY, buyer="Nurul Aisyah",
+        "my_free": await add_conversation(b, "LZ-MY-0104", store=MY, buyer="Nurul Aisyah",
                                     waiting=1800, summary="Ada saiz M?"),
-        "th_mine": add_conversation(b, "SP-TH-0105", store=TH, buyer="Somchai",
+        "th_mine": await add_conversation(b, "SP-TH-0105", store=TH, buyer="Somchai",
                                     waiting=900, assignee=b.agent, summary="ส่งวันไหน"),
-        "sg_closed": add_conversation(b, "SP-SG-0106", buyer="Rachel Tan", status="closed"),
+        "sg_closed": await add_conversation(b, "SP-SG-0106", buyer="Rachel Tan", status="closed"),
     }
 
 
@@ -57,7 +58,7 @@ def conv(*keys: str, c: dict[str, int]) -> set[str]:
 async def test_each_filter_narrows_the_lists_and_counts(tmp_path: Path) -> None:
     async with bridge(tmp_path) as b:
         colleague = b.slack.add_user("lan", real_name="Lan Pham", display_name="Lan")
-        c = seed(b, colleague)
+        c = await seed(b, colleague)
         view = await open_home(b, b.agent)
         assert ids(view, "Waiting longest") == conv("sg_mine", "sg_free", "sg_colleague",
                                                     "my_free", "th_mine", c=c)
@@ -102,7 +103,7 @@ async def test_each_filter_narrows_the_lists_and_counts(tmp_path: Path) -> None:
 
 async def test_keyword_searches_buyer_name_reference_and_last_message(tmp_path: Path) -> None:
     async with bridge(tmp_path) as b:
-        c = seed(b, b.slack.add_user("lan"))
+        c = await seed(b, b.slack.add_user("lan"))
         await open_home(b, b.agent)
         for keyword, expected in (("rachel", {"sg_mine"}),          # buyer name, any case
                                   ("LZ-MY-0104", {"my_free"}),      # reference
@@ -120,7 +121,7 @@ async def test_keyword_searches_buyer_name_reference_and_last_message(tmp_path: 
 
 async def test_filters_are_kept_per_person_until_cleared(tmp_path: Path) -> None:
     async with bridge(tmp_path) as b:
-        c = seed(b, b.outsider)
+        c = await seed(b, b.outsider)
         await open_home(b, b.agent)
         await open_home(b, b.outsider)
         await act_in_home(b, b.agent, "home_filter_platform", "lazada")

@@ -11,8 +11,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from bot.standins.slack_blocks import find_element
+from bot.store.home import Row
 from bot.team.home import listeners
-from bot.team.home_queries import Row
 from bot.team.home_render import ref_link, thread_url
 from tests.harness import SHOP, Bridge, running_bridge
 
@@ -30,19 +30,19 @@ def bridge(tmp_path: Path) -> Any:
     return running_bridge(tmp_path, service_kwargs={"features": [home_feature]})
 
 
-def add_store_th(b: Bridge) -> None:
-    b.store.books.upsert_store(TH, platform="shopee", connector="sandbox", shop_id="th-1",
+async def add_store_th(b: Bridge) -> None:
+    await b.store.books.upsert_store(TH, platform="shopee", connector="sandbox", shop_id="th-1",
                                site="TH", name="Bangkok Gadgets", nickname=None,
                                channel_ref="#cs-shopee-th", group_name="team")
 
 
-def add_conversation(b: Bridge, ref: str, *, store: str = SG, buyer: str = "Buyer",
+async def add_conversation(b: Bridge, ref: str, *, store: str = SG, buyer: str = "Buyer",
                      status: str = "open", unread: int = 0, waiting: float | None = None,
                      assignee: str | None = None, summary: str = "hello",
                      flags: tuple[str, ...] = (), thread_ts: str | None = None) -> int:
     """A conversation written straight into the database (as the team features would)."""
     now = time.time()
-    cur = b.store.database.run(
+    new_id = await b.store.database.insert(
         "INSERT INTO conversations (store_key, platform_conversation_id, ref, buyer_id, "
         "buyer_name, channel_ref, channel_id, thread_ts, status, unread, last_summary, "
         "last_at, waiting_since, created_at, assignee, flags) "
@@ -50,7 +50,7 @@ def add_conversation(b: Bridge, ref: str, *, store: str = SG, buyer: str = "Buye
         store, f"pc-{ref}", ref, f"id-{ref}", buyer, "C0TEST" if thread_ts else None,
         thread_ts, status, unread, summary, now - 60, None if waiting is None else now - waiting,
         now - 3600, assignee, json.dumps(list(flags)))
-    return int(cur.lastrowid)
+    return int(new_id or 0)
 
 
 async def open_home(b: Bridge, user: str) -> dict[str, Any]:
@@ -98,13 +98,14 @@ async def test_panel_from_real_buyer_messages(tmp_path: Path) -> None:
         await b.buyer_says("Do you ship to Penang?", shop="my-1", buyer="b-aisyah")
         aisyah = await b.thread("my-1")
         await b.buyer_says("Is the mug dishwasher safe?", buyer="b-daniel")
-        daniel = await b.wait(lambda: (c := b.store.conversations.by_ref("SP-SG-0003"))
-                              and c.thread_ts and c)
+        daniel = await b.until(lambda: b.store.conversations.by_ref("SP-SG-0003"),
+                               lambda c: c.thread_ts)
         # The agent answers Rachel in her thread: she is no longer waiting, and her
         # conversation becomes the agent's current one.
         await b.agent_replies(rachel, "It left the warehouse today")
-        await b.wait(lambda: b.store.conversations.get(rachel.id).waiting_since is None)
-        b.store.database.run("UPDATE conversations SET assignee = ? WHERE id IN (?, ?)",
+        await b.until(lambda: b.store.conversations.get(rachel.id),
+                      lambda c: c.waiting_since is None)
+        await b.store.database.run("UPDATE conversations SET assignee = ? WHERE id IN (?, ?)",
                              b.agent, rachel.id, aisyah.id)
 
         view = await open_home(b, b.agent)
@@ -144,7 +145,8 @@ async def test_status_toggle_shows_the_agents_status(tmp_path: Path) -> None:
         view = await open_home(b, b.agent)
         _, button = find_element(view["blocks"], "agent_status_toggle")
         assert button["value"] == "idle" and "🟢 online" in texts(view)
-        b.store.database.run("INSERT INTO agents (user_id, status) VALUES (?, 'idle')", b.agent)
+        await b.store.database.run("INSERT INTO agents (user_id, status) VALUES (?, 'idle')",
+                                   b.agent)
         view = await open_home(b, b.agent)
         _, button = find_element(view["blocks"], "agent_status_toggle")
         assert button["value"] == "online" and button["text"]["text"] == "Go online"
@@ -167,10 +169,10 @@ async def test_buyer_names_and_messages_cannot_ping_link_or_format(tmp_path: Pat
 async def test_long_lists_stay_within_the_100_block_limit(tmp_path: Path) -> None:
     async with bridge(tmp_path) as b:
         for i in range(1, 61):
-            add_conversation(b, f"SP-SG-{i:04d}", waiting=10_000 - i, unread=1,
+            await add_conversation(b, f"SP-SG-{i:04d}", waiting=10_000 - i, unread=1,
                              assignee=b.agent if i % 2 else None, thread_ts=f"1700000000.{i:06d}")
         for i in range(1, 150):  # many stores: counts show the busiest, filters reach all
-            b.store.books.upsert_store(f"shopee:x{i}", platform="shopee", connector="sandbox",
+            await b.store.books.upsert_store(f"shopee:x{i}", platform="shopee", connector="sandbox",
                                        shop_id=f"x{i}", site="VN", name=f"Store {i}",
                                        nickname=None, channel_ref="#cs", group_name="team")
         view = await open_home(b, b.agent)  # the emulator rejects more than 100 blocks

@@ -32,10 +32,11 @@ async def test_new_conversations_go_to_online_members_least_loaded(tmp_path: Pat
         mai, an = b.agents
         await b.buyer_says("first buyer")
         c1 = await b.thread()
-        assert b.store.conversations.get(c1.id).assignee == mai  # tie: first listed
+        assert (await b.store.conversations.get(c1.id)).assignee == mai  # tie: first listed
         await b.buyer_says("second buyer", buyer="b-daniel")
-        row = await b.wait(lambda: b.store.database.one(
-            "SELECT assignee FROM conversations WHERE buyer_id = 'b-daniel'"))
+        row = await b.until(lambda: b.store.database.one(
+            "SELECT assignee FROM conversations WHERE buyer_id = 'b-daniel'"),
+            lambda r: r[0] is not None)  # assignment follows the claim
         assert row[0] == an  # mai already has one
         await b.wait(lambda: f"<@{mai}>" in card_of(b, c1))
 
@@ -47,7 +48,7 @@ async def test_idle_agents_get_no_new_conversations_and_nobody_online_tells_ops(
         assert "idle" in await cs(b, mai, "idle")
         await b.buyer_says("hello")
         conv = await b.thread()
-        assert b.store.conversations.get(conv.id).assignee == an
+        assert (await b.store.conversations.get(conv.id)).assignee == an
         assert "idle" in await cs(b, an, "idle")
         await b.buyer_says("anyone?", buyer="b-daniel")
         ops = b.channels["cs-ops"]
@@ -65,23 +66,23 @@ async def test_the_agent_who_served_the_buyer_before_is_preferred(tmp_path: Path
         await b.buyer_says("hello")
         conv = await b.thread()
         await b.slack.user_clicks(an, conv.channel_id, conv.thread_ts, "assign_to_me")
-        await b.wait(lambda: b.store.conversations.get(conv.id).assignee == an)
+        await b.until(lambda: b.store.conversations.get(conv.id), lambda c: c.assignee == an)
         ts = await b.agent_replies(conv, "Hi!", user=an)
         await b.wait(lambda: "white_check_mark" in b.reactions(conv, ts))
         await b.slack.user_clicks(an, conv.channel_id, conv.thread_ts, "conversation_close")
-        await b.wait(lambda: b.store.conversations.get(conv.id).status == "closed")
-        b.store.team.assign(conv.id, None, actor=an, kind="released")
+        await b.until(lambda: b.store.conversations.get(conv.id), lambda c: c.status == "closed")
+        await b.store.team.assign(conv.id, None, actor=an, kind="released")
         # Same buyer, other store of the same platform would also go to An; here the
         # conversation reopens unassigned and An (who served her) gets it back,
         # although Mai has fewer open conversations.
         await b.buyer_says("one more question")
-        await b.wait(lambda: b.store.conversations.get(conv.id).assignee == an)
-        events = [r[0] for r in b.store.database.all(
+        await b.until(lambda: b.store.conversations.get(conv.id), lambda c: c.assignee == an)
+        events = [r[0] for r in await b.store.database.all(
             "SELECT kind FROM conversation_events WHERE conversation_id = ? ORDER BY id",
             conv.id)]
         assert "closed" in events and "reopened" in events
-        closed = b.store.database.one("SELECT detail FROM conversation_events WHERE kind = "
-                                      "'closed'")[0]
+        closed = (await b.store.database.one("SELECT detail FROM conversation_events WHERE kind = "
+                                      "'closed'"))[0]
         assert json.loads(closed)["service_seconds"] >= 0
 
 
@@ -92,7 +93,7 @@ async def test_assign_to_me_is_for_the_store_team_only(tmp_path: Path) -> None:
         await b.slack.user_clicks(b.outsider, conv.channel_id, conv.thread_ts, "assign_to_me")
         await b.wait(lambda: any("Only agents of this store" in e["text"]
                                  for e in b.slack.ephemerals(b.outsider)))
-        assert b.store.conversations.get(conv.id).assignee == b.agent
+        assert (await b.store.conversations.get(conv.id)).assignee == b.agent
 
 
 async def test_transfer_to_member_and_group_with_errors_for_idle(tmp_path: Path) -> None:
@@ -109,7 +110,7 @@ async def test_transfer_to_member_and_group_with_errors_for_idle(tmp_path: Path)
             mai, view["id"], {"member": {"value": an},
                               "note": {"value": "Buyer wants a size chart <!here>"}})
         assert ok.status == 200 and not (ok.json or {}).get("errors")
-        await b.wait(lambda: b.store.conversations.get(conv.id).assignee == an)
+        await b.until(lambda: b.store.conversations.get(conv.id), lambda c: c.assignee == an)
         note = await b.wait(lambda: [t for t in thread_notes(b, conv) if "transferred" in t])
         assert f"<@{mai}>" in note[0] and f"<@{an}>" in note[0]
         assert "<!here>" not in note[0]  # the note is escaped
@@ -121,7 +122,7 @@ async def test_transfer_to_member_and_group_with_errors_for_idle(tmp_path: Path)
         await b.slack.user_clicks(an, conv.channel_id, conv.thread_ts, "transfer_open")
         view = (await b.wait(lambda: b.slack.open_views(an)))[-1]
         await b.slack.user_submits_view(an, view["id"], {"group": {"value": "team"}})
-        await b.wait(lambda: b.store.conversations.get(conv.id).assignee == mai)
+        await b.until(lambda: b.store.conversations.get(conv.id), lambda c: c.assignee == mai)
 
 
 async def test_shift_handover_moves_everything_with_notes(tmp_path: Path) -> None:
@@ -132,14 +133,14 @@ async def test_shift_handover_moves_everything_with_notes(tmp_path: Path) -> Non
         ts = await b.agent_replies(conv, "It ships tomorrow, I promise")
         await b.wait(lambda: "white_check_mark" in b.reactions(conv, ts))
         await b.buyer_says("another", buyer="b-daniel")
-        await b.wait(lambda: b.store.database.one(
+        await b.until(lambda: b.store.database.one(
             "SELECT assignee FROM conversations WHERE buyer_id = 'b-daniel'"))
-        b.store.team.assign(b.store.database.one(
-            "SELECT id FROM conversations WHERE buyer_id = 'b-daniel'")[0], mai, actor=None,
+        await b.store.team.assign((await b.store.database.one(
+            "SELECT id FROM conversations WHERE buyer_id = 'b-daniel'"))[0], mai, actor=None,
             kind="test")
         answer = await cs(b, mai, f"handover <@{an}|an>")
         assert "Handed 2 conversation(s) over" in answer
-        assert b.store.team.open_of(mai) == []
+        assert await b.store.team.open_of(mai) == []
         note = await b.wait(lambda: [t for t in thread_notes(b, conv) if "hand-over" in t])
         assert "Where is my parcel?" in note[0] and "It ships tomorrow" in note[0]
 
@@ -150,21 +151,21 @@ async def test_sla_reminder_then_escalation_without_sleeping(tmp_path: Path) -> 
         await b.buyer_says("hello?")
         conv = await b.thread()
         tick = b.service.team.sla.tick
-        assert tick() == []
+        assert await tick() == []
         b.clock.advance(4 * 60)
-        assert tick() == [(conv.ref, "reminder")]
-        assert tick() == []  # once
+        assert await tick() == [(conv.ref, "reminder")]
+        assert await tick() == []  # once
         note = await b.wait(lambda: [t for t in thread_notes(b, conv) if "SLA reminder" in t])
         assert f"<@{b.agent}>" in note[0]
         b.clock.advance(7 * 60)
-        assert tick() == [(conv.ref, "escalation")]
+        assert await tick() == [(conv.ref, "escalation")]
         await b.wait(lambda: any("SLA escalation" in m["text"] and conv.ref in m["text"]
                                  for m in b.slack.messages(b.channels["cs-ops"])))
         # An answer resets the clock: nothing more for this wait.
         ts = await b.agent_replies(conv, "Sorry! Here now.")
         await b.wait(lambda: "white_check_mark" in b.reactions(conv, ts))
         b.clock.advance(60 * 60)
-        assert tick() == []
+        assert await tick() == []
 
 
 async def test_sla_counts_business_hours_only(tmp_path: Path) -> None:
@@ -175,7 +176,7 @@ async def test_sla_counts_business_hours_only(tmp_path: Path) -> None:
         await b.buyer_says("hello at night")
         await b.thread()
         b.clock.advance(24 * 3600)
-        assert b.service.team.sla.tick() == []
+        assert await b.service.team.sla.tick() == []
 
 
 async def test_priority_words_flag_the_card_and_alert_ops_once(tmp_path: Path) -> None:
@@ -216,10 +217,10 @@ async def test_presence_away_counts_as_idle_when_enabled(tmp_path: Path) -> None
         await b.service.team.presence.refresh()
         await b.buyer_says("hello")
         conv = await b.thread()
-        assert b.store.conversations.get(conv.id).assignee == an
+        assert (await b.store.conversations.get(conv.id)).assignee == an
         b.slack.workspace.presence[mai] = "active"
         await b.service.team.presence.refresh()
-        assert b.service.team.roster.online(mai)
+        assert await b.service.team.roster.online(mai)
 
 
 async def test_cs_stats_and_the_daily_digest_are_wired(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ async def test_manager_adds_edits_searches_and_deletes(tmp_path: Path) -> None:
     async with running_bridge(tmp_path, service_kwargs=FEATURES) as b:
         boss = b.slack.add_user("boss", real_name="Bea Boss")
         make_manager(b, boss)
-        add_template(b, "Refunds", "Approved", "Your refund is approved.")
+        await add_template(b, "Refunds", "Approved", "Your refund is approved.")
         await b.slack.user_runs_command(boss, b.channels["cs-ops"], "/templates")
         browser = b.slack.open_views(boss)[0]
         assert "Refunds* — Approved" in shown(browser)
@@ -46,7 +46,7 @@ async def test_manager_adds_edits_searches_and_deletes(tmp_path: Path) -> None:
             "lang_vi": {"value": "Chào {buyer_name}, đã gửi hàng."},
             "other_lang": {"value": "PT"}, "other_text": {"value": "Olá {buyer_name}!"}})
         assert saved.status == 200 and saved.json is None
-        t = templates(b).find("Logistics", "Standard reply")
+        t = await templates(b).find("Logistics", "Standard reply")
         assert t.body == "Hi {buyer_name}, shipped." and t.created_by == boss
         assert t.variants == {"vi": "Chào {buyer_name}, đã gửi hàng.", "pt": "Olá {buyer_name}!"}
         # Back in the browser, which shows the new template.
@@ -67,14 +67,14 @@ async def test_manager_adds_edits_searches_and_deletes(tmp_path: Path) -> None:
         assert "Standard reply" in shown(browser) and "Approved" not in shown(browser)
 
         # Edit: rename; the usage history stays.
-        templates(b).mark_used(t.id, 1000.0)
+        await templates(b).mark_used(t.id, 1000.0)
         await b.slack.user_acts_in_view(boss, browser["id"], "tm_row", f"edit:{t.id}")
         editor = b.slack.open_views(boss)[-1]
         values = {bl["block_id"]: {"value": bl["element"].get("initial_value")}
                   for bl in editor["blocks"] if bl["type"] == "input"}
         values["name"] = {"value": "Shipped"}
         await b.slack.user_submits_view(boss, editor["id"], values)
-        edited = templates(b).get(t.id)
+        edited = await templates(b).get(t.id)
         assert (edited.name, edited.usage_count, edited.variants) == ("Shipped", 1, t.variants)
 
         # Delete, after a confirmation.
@@ -83,7 +83,7 @@ async def test_manager_adds_edits_searches_and_deletes(tmp_path: Path) -> None:
         confirm = b.slack.open_views(boss)[-1]
         assert "It was used 1 time(s)" in shown(confirm)
         await b.slack.user_submits_view(boss, confirm["id"], {})
-        assert templates(b).get(t.id) is None
+        assert await templates(b).get(t.id) is None
         browser = await b.wait(lambda: next((v for v in b.slack.open_views(boss)
                                              if "Shipped" not in shown(v)), None))
         assert [v["id"] for v in b.slack.open_views(boss)] == [browser["id"]]
@@ -93,7 +93,7 @@ async def test_duplicate_names_are_refused(tmp_path: Path) -> None:
     async with running_bridge(tmp_path, service_kwargs=FEATURES) as b:
         boss = b.slack.add_user("boss")
         make_manager(b, boss)
-        add_template(b, "Refunds", "Approved", "Approved.")
+        await add_template(b, "Refunds", "Approved", "Approved.")
         await b.slack.user_runs_command(boss, b.channels["cs-ops"], "/templates")
         await b.slack.user_acts_in_view(boss, b.slack.open_views(boss)[0]["id"], "tm_add")
         editor = b.slack.open_views(boss)[-1]
@@ -101,25 +101,25 @@ async def test_duplicate_names_are_refused(tmp_path: Path) -> None:
             "topic": {"value": "Refunds"}, "name": {"value": "Approved"},
             "body": {"value": "Again."}})
         assert "exists" in answer.json["errors"]["name"]
-        assert templates(b).count() == 1
+        assert await templates(b).count() == 1
 
 
 async def test_usage_counts_and_stale_report(tmp_path: Path) -> None:
     async with running_bridge(tmp_path, service_kwargs=FEATURES) as b:
         assert b.service.scheduler.get_job(JOB_ID) is not None
         conv = await started(b)
-        used = add_template(b, "Logistics", "Standard reply", "Hi {buyer_name}.")
-        add_template(b, "Promotions", "Old <b>sale</b> *50%*", "Sale!")
+        used = await add_template(b, "Logistics", "Standard reply", "Hi {buyer_name}.")
+        await add_template(b, "Promotions", "Old <b>sale</b> *50%*", "Sale!")
         for _ in range(2):
             await b.slack.user_runs_command(b.agent, conv.channel_id, "/reply",
                                             f"standard reply {conv.ref}")
             view = b.slack.open_views(b.agent)[0]
             await b.slack.user_submits_view(b.agent, view["id"], {"value": "Hi Rachel Tan."})
-        assert templates(b).get(used).usage_count == 2
+        assert (await templates(b).get(used)).usage_count == 2
         now = b.store.database.clock()
-        assert post_stale_report(b.service, templates(b), now) == 0
+        assert await post_stale_report(b.service, templates(b), now) == 0
         # 31 days later, nothing used since: both are listed; names stay inert text.
-        assert post_stale_report(b.service, templates(b), now + 31 * 86400) == 2
+        assert await post_stale_report(b.service, templates(b), now + 31 * 86400) == 2
         ops = b.channels["cs-ops"]
         post = await b.wait(lambda: next((m for m in b.slack.messages(ops)
                                           if "unused for 30 days" in m["text"]), None))

@@ -19,9 +19,9 @@ from tests.test_templates_support import (
 async def test_shortcut_pick_preview_and_send(tmp_path: Path) -> None:
     async with running_bridge(tmp_path, service_kwargs=FEATURES) as b:
         conv = await started(b)
-        tid = add_template(b, "Logistics", "Standard reply",
+        tid = await add_template(b, "Logistics", "Standard reply",
                            "Hi {buyer_name}, {store} ({site}) shipped it today. — {agent}")
-        add_template(b, "Refunds", "Approved", "Your refund is approved, {buyer_name}.")
+        await add_template(b, "Refunds", "Approved", "Your refund is approved, {buyer_name}.")
         buyer_msg = b.replies(conv)[0]
         answer = await b.slack.user_uses_message_shortcut(
             b.agent, conv.channel_id, buyer_msg["ts"], "reply_with_template")
@@ -51,17 +51,17 @@ async def test_shortcut_pick_preview_and_send(tmp_path: Path) -> None:
         copy = await b.wait(lambda: next((m for m in b.replies(conv)
                                           if "template reply" in str(m.get("blocks"))), None))
         await b.wait(lambda: "white_check_mark" in b.reactions(conv, copy["ts"]))
-        t = templates(b).get(tid)
+        t = await templates(b).get(tid)
         assert t.usage_count == 1 and t.last_used_at is not None
-        row = b.store.conversations.message_by_ts(conv.channel_id, copy["ts"])
+        row = await b.store.conversations.message_by_ts(conv.channel_id, copy["ts"])
         assert (row.source, row.template_id, row.author) == ("template", tid, b.agent)
-        assert b.store.books.current(b.agent) == conv.id
+        assert await b.store.books.current(b.agent) == conv.id
 
 
 async def test_card_button_opens_the_modal(tmp_path: Path) -> None:
     async with running_bridge(tmp_path, service_kwargs=FEATURES) as b:
         conv = await started(b)
-        tid = add_template(b, "Greetings", "Hello", "Hello {buyer_name}!")
+        tid = await add_template(b, "Greetings", "Hello", "Hello {buyer_name}!")
         await b.slack.user_clicks(b.agent, conv.channel_id, conv.thread_ts, "template_open")
         view = b.slack.open_views(b.agent)[0]
         await b.slack.user_acts_in_view(b.agent, view["id"], "template_pick", str(tid))
@@ -69,7 +69,7 @@ async def test_card_button_opens_the_modal(tmp_path: Path) -> None:
                                           if "initial_value" in text_block(v)["element"]), None))
         await b.slack.user_submits_view(b.agent, view["id"], {"value": "Hello Rachel Tan!"})
         await b.wait(lambda: b.sent_texts() == ["Hello Rachel Tan!"] or None)
-        assert b.store.books.current(b.agent) == conv.id
+        assert await b.store.books.current(b.agent) == conv.id
         # The shortcut works on the card (the thread's root) too.
         await b.slack.user_uses_message_shortcut(b.agent, conv.channel_id, conv.thread_ts,
                                                  "reply_with_template")
@@ -80,7 +80,7 @@ async def test_reply_command_with_and_without_reference(tmp_path: Path) -> None:
     async with running_bridge(tmp_path, service_kwargs=FEATURES) as b:
         sg = await started(b)
         my = await started(b, shop="my-1", buyer="b-aisyah", text="Bila sampai?")
-        add_template(b, "Logistics", "Standard reply", "Hi {buyer_name}, it is on its way.")
+        await add_template(b, "Logistics", "Standard reply", "Hi {buyer_name}, it is on its way.")
         ops = b.channels["cs-ops"]
 
         # No current conversation yet: told how to name one.
@@ -99,7 +99,7 @@ async def test_reply_command_with_and_without_reference(tmp_path: Path) -> None:
 
         # Acting in the MY thread makes it current; `/reply` alone then targets it.
         await b.agent_replies(my, "Sekejap ya")
-        await b.wait(lambda: b.store.books.current(b.agent) == my.id or None)
+        await b.until(lambda: b.store.books.current(b.agent), lambda c: c == my.id)
         await b.slack.user_runs_command(b.agent, ops, "/reply", "Logistics/Standard reply")
         view = b.slack.open_views(b.agent)[0]
         assert "Nurul Aisyah" in shown(view)
@@ -109,8 +109,8 @@ async def test_reply_command_with_and_without_reference(tmp_path: Path) -> None:
 async def test_reply_command_clear_answers(tmp_path: Path) -> None:
     async with running_bridge(tmp_path, service_kwargs=FEATURES) as b:
         conv = await started(b)
-        add_template(b, "Logistics", "Standard reply", "Hi {buyer_name}.")
-        add_template(b, "Logistics", "Delayed", "Sorry {buyer_name}, it is late.")
+        await add_template(b, "Logistics", "Standard reply", "Hi {buyer_name}.")
+        await add_template(b, "Logistics", "Delayed", "Sorry {buyer_name}, it is late.")
         ops = b.channels["cs-ops"]
         unknown = await b.slack.user_runs_command(b.agent, ops, "/reply", "hello SP-SG-9999")
         assert "There is no conversation SP-SG-9999" in unknown.text
@@ -129,7 +129,8 @@ async def test_reply_command_clear_answers(tmp_path: Path) -> None:
 async def test_missing_placeholder_is_flagged_and_send_refused(tmp_path: Path) -> None:
     async with running_bridge(tmp_path, service_kwargs=FEATURES) as b:
         conv = await started(b)
-        add_template(b, "Logistics", "Tracking", "Your parcel {tracking_no} left, {buyer_name}.")
+        await add_template(b, "Logistics", "Tracking",
+                           "Your parcel {tracking_no} left, {buyer_name}.")
         await b.slack.user_runs_command(b.agent, conv.channel_id, "/reply", f"tracking {conv.ref}")
         view = b.slack.open_views(b.agent)[0]
         text = text_block(view)["element"]["initial_value"]
@@ -161,7 +162,7 @@ async def test_order_facts_fill_order_placeholders(tmp_path: Path) -> None:
             return {"order_sn": "240501ABC", "tracking_no": "SPX123", "ship_by": ""}
 
         b.service.order_facts = order_facts
-        add_template(b, "Logistics", "Tracking", "{order_sn}: {tracking_no}, by {ship_by}")
+        await add_template(b, "Logistics", "Tracking", "{order_sn}: {tracking_no}, by {ship_by}")
         await b.slack.user_runs_command(b.agent, conv.channel_id, "/reply", f"tracking {conv.ref}")
         view = b.slack.open_views(b.agent)[0]
         assert text_block(view)["element"]["initial_value"] == "240501ABC: SPX123, by {ship_by}"
@@ -173,7 +174,7 @@ async def test_variant_follows_the_buyer_language(tmp_path: Path) -> None:
         my = await started(b, shop="my-1", buyer="b-aisyah", text="Bila sampai?")
         sg = await started(b)
         assert (my.buyer_language, sg.buyer_language) == ("ms", "en")
-        add_template(b, "Logistics", "Standard reply", "Hi {buyer_name}, it has shipped.",
+        await add_template(b, "Logistics", "Standard reply", "Hi {buyer_name}, it has shipped.",
                      {"ms": "Hai {buyer_name}, pesanan anda telah dihantar.",
                       "vi": "Chào {buyer_name}, đơn hàng đã được gửi đi."})
         await b.slack.user_runs_command(b.agent, sg.channel_id, "/reply",
@@ -207,7 +208,7 @@ async def test_back_translation_preview_only_for_other_languages(tmp_path: Path)
         my = await started(b, shop="my-1", buyer="b-aisyah", text="Bila sampai?")
         sg = await started(b)
         b.service.translator = translator = _Translator()
-        add_template(b, "Logistics", "Standard reply", "Hi {buyer_name}, it has shipped.",
+        await add_template(b, "Logistics", "Standard reply", "Hi {buyer_name}, it has shipped.",
                      {"ms": "Hai {buyer_name}, pesanan anda telah dihantar."})
         await b.slack.user_runs_command(b.agent, sg.channel_id, "/reply",
                                         f"standard reply {my.ref}")
@@ -224,8 +225,8 @@ async def test_back_translation_preview_only_for_other_languages(tmp_path: Path)
 
         # "Translate my replies" on: text not in the buyer's language is translated on
         # its way out, and the modal says so; a Malay variant needs no such note.
-        b.store.conversations.set_translate_replies(my.id, True)
-        add_template(b, "Greetings", "Hello", "Hello {buyer_name}!")
+        await b.store.conversations.set_translate_replies(my.id, True)
+        await add_template(b, "Greetings", "Hello", "Hello {buyer_name}!")
         await b.slack.user_runs_command(b.agent, sg.channel_id, "/reply", f"hello {my.ref}")
         view = b.slack.open_views(b.agent)[0]
         assert "the buyer receives this translated into Malay (ms)" in shown(view)
@@ -238,7 +239,7 @@ async def test_back_translation_preview_only_for_other_languages(tmp_path: Path)
 async def test_only_agents_of_the_store_may_send(tmp_path: Path) -> None:
     async with running_bridge(tmp_path, service_kwargs=FEATURES) as b:
         conv = await started(b)
-        add_template(b, "Greetings", "Hello", "Hello {buyer_name}!")
+        await add_template(b, "Greetings", "Hello", "Hello {buyer_name}!")
         buyer_msg = b.replies(conv)[0]
         await b.slack.user_uses_message_shortcut(b.outsider, conv.channel_id, buyer_msg["ts"],
                                                  "reply_with_template")

@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.config import GroupConfig
 from bot.store import Conversation
+from bot.store.templates import Templates
 from bot.templates import install
-from bot.templates.repository import Templates
 from tests.harness import Bridge
 
 FEATURES = {"features": [install]}
@@ -22,16 +22,16 @@ async def started(b: Bridge, shop: str = "sg-1", buyer: str = "b-rachel",
     await b.buyer_says(text, shop=shop, buyer=buyer)
     conv = await b.thread(shop)
     await b.wait(lambda: b.replies(conv) or None)
-    return b.store.conversations.get(conv.id)
+    return await b.store.conversations.get(conv.id)
 
 
 def templates(b: Bridge) -> Templates:
     return Templates(b.store.database)
 
 
-def add_template(b: Bridge, topic: str, name: str, body: str,
+async def add_template(b: Bridge, topic: str, name: str, body: str,
                  variants: dict[str, str] | None = None) -> int:
-    return templates(b).upsert(topic, name, body, variants or {})[0]
+    return (await templates(b).upsert(topic, name, body, variants or {}))[0]
 
 
 def make_manager(b: Bridge, user: str) -> None:

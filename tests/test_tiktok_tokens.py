@@ -55,7 +55,8 @@ async def test_exchange_code_finds_shop_and_cipher(h: TikTokHarness) -> None:
     shop_id, tokens = await h.connector.exchange_code(code, other.id)
     assert shop_id == other.id and tokens.extra["shop_cipher"] == other.cipher
     assert tokens.access_expires_at is not None and tokens.access_expires_at > datetime.now(UTC)
-    assert h.tokens.get_tokens("tiktok", ShopId(h.shop.id)).extra["shop_cipher"] == h.shop.cipher
+    assert (await h.tokens.get_tokens("tiktok",
+                                      ShopId(h.shop.id))).extra["shop_cipher"] == h.shop.cipher
     seen = [s for s in h.emulator.seen if s.endpoint == "token_get"][0]
     assert seen.method == "GET" and seen.query["grant_type"] == "authorized_code"
     assert seen.query["app_secret"] == APP_SECRET and seen.query["auth_code"] == code
@@ -68,12 +69,12 @@ async def test_exchange_code_finds_shop_and_cipher(h: TikTokHarness) -> None:
 async def test_refresh_ahead_of_expiry_and_rotation(h: TikTokHarness) -> None:
     creds = h.store.credentials
     soon = datetime.now(UTC) + timedelta(minutes=5)  # inside the 10-minute margin
-    h.tokens.put_tokens("tiktok", h.store.shop_id, Tokens(
+    await h.tokens.put_tokens("tiktok", h.store.shop_id, Tokens(
         creds["access_token"], creds["refresh_token"], access_expires_at=soon,
         extra={"shop_cipher": creds["shop_cipher"]}))
     await h.connector.fetch_since(h.store, None)
     assert h.emulator.state.refresh_calls == 1
-    fresh = h.tokens.get_tokens("tiktok", h.store.shop_id)
+    fresh = await h.tokens.get_tokens("tiktok", h.store.shop_id)
     assert fresh.access_token != creds["access_token"]
     assert fresh.refresh_token != creds["refresh_token"]  # rotated
     assert fresh.extra["shop_cipher"] == creds["shop_cipher"]
@@ -88,7 +89,7 @@ async def test_early_refresh_that_fails_transiently_keeps_the_valid_token(
         h: TikTokHarness) -> None:
     creds = h.store.credentials
     soon = datetime.now(UTC) + timedelta(minutes=5)
-    h.tokens.put_tokens("tiktok", h.store.shop_id, Tokens(
+    await h.tokens.put_tokens("tiktok", h.store.shop_id, Tokens(
         creds["access_token"], creds["refresh_token"], access_expires_at=soon,
         extra={"shop_cipher": creds["shop_cipher"]}))
     h.emulator.fail_next("token_refresh", 503)
@@ -131,7 +132,7 @@ async def test_refresh_failure_is_auth_error(h: TikTokHarness) -> None:
 async def test_expired_refresh_token_is_not_even_tried(h: TikTokHarness) -> None:
     creds = h.store.credentials
     past = datetime.now(UTC) - timedelta(seconds=1)
-    h.tokens.put_tokens("tiktok", h.store.shop_id, Tokens(
+    await h.tokens.put_tokens("tiktok", h.store.shop_id, Tokens(
         creds["access_token"], creds["refresh_token"], access_expires_at=past,
         refresh_expires_at=past, extra={"shop_cipher": creds["shop_cipher"]}))
     with pytest.raises(AuthError):
@@ -150,7 +151,8 @@ async def test_missing_cipher_is_looked_up(h: TikTokHarness) -> None:
     store = replace(h.store, credentials={k: v for k, v in h.store.credentials.items()
                                           if k != "shop_cipher"})
     await h.connector.fetch_since(store, None)
-    assert h.tokens.get_tokens("tiktok", store.shop_id).extra["shop_cipher"] == h.shop.cipher
+    assert (await h.tokens.get_tokens("tiktok",
+                                      store.shop_id)).extra["shop_cipher"] == h.shop.cipher
 
 
 async def test_store_without_tokens_is_auth_error(h: TikTokHarness) -> None:

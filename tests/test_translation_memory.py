@@ -41,10 +41,10 @@ async def translating_bridge(tmp_path: Path, *, glossary: dict[str, str | None] 
             yield b, libre
 
 
-def conversation_of(b: Bridge, buyer: str) -> Conversation | None:
-    row = b.store.database.one("SELECT id FROM conversations WHERE buyer_id = ? AND "
+async def conversation_of(b: Bridge, buyer: str) -> Conversation | None:
+    row = await b.store.database.one("SELECT id FROM conversations WHERE buyer_id = ? AND "
                                "thread_ts IS NOT NULL", buyer)
-    return b.store.conversations.get(row[0]) if row else None
+    return await b.store.conversations.get(row[0]) if row else None
 
 
 def translation_line(post: dict[str, Any]) -> str | None:
@@ -59,8 +59,8 @@ def translation_line(post: dict[str, Any]) -> str | None:
 async def shown(b: Bridge, buyer: str, text: str, expect: str | None = None,
                 timeout: float = 8.0) -> dict[str, Any]:
     """The buyer's post of ``text`` once its translation line contains ``expect``."""
-    def ready() -> dict[str, Any] | None:
-        conv = conversation_of(b, buyer)
+    async def ready() -> dict[str, Any] | None:
+        conv = await conversation_of(b, buyer)
         if conv is None:
             return None
         for post in b.replies(conv):
@@ -113,7 +113,7 @@ async def test_each_text_is_translated_once_even_across_a_restart(tmp_path: Path
             await b.buyer_says("Cảm ơn shop", buyer="b-hoa")
             await shown(b, "b-hoa", "Cảm ơn shop", "Thank you, shop")
             assert libre.calls == {"Khi nào giao hàng?": 1, "Cảm ơn shop": 1}
-            rows = b.store.database.all("SELECT text, source, target, provider FROM "
+            rows = await b.store.database.all("SELECT text, source, target, provider FROM "
                                         "translations ORDER BY id")
             assert [tuple(r) for r in rows] == [("Khi nào giao hàng?", "vi", "en", "libre"),
                                                 ("Cảm ơn shop", "vi", "en", "libre")]
@@ -136,7 +136,7 @@ async def test_a_burst_of_the_same_text_makes_one_provider_call(tmp_path: Path) 
 async def test_glossary_terms_never_reach_the_provider(tmp_path: Path) -> None:
     async with translating_bridge(tmp_path, glossary={"Hoa Mai": None}) as (b, libre):
         # A store's own term, kept in the database: always rendered one way.
-        b.store.database.run("INSERT INTO glossary (store_key, term, translation) "
+        await b.store.database.run("INSERT INTO glossary (store_key, term, translation) "
                              "VALUES ('shopee:sg-1', 'áo thun', 'T-shirt')")
         text = "Áo thun Hoa Mai màu đỏ còn không?"
         await b.buyer_says(text, buyer="b-linh")
@@ -155,7 +155,7 @@ async def test_unknown_language_is_detected_or_left_alone(tmp_path: Path) -> Non
         english = await shown(b, "b-anon", "Hello, is this in stock?")
         assert translation_line(english) is None  # detected as the team's language
         assert {r["source"] for r in libre.requests} == {"auto"}
-        states = dict(b.store.database.all("SELECT text, translation_state FROM messages "
+        states = dict(await b.store.database.all("SELECT text, translation_state FROM messages "
                                            "WHERE direction = 'in'"))
         assert states == {"Hello, is this in stock?": "none", "Còn size M không?": "done"}
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.config import Settings, StoreConfig, TranslationConfig
-from bot.store.db import Database
+from bot.store import Store
 from bot.translation import install
 from bot.translation.glossary import Glossary, mask
 from bot.translation.providers import Provider, TranslationError, provider_code
@@ -29,18 +29,19 @@ def test_glossary_masks_whole_terms_in_any_case_longest_first() -> None:
     assert mask("no terms here", {}).text == "no terms here"
 
 
-def test_glossary_sources_and_precedence(tmp_path: Path) -> None:
-    db = Database(str(tmp_path / "g.db"))
+async def test_glossary_sources_and_precedence(tmp_path: Path) -> None:
+    store_ = await Store.open(str(tmp_path / "g.db"))
+    db = store_.database
     store = StoreConfig(platform="shopee", shop_id="1", site="SG", name="S", channel="#s",
                         glossary={"XL": "extra large", "Kopi": None})
     settings = Settings(stores=(store,), translation=TranslationConfig(
         glossary={"XL": None, "SKU-1": None}))
-    db.run("INSERT INTO glossary VALUES ('*', 'SKU-1', 'item one')")
-    db.run("INSERT INTO glossary VALUES ('shopee:1', 'Kopi', 'Coffee')")
+    await db.run("INSERT INTO glossary VALUES ('*', 'SKU-1', 'item one')")
+    await db.run("INSERT INTO glossary VALUES ('shopee:1', 'Kopi', 'Coffee')")
     g = Glossary(settings, db)
-    assert g.terms() == {"XL": None, "SKU-1": "item one"}
-    assert g.terms("shopee:1") == {"XL": "extra large", "SKU-1": "item one", "Kopi": "Coffee"}
-    db.close()
+    assert await g.terms() == {"XL": None, "SKU-1": "item one"}
+    assert await g.terms("shopee:1") == {"XL": "extra large", "SKU-1": "item one", "Kopi": "Coffee"}
+    await store_.close()
 
 
 def test_provider_codes() -> None:
@@ -83,17 +84,18 @@ async def test_provider_errors_are_one_type_and_never_carry_the_key() -> None:
 
 
 async def test_a_correction_wins_whatever_source_produced_the_text(tmp_path: Path) -> None:
-    db = Database(str(tmp_path / "m.db"))
+    store_ = await Store.open(str(tmp_path / "m.db"))
+    db = store_.database
     async with LibreTranslateEmulator() as libre:
         provider = Provider.from_config(TranslationConfig(provider="libre", url=libre.url,
                                                           api_key=API_KEY))
         t = Translator(db, provider, Glossary(Settings(), db), team_language="en")
         assert await t.translate("Cảm ơn shop", "vi", "en") == "Thank you, shop"
-        t.correct("Cảm ơn shop", "vi", "en", "Thanks, shop!", by="U1")
+        await t.correct("Cảm ơn shop", "vi", "en", "Thanks, shop!", by="U1")
         assert await t.translate("Cảm ơn shop", "auto", "en") == "Thanks, shop!"
-        assert t.lookup("Cảm ơn shop", "vi", "en") == "Thanks, shop!"
+        assert await t.lookup("Cảm ơn shop", "vi", "en") == "Thanks, shop!"
         assert libre.calls["Cảm ơn shop"] == 1
-    db.close()
+    await store_.close()
 
 
 def test_provider_none_installs_nothing() -> None:

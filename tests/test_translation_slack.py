@@ -20,15 +20,15 @@ QUESTION = "Khi nào giao hàng?"
 SIZE = "Còn size M không?"
 
 
-def card_blocks(b: Bridge, buyer: str) -> str:
-    conv = conversation_of(b, buyer)
+async def card_blocks(b: Bridge, buyer: str) -> str:
+    conv = await conversation_of(b, buyer)
     assert conv is not None
     return json.dumps(b.slack.message(conv.channel_id, conv.thread_ts)["blocks"],
                       ensure_ascii=False)
 
 
-def sent_to(b: Bridge, buyer: str) -> list[str]:
-    conv = conversation_of(b, buyer)
+async def sent_to(b: Bridge, buyer: str) -> list[str]:
+    conv = await conversation_of(b, buyer)
     assert conv is not None
     return [m["content"]["text"]
             for m in b.market.sent_messages(SHOP, conv.platform_conversation_id)]
@@ -61,7 +61,7 @@ async def test_fix_translation_is_saved_for_the_whole_team(tmp_path: Path) -> No
     async with translating_bridge(tmp_path) as (b, libre):
         await b.buyer_says(SIZE, buyer="b-linh")
         post = await shown(b, "b-linh", SIZE, "Is size M still available?")
-        conv = conversation_of(b, "b-linh")
+        conv = await conversation_of(b, "b-linh")
         assert conv is not None
 
         # Someone outside the store's team may not change what everyone sees.
@@ -89,7 +89,7 @@ async def test_fix_translation_is_saved_for_the_whole_team(tmp_path: Path) -> No
         again = await shown(b, "b-minh", SIZE, "Do you still have size M?")
         assert translation_line(again) == "🌐 Do you still have size M?"
         assert libre.calls[SIZE] == 1
-        row = b.store.database.one("SELECT translated, corrected, corrected_by FROM "
+        row = await b.store.database.one("SELECT translated, corrected, corrected_by FROM "
                                    "translations WHERE text = ?", SIZE)
         assert tuple(row) == ("Is size M still available?", "Do you still have size M?",
                               b.agent)
@@ -99,14 +99,14 @@ async def test_translate_my_replies(tmp_path: Path) -> None:
     async with translating_bridge(tmp_path) as (b, libre):
         await b.buyer_says(SIZE, buyer="b-linh")
         await shown(b, "b-linh", SIZE, "Is size M still available?")
-        conv = conversation_of(b, "b-linh")
-        assert conv is not None and "Translate my replies: off" in card_blocks(b, "b-linh")
+        conv = await conversation_of(b, "b-linh")
+        assert conv is not None and "Translate my replies: off" in await card_blocks(b, "b-linh")
 
         await b.slack.user_clicks(b.agent, conv.channel_id, conv.thread_ts, "translate_toggle")
-        await b.wait(lambda: "Translate my replies: on" in card_blocks(b, "b-linh"))
+        await b.until(lambda: card_blocks(b, "b-linh"), lambda t: "Translate my replies: on" in t)
         ts = await b.agent_replies(conv, "Yes, size M is in stock.")
         await b.wait(lambda: "white_check_mark" in b.reactions(conv, ts))
-        assert sent_to(b, "b-linh") == ["Vâng, size M vẫn còn hàng."]
+        assert await sent_to(b, "b-linh") == ["Vâng, size M vẫn còn hàng."]
         note = await b.wait(lambda: next((m for m in b.replies(conv)
                                           if "The buyer received" in m["text"]), None))
         assert note["text"] == "🌐 The buyer received (vi): Vâng, size M vẫn còn hàng."
@@ -115,14 +115,14 @@ async def test_translate_my_replies(tmp_path: Path) -> None:
         libre.fail_next(500)
         ts = await b.agent_replies(conv, "Your order has shipped.")
         await b.wait(lambda: "white_check_mark" in b.reactions(conv, ts))
-        assert sent_to(b, "b-linh")[-1] == "Your order has shipped."
+        assert (await sent_to(b, "b-linh"))[-1] == "Your order has shipped."
 
         await b.slack.user_clicks(b.agent, conv.channel_id, conv.thread_ts, "translate_toggle")
-        await b.wait(lambda: "Translate my replies: off" in card_blocks(b, "b-linh"))
+        await b.until(lambda: card_blocks(b, "b-linh"), lambda t: "Translate my replies: off" in t)
         calls = libre.total_calls
         ts = await b.agent_replies(conv, "Thanks!")
         await b.wait(lambda: "white_check_mark" in b.reactions(conv, ts))
-        assert sent_to(b, "b-linh")[-1] == "Thanks!" and libre.total_calls == calls
+        assert (await sent_to(b, "b-linh"))[-1] == "Thanks!" and libre.total_calls == calls
 
 
 async def test_replies_to_a_buyer_of_the_team_language_stay_untranslated(
@@ -134,4 +134,4 @@ async def test_replies_to_a_buyer_of_the_team_language_stay_untranslated(
         told = await b.wait(lambda: b.slack.ephemerals(b.agent))
         assert "team's language (en)" in told[0]["text"]
         await b.settle()
-        assert "Translate my replies: off" in card_blocks(b, "b-rachel")
+        assert "Translate my replies: off" in await card_blocks(b, "b-rachel")

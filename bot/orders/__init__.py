@@ -45,8 +45,8 @@ class OrdersFeature:
                                   wake_slack=wake)
 
     # -- hooks ------------------------------------------------------------------------
-    def on_order_events(self, store_key: str, events: tuple[Any, ...]) -> None:
-        self.sync.on_events(store_key, events)
+    async def on_order_events(self, store_key: str, events: tuple[Any, ...]) -> None:
+        await self.sync.on_events(store_key, events)
         self.service.spawn(self._refresh(store_key))
 
     async def _refresh(self, store_key: str) -> None:
@@ -55,14 +55,13 @@ class OrdersFeature:
         except Exception as e:  # noqa: BLE001 - stays queued; the job retries
             log.info("order details for %s not fetched yet: %s", store_key, e)
 
-    def on_new_message(self, message_id: int) -> None:
+    async def on_new_message(self, message_id: int) -> None:
         store = self.service.store
-        msg = store.conversations.message(message_id)
-        conv = store.conversations.get(msg.conversation_id) if msg else None
+        msg = await store.conversations.message(message_id)
+        conv = await store.conversations.get(msg.conversation_id) if msg else None
         if msg is None or conv is None:
             return
-        first = store.database.one("SELECT MIN(id) FROM messages WHERE conversation_id = ? "
-                                   "AND direction = 'in'", conv.id)[0] == message_id
+        first = await store.conversations.first_inbound_id(conv.id) == message_id
         if first:
             self.service.spawn(self._link(conv))
         # An order card, or an order number typed in the chat, names an order worth
@@ -71,9 +70,9 @@ class OrdersFeature:
         for key in ("order_sn", "order_id"):
             if msg.kind == "order" and msg.attributes.get(key):
                 refs.add(str(msg.attributes[key]))
-        unknown = [r for r in refs if store.orders.get(conv.store_key, r) is None]
+        unknown = [r for r in refs if await store.orders.get(conv.store_key, r) is None]
         if unknown:
-            store.orders.queue_refresh(conv.store_key, unknown, "mentioned in chat")
+            await store.orders.queue_refresh(conv.store_key, unknown, "mentioned in chat")
             self.service.spawn(self._refresh(conv.store_key))
 
     async def _link(self, conv: Any) -> None:
@@ -95,8 +94,8 @@ class OrdersFeature:
     # -- facts for other features ------------------------------------------------------
     async def order_facts(self, conversation_id: int) -> dict[str, str]:
         """Placeholders for templates, from the conversation's most recent order."""
-        conv = self.service.store.conversations.get(conversation_id)
-        orders = self.service.store.orders.of_conversation(conv, 1) if conv else []
+        conv = await self.service.store.conversations.get(conversation_id)
+        orders = await self.service.store.orders.of_conversation(conv, 1) if conv else []
         if not orders:
             return {}
         o = orders[0]
@@ -111,8 +110,8 @@ class OrdersFeature:
         return facts
 
     async def open_orders_text(self, conversation_id: int) -> str | None:
-        conv = self.service.store.conversations.get(conversation_id)
-        orders = self.service.store.orders.of_conversation(conv, 10) if conv else []
+        conv = await self.service.store.conversations.get(conversation_id)
+        orders = await self.service.store.orders.of_conversation(conv, 10) if conv else []
         open_ = [o for o in orders if o["status"] in ("unpaid", "to_ship", "shipped")
                  or "requested" in status_line(o)]
         if not open_:
@@ -124,14 +123,14 @@ class OrdersFeature:
         """/cs order <number>: the order, privately, with a link to the buyer's thread."""
         if not words:
             return "Usage: `/cs order <order-number>`"
-        found = self.service.store.orders.find(words[0])
+        found = await self.service.store.orders.find(words[0])
         if not found:
             return f"No order `{escape_untrusted(words[0])}` is known (yet)."
         now = self.service.clock()
         blocks = orders_modal(found, now, "")["blocks"]
         for o in found:
-            conv = self.service.store.orders.conversation_for(o["store_key"], o["buyer_id"])
-            link = self.service.outbox.effects.permalink(conv.id) if conv else None
+            conv = await self.service.store.orders.conversation_for(o["store_key"], o["buyer_id"])
+            link = await self.service.outbox.effects.permalink(conv.id) if conv else None
             where = f"<{link}|the buyer's thread ({conv.ref})>" if link and conv else \
                 "no conversation with this buyer yet"
             blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
@@ -160,10 +159,10 @@ def install(service: Service) -> Any:
         async def orders_open(ack: Any, body: dict[str, Any], action: dict[str, Any],
                               client: Any) -> None:
             await ack()
-            conv = service.store.conversations.get(int(action["value"]))
+            conv = await service.store.conversations.get(int(action["value"]))
             if conv is None:
                 return
-            orders = service.store.orders.of_conversation(conv, 10)
+            orders = await service.store.orders.of_conversation(conv, 10)
             await client.views_open(trigger_id=body["trigger_id"], view=orders_modal(
                 orders, service.clock(), conv.buyer_name))
 

@@ -43,11 +43,11 @@ class OrderAlerts:
         hours = cfg.ship_by_lead_hours or self.settings.ship_by_lead_hours
         return hours * 3600
 
-    def tick(self) -> list[tuple[str, str]]:
+    async def tick(self) -> list[tuple[str, str]]:
         """Post each due alert once in the store's channel: (order id, kind)."""
         now = self.clock()
         posted: list[tuple[str, str]] = []
-        for order in self.store.orders.open_with_deadlines():
+        for order in await self.store.orders.open_with_deadlines():
             key = order["store_key"]
             try:
                 cfg = self.settings.store(key)
@@ -57,32 +57,33 @@ class OrderAlerts:
                 if kind == "ship_by" and (deadline is None
                                           or deadline - now > self.lead_seconds(key)):
                     continue
-                if not self.store.orders.once(key, order["order_id"], f"alert:{kind}", dedupe):
+                if not await self.store.orders.once(key, order["order_id"], f"alert:{kind}",
+                                                    dedupe):
                     continue
-                conv = self.store.orders.conversation_for(key, order["buyer_id"])
+                conv = await self.store.orders.conversation_for(key, order["buyer_id"])
                 text = alert_text(kind.split(":")[0], order, deadline, now,
                                   conv.buyer_name if conv else None)
-                self.store.ops.enqueue(cfg.channel, "post_channel",
+                await self.store.ops.enqueue(cfg.channel, "post_channel",
                                        conversation_id=conv.id if conv else None,
                                        payload={"text": text})
                 self.wake_slack(cfg.channel)
                 posted.append((order["order_id"], kind))
         return posted
 
-    def at_risk(self, now: float) -> list[dict[str, Any]]:
+    async def at_risk(self, now: float) -> list[dict[str, Any]]:
         """The digest's "at risk today": deadlines within a day, or already missed."""
         out = []
-        for order in self.store.orders.open_with_deadlines():
+        for order in await self.store.orders.open_with_deadlines():
             for kind, deadline, _ in due_items(order):
                 if deadline is not None and deadline - now <= AT_RISK_HORIZON:
                     out.append({"order": order, "kind": kind.split(":")[0],
                                 "deadline": deadline})
         return sorted(out, key=lambda x: x["deadline"])
 
-    def digest_section(self, service: Any = None, now: float | None = None
+    async def digest_section(self, service: Any = None, now: float | None = None
                        ) -> list[dict[str, Any]]:
         now = self.clock() if now is None else now
-        risky = self.at_risk(now)
+        risky = await self.at_risk(now)
         if not risky:
             return []
         words = {"ship_by": "ship", "cancel": "answer cancellation", "return": "answer return"}

@@ -35,9 +35,9 @@ class OrderSync:
         return connector, account
 
     # -- pushes -------------------------------------------------------------------------
-    def on_events(self, store_key: str, events: tuple[OrderEvent, ...]) -> None:
+    async def on_events(self, store_key: str, events: tuple[OrderEvent, ...]) -> None:
         """Persisted before the push is acknowledged; fetched afterwards."""
-        self.store.orders.queue_refresh(store_key, [e.order_id for e in events],
+        await self.store.orders.queue_refresh(store_key, [e.order_id for e in events],
                                         ",".join(sorted({e.kind for e in events})))
 
     async def refresh(self, store_key: str) -> int:
@@ -47,7 +47,7 @@ class OrderSync:
             return 0
         connector, account = src
         done = 0
-        while ids := self.store.orders.pending_refresh(store_key):
+        while ids := await self.store.orders.pending_refresh(store_key):
             try:
                 orders = await connector.get_orders(account, ids)
             except PermanentError:
@@ -62,7 +62,7 @@ class OrderSync:
             await self.apply(store_key, orders)
             found = {o.order_id for o in orders}
             for missing in set(ids) - found:  # the platform does not know it: drop it
-                self.store.database.run("DELETE FROM order_refresh WHERE store_key = ? AND "
+                await self.store.database.run("DELETE FROM order_refresh WHERE store_key = ? AND "
                                         "order_id = ?", store_key, missing)
             done += len(orders)
         return done
@@ -75,10 +75,10 @@ class OrderSync:
         connector, account = src
         total = 0
         for _ in range(MAX_PULL_PAGES):
-            page = await connector.fetch_orders_since(account, self.store.orders.cursor(
+            page = await connector.fetch_orders_since(account, await self.store.orders.cursor(
                 store_key))
             await self.apply(store_key, list(page.orders))
-            self.store.orders.save_cursor(store_key, page.cursor)
+            await self.store.orders.save_cursor(store_key, page.cursor)
             total += len(page.orders)
             if not page.more:
                 break
@@ -96,12 +96,12 @@ class OrderSync:
         if mapper is not None and not conv.buyer_order_id:
             mapped = await mapper(account, conv.platform_conversation_id)
             if mapped:
-                self.store.orders.set_buyer_order_id(conv.id, mapped)
+                await self.store.orders.set_buyer_order_id(conv.id, mapped)
                 buyer = mapped
         orders = await connector.orders_of_buyer(account, buyer)
         if orders:
             await self.apply(conv.store_key, orders)
-        self.store.ops.refresh_card(conv.channel_ref, conv.id)
+        await self.store.ops.refresh_card(conv.channel_ref, conv.id)
         self.wake_slack(conv.channel_ref)
 
     # -- applying what was fetched ----------------------------------------------------
@@ -109,20 +109,20 @@ class OrderSync:
         now = self.clock()
         touched: dict[int, Conversation] = {}
         for order in orders:
-            before = self.store.orders.upsert(store_key, order)
-            after = self.store.orders.get(store_key, order.order_id)
+            before = await self.store.orders.upsert(store_key, order)
+            after = await self.store.orders.get(store_key, order.order_id)
             assert after is not None
-            conv = self.store.orders.conversation_for(store_key, order.buyer_id)
+            conv = await self.store.orders.conversation_for(store_key, order.buyer_id)
             if conv is None:
                 continue
             touched[conv.id] = conv
             for kind, key in changes(before, after, now):
-                if self.store.orders.once(store_key, order.order_id, f"thread:{kind}", key):
-                    self.store.ops.enqueue(conv.channel_ref, "post_thread_note",
+                if await self.store.orders.once(store_key, order.order_id, f"thread:{kind}", key):
+                    await self.store.ops.enqueue(conv.channel_ref, "post_thread_note",
                                            conversation_id=conv.id,
                                            payload={"text": event_text(kind, after, now)})
         for conv in touched.values():
-            self.store.ops.refresh_card(conv.channel_ref, conv.id)
+            await self.store.ops.refresh_card(conv.channel_ref, conv.id)
             self.wake_slack(conv.channel_ref)
 
 

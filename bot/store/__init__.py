@@ -6,28 +6,68 @@ import time
 
 from bot.store.bookkeeping import Bookkeeping
 from bot.store.conversations import Claim, Conversations
-from bot.store.db import Clock, Database
+from bot.store.db import Clock, Database, DatabaseBusy
+from bot.store.leases import Leases
+from bot.store.migrate import SchemaTooNew, migrate
 from bot.store.orders import Orders
 from bot.store.replies import Replies
 from bot.store.rows import Conversation, Message, SlackOp
 from bot.store.slack_ops import SlackOps
 from bot.store.team import Team
 
-__all__ = ["Claim", "Conversation", "Message", "SlackOp", "Store"]
+__all__ = [
+    "Claim",
+    "Conversation",
+    "DatabaseBusy",
+    "Message",
+    "SchemaTooNew",
+    "SlackOp",
+    "Store",
+    "connect",
+    "is_postgres",
+]
+
+
+def is_postgres(target: str) -> bool:
+    return target.startswith(("postgresql://", "postgres://"))
+
+
+async def connect(target: str, *, clock: Clock = time.time) -> Database:
+    """``target``: a PostgreSQL URL, ``sqlite:///path`` or a plain SQLite path."""
+    if is_postgres(target):
+        from bot.store.postgres_db import PostgresDatabase
+
+        return await PostgresDatabase(target, clock=clock).open()
+    from bot.store.sqlite_db import SqliteDatabase
+
+    path = target.removeprefix("sqlite:///") if target.startswith("sqlite:///") else target
+    return await SqliteDatabase(path, clock=clock).open()
 
 
 class Store:
-    def __init__(self, path: str, *, clock: Clock = time.time) -> None:
-        self.database = Database(path, clock=clock)
-        self.ops = SlackOps(self.database)
-        self.conversations = Conversations(self.database, self.ops)
-        self.replies = Replies(self.database, self.ops)
-        self.books = Bookkeeping(self.database)
-        self.team = Team(self.database, self.ops)
-        self.orders = Orders(self.database)
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.ops = SlackOps(database)
+        self.conversations = Conversations(database, self.ops)
+        self.replies = Replies(database, self.ops)
+        self.books = Bookkeeping(database)
+        self.team = Team(database, self.ops)
+        self.orders = Orders(database)
+        self.leases = Leases(database)
 
-    def ping(self) -> bool:
-        return self.database.one("SELECT 1")[0] == 1
+    @classmethod
+    async def open(cls, target: str, *, clock: Clock = time.time) -> Store:
+        """Connect and migrate (under a lock: several workers may start together)."""
+        database = await connect(target, clock=clock)
+        try:
+            await migrate(database)
+        except BaseException:
+            await database.close()
+            raise
+        return cls(database)
 
-    def close(self) -> None:
-        self.database.close()
+    async def ping(self, timeout: float = 0.08) -> bool:
+        return await self.database.ping(timeout)
+
+    async def close(self) -> None:
+        await self.database.close()

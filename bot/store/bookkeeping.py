@@ -15,123 +15,251 @@ class Bookkeeping:
         self.db = db
 
     # -- stores -------------------------------------------------------------
-    def upsert_store(self, key: str, *, platform: str, connector: str, shop_id: str, site: str,
-                     name: str, nickname: str | None, channel_ref: str,
-                     group_name: str | None) -> None:
-        self.db.run(
+    async def upsert_store(
+        self,
+        key: str,
+        *,
+        platform: str,
+        connector: str,
+        shop_id: str,
+        site: str,
+        name: str,
+        nickname: str | None,
+        channel_ref: str,
+        group_name: str | None,
+    ) -> None:
+        await self.db.run(
             "INSERT INTO stores (key, platform, connector, shop_id, site, name, nickname, "
             "channel_ref, group_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET platform = excluded.platform, "
             "connector = excluded.connector, site = excluded.site, name = excluded.name, "
             "nickname = excluded.nickname, channel_ref = excluded.channel_ref, "
             "group_name = excluded.group_name",
-            key, platform, connector, shop_id, site, name, nickname, channel_ref, group_name)
+            key,
+            platform,
+            connector,
+            shop_id,
+            site,
+            name,
+            nickname,
+            channel_ref,
+            group_name,
+        )
 
-    def set_health(self, key: str, health: str, detail: str | None = None) -> bool:
+    async def set_health(self, key: str, health: str, detail: str | None = None) -> bool:
         """Returns True when the state changed (so a banner is said once)."""
-        return self.db.run(
-            "UPDATE stores SET health = ?, health_detail = ?, health_since = ? "
-            "WHERE key = ? AND health != ?", health, detail, self.db.clock(), key,
-            health).rowcount == 1
+        return (
+            await self.db.run(
+                "UPDATE stores SET health = ?, health_detail = ?, health_since = ? "
+                "WHERE key = ? AND health != ?",
+                health,
+                detail,
+                self.db.clock(),
+                key,
+                health,
+            )
+            == 1
+        )
 
-    def mark_recovered(self, key: str, caught_up: int) -> bool:
-        return self.db.run(
-            "UPDATE stores SET health = 'ok', health_detail = NULL, health_since = ?, "
-            "caught_up = ? WHERE key = ? AND health != 'ok'", self.db.clock(), caught_up,
-            key).rowcount == 1
+    async def mark_recovered(self, key: str, caught_up: int) -> bool:
+        return (
+            await self.db.run(
+                "UPDATE stores SET health = 'ok', health_detail = NULL, health_since = ?, "
+                "caught_up = ? WHERE key = ? AND health != 'ok'",
+                self.db.clock(),
+                caught_up,
+                key,
+            )
+            == 1
+        )
 
-    def health(self) -> dict[str, dict[str, object]]:
-        return {r["key"]: {"health": r["health"], "detail": r["health_detail"],
-                           "since": r["health_since"], "caught_up": r["caught_up"]}
-                for r in self.db.all("SELECT key, health, health_detail, health_since, "
-                                     "caught_up FROM stores")}
+    async def health(self) -> dict[str, dict[str, object]]:
+        return {
+            r["key"]: {
+                "health": r["health"],
+                "detail": r["health_detail"],
+                "since": r["health_since"],
+                "caught_up": r["caught_up"],
+            }
+            for r in await self.db.all(
+                "SELECT key, health, health_detail, health_since, caught_up FROM stores"
+            )
+        }
 
-    def store_row(self, key: str) -> dict[str, object] | None:
-        row = self.db.one("SELECT * FROM stores WHERE key = ?", key)
+    async def store_row(self, key: str) -> dict[str, object] | None:
+        row = await self.db.one("SELECT * FROM stores WHERE key = ?", key)
         return {k: row[k] for k in row.keys()} if row else None
 
+    async def store_rows(self) -> dict[str, dict[str, object]]:
+        """Every store ever configured, by key (labels for threads of removed stores)."""
+        return {
+            r["key"]: {k: r[k] for k in r.keys()}
+            for r in await self.db.all("SELECT * FROM stores ORDER BY key")
+        }
+
+    # -- OAuth states ---------------------------------------------------------------
+    async def issue_oauth_state(self, state: str, platform: str) -> None:
+        await self.db.run(
+            "INSERT INTO oauth_states (state, platform, created_at) VALUES (?, ?, ?)",
+            state,
+            platform,
+            self.db.clock(),
+        )
+
+    async def consume_oauth_state(self, state: str, platform: str, ttl: float) -> float | None:
+        """When ``state`` was issued for ``platform`` (None: unknown); it is used up,
+        and expired states are swept on the way."""
+        async with self.db.tx():
+            issued = await self.db.value(
+                "SELECT created_at FROM oauth_states WHERE state = ? AND platform = ?",
+                state,
+                platform,
+            )
+            await self.db.run(
+                "DELETE FROM oauth_states WHERE (state = ? AND platform = ?) OR created_at < ?",
+                state,
+                platform,
+                self.db.clock() - ttl,
+            )
+            return float(issued) if issued is not None else None
+
     # -- banners --------------------------------------------------------------
-    def banner_ts(self, store_key: str, channel_ref: str) -> str | None:
-        row = self.db.one("SELECT ts FROM banners WHERE store_key = ? AND channel_ref = ?",
-                          store_key, channel_ref)
+    async def banner_ts(self, store_key: str, channel_ref: str) -> str | None:
+        row = await self.db.one(
+            "SELECT ts FROM banners WHERE store_key = ? AND channel_ref = ?", store_key, channel_ref
+        )
         return row[0] if row else None
 
-    def set_banner_ts(self, store_key: str, channel_ref: str, ts: str | None) -> None:
+    async def set_banner_ts(self, store_key: str, channel_ref: str, ts: str | None) -> None:
         if ts is None:
-            self.db.run("DELETE FROM banners WHERE store_key = ? AND channel_ref = ?",
-                        store_key, channel_ref)
+            await self.db.run(
+                "DELETE FROM banners WHERE store_key = ? AND channel_ref = ?",
+                store_key,
+                channel_ref,
+            )
         else:
-            self.db.run("INSERT OR REPLACE INTO banners (store_key, channel_ref, ts) "
-                        "VALUES (?, ?, ?)", store_key, channel_ref, ts)
+            await self.db.run(
+                "INSERT INTO banners (store_key, channel_ref, ts) VALUES (?, ?, ?) "
+                "ON CONFLICT (store_key, channel_ref) DO UPDATE SET ts = excluded.ts",
+                store_key,
+                channel_ref,
+                ts,
+            )
 
     # -- channels -----------------------------------------------------------
-    def channel_id(self, ref: str) -> str | None:
-        row = self.db.one("SELECT channel_id FROM channels WHERE ref = ?", ref)
+    async def channel_id(self, ref: str) -> str | None:
+        row = await self.db.one("SELECT channel_id FROM channels WHERE ref = ?", ref)
         return row[0] if row else None
 
-    def remember_channel(self, ref: str, channel_id: str, name: str | None,
-                         is_private: bool) -> None:
-        self.db.run("INSERT OR REPLACE INTO channels (ref, channel_id, name, is_private, "
-                    "resolved_at) VALUES (?, ?, ?, ?, ?)", ref, channel_id, name,
-                    int(is_private), self.db.clock())
+    async def remember_channel(
+        self, ref: str, channel_id: str, name: str | None, is_private: bool
+    ) -> None:
+        await self.db.run(
+            "INSERT INTO channels (ref, channel_id, name, is_private, resolved_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (ref) DO UPDATE SET "
+            "channel_id = excluded.channel_id, name = excluded.name, "
+            "is_private = excluded.is_private, resolved_at = excluded.resolved_at",
+            ref,
+            channel_id,
+            name,
+            int(is_private),
+            self.db.clock(),
+        )
 
     # -- scheduled posts ------------------------------------------------------
-    def claim_period(self, kind: str, period: str) -> bool:
+    async def claim_period(self, kind: str, period: str) -> bool:
         """True for the one process that posts ``kind`` for ``period`` (a day, a
         week): several workers each run the scheduler, one digest goes out."""
-        return self.db.run("INSERT OR IGNORE INTO scheduled_posts (kind, period, at) VALUES "
-                           "(?, ?, ?)", kind, period, self.db.clock()).rowcount == 1
+        return (
+            await self.db.run(
+                "INSERT OR IGNORE INTO scheduled_posts (kind, period, at) VALUES (?, ?, ?)",
+                kind,
+                period,
+                self.db.clock(),
+            )
+            == 1
+        )
 
     # -- agents ---------------------------------------------------------------
-    def set_current(self, user_id: str, conversation_id: int) -> None:
+    async def set_current(self, user_id: str, conversation_id: int) -> None:
         """The conversation an agent last acted in (``/reply`` without a reference)."""
-        self.db.run("INSERT INTO agents (user_id, current_conversation_id) VALUES (?, ?) "
-                    "ON CONFLICT (user_id) DO UPDATE SET current_conversation_id = "
-                    "excluded.current_conversation_id", user_id, conversation_id)
+        await self.db.run(
+            "INSERT INTO agents (user_id, current_conversation_id) VALUES (?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET current_conversation_id = "
+            "excluded.current_conversation_id",
+            user_id,
+            conversation_id,
+        )
 
-    def current(self, user_id: str) -> int | None:
-        row = self.db.one("SELECT current_conversation_id FROM agents WHERE user_id = ?",
-                          user_id)
+    async def current(self, user_id: str) -> int | None:
+        row = await self.db.one(
+            "SELECT current_conversation_id FROM agents WHERE user_id = ?", user_id
+        )
         return row[0] if row else None
 
     # -- sync cursors -------------------------------------------------------
-    def cursor(self, store_key: str) -> str | None:
-        row = self.db.one("SELECT cursor FROM cursors WHERE store_key = ?", store_key)
+    async def cursor(self, store_key: str) -> str | None:
+        row = await self.db.one("SELECT cursor FROM cursors WHERE store_key = ?", store_key)
         return row[0] if row else None
 
-    def save_cursor(self, store_key: str, cursor: str | None) -> None:
-        self.db.run("INSERT INTO cursors (store_key, cursor, updated_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT (store_key) DO UPDATE SET cursor = excluded.cursor, "
-                    "updated_at = excluded.updated_at", store_key, cursor, self.db.clock())
+    async def save_cursor(self, store_key: str, cursor: str | None) -> None:
+        await self.db.run(
+            "INSERT INTO cursors (store_key, cursor, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (store_key) DO UPDATE SET cursor = excluded.cursor, "
+            "updated_at = excluded.updated_at",
+            store_key,
+            cursor,
+            self.db.clock(),
+        )
 
     # -- Slack events -------------------------------------------------------
-    def claim_event(self, event_id: str) -> bool:
+    async def claim_event(self, event_id: str) -> bool:
         """True the first time an event id is seen (Slack delivers at least once)."""
-        return self.db.run("INSERT OR IGNORE INTO slack_events (event_id, received_at) "
-                           "VALUES (?, ?)", event_id, self.db.clock()).rowcount == 1
+        return (
+            await self.db.run(
+                "INSERT OR IGNORE INTO slack_events (event_id, received_at) VALUES (?, ?)",
+                event_id,
+                self.db.clock(),
+            )
+            == 1
+        )
 
-    def prune_events(self, older_than: float) -> int:
-        return self.db.run("DELETE FROM slack_events WHERE received_at < ?",
-                           older_than).rowcount
+    async def prune_events(self, older_than: float) -> int:
+        return await self.db.run("DELETE FROM slack_events WHERE received_at < ?", older_than)
 
     # -- tokens (connectors.base.TokenStore) -----------------------------------
-    def get_tokens(self, platform: str, shop_id: ShopId) -> Tokens | None:
-        r = self.db.one("SELECT * FROM tokens WHERE platform = ? AND shop_id = ?",
-                        platform, shop_id)
+    async def get_tokens(self, platform: str, shop_id: ShopId) -> Tokens | None:
+        r = await self.db.one(
+            "SELECT * FROM tokens WHERE platform = ? AND shop_id = ?", platform, shop_id
+        )
         if not r:
             return None
-        return Tokens(access_token=r["access_token"], refresh_token=r["refresh_token"] or "",
-                      access_expires_at=_dt(r["access_expires_at"]),
-                      refresh_expires_at=_dt(r["refresh_expires_at"]),
-                      extra=json.loads(r["extra"]))
+        return Tokens(
+            access_token=r["access_token"],
+            refresh_token=r["refresh_token"] or "",
+            access_expires_at=_dt(r["access_expires_at"]),
+            refresh_expires_at=_dt(r["refresh_expires_at"]),
+            extra=json.loads(r["extra"]),
+        )
 
-    def put_tokens(self, platform: str, shop_id: ShopId, tokens: Tokens) -> None:
-        self.db.run(
-            "INSERT OR REPLACE INTO tokens (platform, shop_id, access_token, refresh_token, "
+    async def put_tokens(self, platform: str, shop_id: ShopId, tokens: Tokens) -> None:
+        await self.db.run(
+            "INSERT INTO tokens (platform, shop_id, access_token, refresh_token, "
             "access_expires_at, refresh_expires_at, extra, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", platform, shop_id, tokens.access_token,
-            tokens.refresh_token, _ts(tokens.access_expires_at), _ts(tokens.refresh_expires_at),
-            json.dumps(dict(tokens.extra)), self.db.clock())
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, shop_id) DO UPDATE SET "
+            "access_token = excluded.access_token, refresh_token = excluded.refresh_token, "
+            "access_expires_at = excluded.access_expires_at, "
+            "refresh_expires_at = excluded.refresh_expires_at, extra = excluded.extra, "
+            "updated_at = excluded.updated_at",
+            platform,
+            shop_id,
+            tokens.access_token,
+            tokens.refresh_token,
+            _ts(tokens.access_expires_at),
+            _ts(tokens.refresh_expires_at),
+            json.dumps(dict(tokens.extra)),
+            self.db.clock(),
+        )
 
 
 def _dt(value: float | None) -> datetime | None:

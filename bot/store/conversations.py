@@ -29,38 +29,53 @@ class Conversations:
         self.db = db
         self.ops = ops
 
-    def get(self, conversation_id: int) -> Conversation | None:
-        row = self.db.one("SELECT * FROM conversations WHERE id = ?", conversation_id)
+    async def get(self, conversation_id: int) -> Conversation | None:
+        row = await self.db.one("SELECT * FROM conversations WHERE id = ?", conversation_id)
         return Conversation.of(row) if row else None
 
-    def by_thread(self, channel_id: str, thread_ts: str) -> Conversation | None:
-        row = self.db.one("SELECT * FROM conversations WHERE channel_id = ? AND thread_ts = ?",
-                          channel_id, thread_ts)
+    async def by_thread(self, channel_id: str, thread_ts: str) -> Conversation | None:
+        row = await self.db.one(
+            "SELECT * FROM conversations WHERE channel_id = ? AND thread_ts = ?",
+            channel_id,
+            thread_ts,
+        )
         return Conversation.of(row) if row else None
 
-    def by_ref(self, ref: str) -> Conversation | None:
-        row = self.db.one("SELECT * FROM conversations WHERE ref = ?", ref.upper())
+    async def by_ref(self, ref: str) -> Conversation | None:
+        row = await self.db.one("SELECT * FROM conversations WHERE ref = ?", ref.upper())
         return Conversation.of(row) if row else None
 
-    def message(self, message_id: int) -> Message | None:
-        row = self.db.one("SELECT * FROM messages WHERE id = ?", message_id)
+    async def message(self, message_id: int) -> Message | None:
+        row = await self.db.one("SELECT * FROM messages WHERE id = ?", message_id)
         return Message.of(row) if row else None
 
-    def message_by_ts(self, channel_id: str, ts: str) -> Message | None:
-        row = self.db.one("SELECT * FROM messages WHERE channel_id = ? AND slack_ts = ?",
-                          channel_id, ts)
+    async def message_by_ts(self, channel_id: str, ts: str) -> Message | None:
+        row = await self.db.one(
+            "SELECT * FROM messages WHERE channel_id = ? AND slack_ts = ?", channel_id, ts
+        )
         return Message.of(row) if row else None
 
-    def claim_inbound(self, store_key: str, platform: str, site: str, channel_ref: str,
-                      msg: InboundMessage, summary: str) -> Claim:
+    async def claim_inbound(
+        self,
+        store_key: str,
+        platform: str,
+        site: str,
+        channel_ref: str,
+        msg: InboundMessage,
+        summary: str,
+    ) -> Claim:
         """Store one pushed or pulled message exactly once and schedule its Slack posts,
         in one transaction with the conversation it belongs to."""
-        with self.db.tx():
-            conv, new = self._conversation_for(store_key, platform, site, channel_ref, msg)
-            known = self.db.one(
+        async with self.db.tx():
+            conv, new = await self._conversation_for(store_key, platform, site, channel_ref, msg)
+            known = await self.db.one(
                 "SELECT 1 FROM messages WHERE store_key = ? AND platform_message_id = ? UNION "
                 "SELECT 1 FROM sent_parts WHERE store_key = ? AND platform_message_id = ?",
-                store_key, msg.message_id, store_key, msg.message_id)
+                store_key,
+                msg.message_id,
+                store_key,
+                msg.message_id,
+            )
             if known:
                 return Claim(conv, None, False)
             now = self.db.clock()
@@ -69,115 +84,246 @@ class Conversations:
             reopened = False
             if msg.from_seller:
                 direction, state = "seller", "received"
-                if self.db.one("SELECT 1 FROM messages WHERE conversation_id = ? AND "
-                               "direction = 'out' AND state IN ('sending', 'unknown')", conv):
+                if await self.db.one(
+                    "SELECT 1 FROM messages WHERE conversation_id = ? AND "
+                    "direction = 'out' AND state IN ('sending', 'unknown')",
+                    conv,
+                ):
                     delay = ECHO_GRACE
-                self.db.run("UPDATE conversations SET unread = 0, waiting_since = NULL, "
-                            "last_summary = ?, last_at = ? WHERE id = ?",
-                            f"Seller: {summary}", at, conv)
+                await self.db.run(
+                    "UPDATE conversations SET unread = 0, waiting_since = NULL, "
+                    "last_summary = ?, last_at = ? WHERE id = ?",
+                    f"Seller: {summary}",
+                    at,
+                    conv,
+                )
             else:
                 direction, state = "in", "received"
-                reopened = self.db.one("SELECT status = 'closed' FROM conversations WHERE id = ?",
-                                       conv)[0] == 1
+                reopened = (
+                    await self.db.value("SELECT status FROM conversations WHERE id = ?", conv)
+                    == "closed"
+                )
                 if reopened:
-                    self.db.run("INSERT INTO conversation_events (conversation_id, kind, detail, "
-                                "at) VALUES (?, 'reopened', '{\"by\": \"buyer\"}', ?)",
-                                conv, now)
-                self.db.run(
+                    await self.db.run(
+                        "INSERT INTO conversation_events (conversation_id, kind, detail, "
+                        "at) VALUES (?, 'reopened', '{\"by\": \"buyer\"}', ?)",
+                        conv,
+                        now,
+                    )
+                await self.db.run(
                     "UPDATE conversations SET unread = unread + 1, last_summary = ?, "
                     "last_at = ?, waiting_since = COALESCE(waiting_since, ?), "
                     "status = 'open', closed_at = NULL, buyer_name = COALESCE(NULLIF(?, ''), "
                     "buyer_name), "
                     "buyer_avatar = COALESCE(?, buyer_avatar), "
                     "buyer_language = COALESCE(?, buyer_language) WHERE id = ?",
-                    summary, at, at, msg.buyer.name, msg.buyer.avatar_url, msg.language, conv)
-            cur = self.db.run(
-                "INSERT INTO messages (conversation_id, store_key, direction, "
+                    summary,
+                    at,
+                    at,
+                    msg.buyer.name,
+                    msg.buyer.avatar_url,
+                    msg.language,
+                    conv,
+                )
+            mid = await self.db.insert(
+                "INSERT OR IGNORE INTO messages (conversation_id, store_key, direction, "
                 "platform_message_id, kind, text, attributes, raw, state, created_at, "
                 "platform_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                conv, store_key, direction, msg.message_id, str(msg.kind), msg.text,
+                conv,
+                store_key,
+                direction,
+                msg.message_id,
+                str(msg.kind),
+                msg.text,
                 json.dumps(msg.attributes, ensure_ascii=False, default=str),
-                json.dumps(msg.raw, ensure_ascii=False, default=str), state, now, at)
-            mid = int(cur.lastrowid)
-            self.ops.enqueue(channel_ref, "post_message", conversation_id=conv, message_id=mid,
-                             delay=delay)
-            self.ops.refresh_card(channel_ref, conv)
+                json.dumps(msg.raw, ensure_ascii=False, default=str),
+                state,
+                now,
+                at,
+            )
+            if mid is None:  # the same message, claimed a moment ago by another worker
+                return Claim(conv, None, False)
+            await self.ops.enqueue(
+                channel_ref, "post_message", conversation_id=conv, message_id=mid, delay=delay
+            )
+            await self.ops.refresh_card(channel_ref, conv)
             return Claim(conv, mid, new, not msg.from_seller and reopened)
 
-    def _conversation_for(self, store_key: str, platform: str, site: str, channel_ref: str,
-                          msg: InboundMessage) -> tuple[int, bool]:
-        row = self.db.one("SELECT id FROM conversations WHERE store_key = ? AND "
-                          "platform_conversation_id = ?", store_key, msg.conversation_id)
+    async def _conversation_for(
+        self, store_key: str, platform: str, site: str, channel_ref: str, msg: InboundMessage
+    ) -> tuple[int, bool]:
+        row = await self.db.one(
+            "SELECT id FROM conversations WHERE store_key = ? AND platform_conversation_id = ?",
+            store_key,
+            msg.conversation_id,
+        )
         if row:
             return int(row[0]), False
         now = self.db.clock()
-        cur = self.db.run(
-            "INSERT INTO conversations (store_key, platform_conversation_id, buyer_id, "
+        conv = await self.db.insert(
+            "INSERT OR IGNORE INTO conversations (store_key, platform_conversation_id, buyer_id, "
             "buyer_name, buyer_avatar, buyer_language, channel_ref, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            store_key, msg.conversation_id, msg.buyer.id,
+            store_key,
+            msg.conversation_id,
+            msg.buyer.id,
             # Some pushes (TikTok) carry no nickname; a later pull may bring it.
             msg.buyer.name or f"Buyer {str(msg.buyer.id)[-6:]}",
-            msg.buyer.avatar_url, msg.language, channel_ref, now)
-        conv = int(cur.lastrowid)
+            msg.buyer.avatar_url,
+            msg.language,
+            channel_ref,
+            now,
+        )
+        if conv is None:  # another worker created it a moment ago
+            return int(
+                await self.db.value(
+                    "SELECT id FROM conversations WHERE store_key = ? AND "
+                    "platform_conversation_id = ?",
+                    store_key,
+                    msg.conversation_id,
+                )
+            ), False
         ref = f"{REF_PREFIX.get(platform, platform[:2].upper())}-{site}-{conv:04d}"
-        self.db.run("UPDATE conversations SET ref = ? WHERE id = ?", ref, conv)
-        self.ops.enqueue(channel_ref, "post_root", conversation_id=conv)
+        await self.db.run("UPDATE conversations SET ref = ? WHERE id = ?", ref, conv)
+        await self.ops.enqueue(channel_ref, "post_root", conversation_id=conv)
         return conv, True
 
-    def set_thread(self, conversation_id: int, channel_id: str, thread_ts: str) -> None:
-        self.db.run("UPDATE conversations SET channel_id = ?, thread_ts = ? WHERE id = ?",
-                    channel_id, thread_ts, conversation_id)
+    async def set_thread(self, conversation_id: int, channel_id: str, thread_ts: str) -> None:
+        await self.db.run(
+            "UPDATE conversations SET channel_id = ?, thread_ts = ? WHERE id = ?",
+            channel_id,
+            thread_ts,
+            conversation_id,
+        )
 
-    def set_message_ts(self, message_id: int, channel_id: str, ts: str) -> None:
-        self.db.run("UPDATE messages SET channel_id = ?, slack_ts = ? WHERE id = ?",
-                    channel_id, ts, message_id)
+    async def set_message_ts(self, message_id: int, channel_id: str, ts: str) -> None:
+        await self.db.run(
+            "UPDATE messages SET channel_id = ?, slack_ts = ? WHERE id = ?",
+            channel_id,
+            ts,
+            message_id,
+        )
 
-    def set_translation(self, message_id: int, state: str, text: str | None = None,
-                        lang: str | None = None) -> None:
+    async def set_translation(
+        self, message_id: int, state: str, text: str | None = None, lang: str | None = None
+    ) -> None:
         """A buyer message's translation (state: pending | done | failed | none); the
         posted message is re-rendered to show it."""
-        with self.db.tx():
-            self.db.run("UPDATE messages SET translation_state = ?, translation = "
-                        "COALESCE(?, translation), translation_lang = COALESCE(?, "
-                        "translation_lang) WHERE id = ?", state, text, lang, message_id)
-            self.refresh_message(message_id)
+        async with self.db.tx():
+            await self.db.run(
+                "UPDATE messages SET translation_state = ?, translation = "
+                "COALESCE(?, translation), translation_lang = COALESCE(?, "
+                "translation_lang) WHERE id = ?",
+                state,
+                text,
+                lang,
+                message_id,
+            )
+            await self.refresh_message(message_id)
 
-    def refresh_message(self, message_id: int) -> None:
-        row = self.db.one("SELECT c.channel_ref FROM messages m JOIN conversations c ON "
-                          "c.id = m.conversation_id WHERE m.id = ?", message_id)
+    async def refresh_message(self, message_id: int) -> None:
+        row = await self.db.one(
+            "SELECT c.channel_ref FROM messages m JOIN conversations c ON "
+            "c.id = m.conversation_id WHERE m.id = ?",
+            message_id,
+        )
         if row:
-            self.ops.enqueue(row[0], "update_message", message_id=message_id,
-                             dedupe_key=f"message:{message_id}")
+            await self.ops.enqueue(
+                row[0], "update_message", message_id=message_id, dedupe_key=f"message:{message_id}"
+            )
 
-    def set_translate_replies(self, conversation_id: int, on: bool) -> Conversation | None:
-        with self.db.tx():
-            self.db.run("UPDATE conversations SET translate_replies = ? WHERE id = ?",
-                        int(on), conversation_id)
-            conv = self.get(conversation_id)
+    async def set_translate_replies(self, conversation_id: int, on: bool) -> Conversation | None:
+        async with self.db.tx():
+            await self.db.run(
+                "UPDATE conversations SET translate_replies = ? WHERE id = ?",
+                int(on),
+                conversation_id,
+            )
+            conv = await self.get(conversation_id)
             if conv:
-                self.ops.refresh_card(conv.channel_ref, conv.id)
+                await self.ops.refresh_card(conv.channel_ref, conv.id)
             return conv
 
-    def set_status(self, conversation_id: int, status: str,
-                   actor: str | None = None) -> Conversation | None:
+    async def set_status(
+        self, conversation_id: int, status: str, actor: str | None = None
+    ) -> Conversation | None:
         """Close or reopen; closing records the service time since it (re)opened."""
-        with self.db.tx():
-            conv = self.get(conversation_id)
+        async with self.db.tx():
+            conv = await self.get(conversation_id)
             if conv is None or conv.status == status:
                 return None
             now = self.db.clock()
             detail: dict[str, float] = {}
             if status == "closed":
-                opened = self.db.one("SELECT MAX(at) FROM conversation_events WHERE "
-                                     "conversation_id = ? AND kind = 'reopened'",
-                                     conversation_id)[0] or conv.created_at
+                opened = (
+                    await self.db.value(
+                        "SELECT MAX(at) FROM conversation_events WHERE conversation_id = ? "
+                        "AND kind = 'reopened'",
+                        conversation_id,
+                    )
+                    or conv.created_at
+                )
                 detail["service_seconds"] = round(now - opened, 1)
-            self.db.run("INSERT INTO conversation_events (conversation_id, kind, actor, detail, "
-                        "at) VALUES (?, ?, ?, ?, ?)", conversation_id,
-                        "closed" if status == "closed" else "reopened", actor,
-                        json.dumps(detail), now)
-            self.db.run("UPDATE conversations SET status = ?, closed_at = ? WHERE id = ?",
-                        status, now if status == "closed" else None, conversation_id)
-            self.ops.refresh_card(conv.channel_ref, conversation_id)
-            return self.get(conversation_id)
+            await self.db.run(
+                "INSERT INTO conversation_events (conversation_id, kind, actor, detail, "
+                "at) VALUES (?, ?, ?, ?, ?)",
+                conversation_id,
+                "closed" if status == "closed" else "reopened",
+                actor,
+                json.dumps(detail),
+                now,
+            )
+            await self.db.run(
+                "UPDATE conversations SET status = ?, closed_at = ? WHERE id = ?",
+                status,
+                now if status == "closed" else None,
+                conversation_id,
+            )
+            await self.ops.refresh_card(conv.channel_ref, conversation_id)
+            return await self.get(conversation_id)
+
+    async def first_inbound_id(self, conversation_id: int) -> int | None:
+        """The conversation's first buyer message (it opened the conversation)."""
+        return await self.db.value(
+            "SELECT MIN(id) FROM messages WHERE conversation_id = ? AND direction = 'in'",
+            conversation_id,
+        )
+
+    async def first_with_thread(self, buyer_id: str | None = None) -> Conversation | None:
+        """The oldest conversation that has its Slack thread (of one buyer, if given)."""
+        if buyer_id is None:
+            row = await self.db.one(
+                "SELECT * FROM conversations WHERE thread_ts IS NOT NULL ORDER BY id LIMIT 1"
+            )
+        else:
+            row = await self.db.one(
+                "SELECT * FROM conversations WHERE buyer_id = ? AND "
+                "thread_ts IS NOT NULL ORDER BY id LIMIT 1",
+                buyer_id,
+            )
+        return Conversation.of(row) if row else None
+
+    async def set_translation_state(self, message_id: int, state: str) -> None:
+        """Record a translation state that changes nothing on screen (no Slack update)."""
+        await self.db.run(
+            "UPDATE messages SET translation_state = ? WHERE id = ?", state, message_id
+        )
+
+    async def translation_todo(
+        self, *, since: float, never_tried_since: float, team: str, limit: int
+    ) -> list[int]:
+        """Buyer texts whose translation is pending or failed, or was never tried
+        although the buyer's language is not the team's."""
+        rows = await self.db.all(
+            "SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+            "WHERE m.direction = 'in' AND m.kind = 'text' AND m.created_at > ? AND "
+            "(m.translation_state IN ('pending', 'failed') OR (m.translation_state IS NULL "
+            "AND m.created_at > ? AND NOT (lower(COALESCE(c.buyer_language, '')) = ? OR "
+            "lower(COALESCE(c.buyer_language, '')) LIKE ?))) ORDER BY m.id LIMIT ?",
+            since,
+            never_tried_since,
+            team,
+            f"{team}-%",
+            limit,
+        )
+        return [int(r[0]) for r in rows]

@@ -1,89 +1,135 @@
-"""The SQLite connection: WAL, explicit transactions, migrations."""
+"""One async database interface over SQLite and PostgreSQL.
+
+Repositories write SQL once, in the SQLite spelling with ``?`` placeholders;
+:mod:`bot.store.dialect` rewrites it for PostgreSQL. Drivers: aiosqlite runs the
+one SQLite connection on its own thread (so a locked file never blocks the event
+loop); psycopg 3's async pool talks to PostgreSQL natively.
+
+A transaction is ``async with db.tx():``. Statements issued by the task that
+opened it join it (nested ``tx()`` joins too); other tasks never see it.
+"""
 
 from __future__ import annotations
 
-import sqlite3
+import asyncio
+import contextvars
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
-
-import sqlite_utils
-
-from bot.store.schema import MIGRATIONS
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
 
 Clock = Callable[[], float]
 
 
-class Database:
-    """Owns one connection. Writes go through :meth:`tx` (``BEGIN IMMEDIATE``) so a
-    claim and the side effects it schedules commit together or not at all."""
+class Row(Protocol):
+    def __getitem__(self, key: int | str) -> Any: ...
+    def keys(self) -> list[str]: ...
 
-    def __init__(self, path: str, *, clock: Clock = time.time) -> None:
-        self.path = path
-        self.clock = clock
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves.
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
-                               timeout=30.0)
-        conn.row_factory = sqlite3.Row
-        self.db = sqlite_utils.Database(conn)
+
+class DatabaseBusy(Exception):
+    """The database did not answer within the bound the caller gave."""
+
+
+class _Tx:
+    __slots__ = ("conn", "db", "task", "active")
+
+    def __init__(self, db: Database, conn: Any) -> None:
+        self.db = db
         self.conn = conn
-        if path != ":memory:":
-            self.db.enable_wal()
-        conn.execute("PRAGMA synchronous = NORMAL")  # durable across process crashes in WAL
-        conn.execute("PRAGMA foreign_keys = ON")
-        self._depth = 0
-        self.migrate()
+        self.task = asyncio.current_task()
+        self.active = True
+
+
+_CURRENT: contextvars.ContextVar[_Tx | None] = contextvars.ContextVar("sb_tx", default=None)
+
+
+class Database:
+    """What repositories use. ``dialect`` is ``"sqlite"`` or ``"postgresql"``."""
+
+    dialect = "sqlite"
+    url = ""
+
+    def __init__(self, *, clock: Clock = time.time) -> None:
+        self.clock = clock
+
+    # -- statements --------------------------------------------------------------
+    async def one(self, sql: str, *args: Any) -> Row | None:
+        rows = await self._execute(sql, args, fetch="one")
+        return rows[0] if rows else None
+
+    async def all(self, sql: str, *args: Any) -> list[Row]:
+        return await self._execute(sql, args, fetch="all")
+
+    async def value(self, sql: str, *args: Any) -> Any:
+        """The first column of the first row, or None."""
+        row = await self.one(sql, *args)
+        return row[0] if row is not None else None
+
+    async def run(self, sql: str, *args: Any) -> int:
+        """Execute; returns the number of rows changed."""
+        return await self._execute(sql, args, fetch="count")  # type: ignore[no-any-return]
+
+    async def insert(self, sql: str, *args: Any) -> int | None:
+        """An INSERT returning the new row's ``id`` (None when it was ignored)."""
+        row = await self.one(f"{sql} RETURNING id", *args)
+        return int(row[0]) if row is not None else None
+
+    async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        for args in rows:
+            await self._execute(sql, tuple(args), fetch="count")
+
+    # -- transactions ------------------------------------------------------------
+    def _current(self) -> _Tx | None:
+        tx = _CURRENT.get()
+        if tx is not None and tx.active and tx.db is self and tx.task is asyncio.current_task():
+            return tx
+        return None
 
     @property
-    def version(self) -> int:
-        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+    def in_transaction(self) -> bool:
+        return self._current() is not None
 
-    def migrate(self) -> None:
-        for number, script in enumerate(MIGRATIONS, start=1):
-            if self.version >= number:
-                continue
-            with self.tx():
-                for statement in _statements(script):
-                    self.conn.execute(statement)
-                self.conn.execute(f"PRAGMA user_version = {number}")
-
-    @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
-        if self._depth:  # nested: join the outer transaction
-            self._depth += 1
-            try:
-                yield self.conn
-            finally:
-                self._depth -= 1
+    @asynccontextmanager
+    async def tx(self) -> AsyncIterator[None]:
+        if self._current() is not None:  # nested: join the outer transaction
+            yield
             return
-        self.conn.execute("BEGIN IMMEDIATE")
-        self._depth = 1
+        async with self._begin() as conn:
+            tx = _Tx(self, conn)
+            token = _CURRENT.set(tx)
+            try:
+                yield
+            finally:
+                tx.active = False
+                _CURRENT.reset(token)
+
+    # -- health ----------------------------------------------------------------------
+    async def ping(self, timeout: float = 0.08) -> bool:
+        """True when the database answers within ``timeout``; raises DatabaseBusy if
+        it does not (a lock held elsewhere), and the driver's error if it is broken."""
+        task = asyncio.ensure_future(self.value("SELECT 1"))
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
-            self.conn.execute("COMMIT")
-        finally:
-            self._depth = 0
+            return await asyncio.wait_for(asyncio.shield(task), timeout) == 1
+        except TimeoutError:
+            task.add_done_callback(_swallow)
+            raise DatabaseBusy(f"no answer within {timeout * 1000:.0f} ms") from None
 
-    def one(self, sql: str, *args: Any) -> sqlite3.Row | None:
-        return self.conn.execute(sql, args).fetchone()
+    # -- backend hooks -------------------------------------------------------------
+    def _begin(self) -> Any:  # an async context manager yielding a connection in a tx
+        raise NotImplementedError
 
-    def all(self, sql: str, *args: Any) -> list[sqlite3.Row]:
-        return self.conn.execute(sql, args).fetchall()
+    async def _execute(self, sql: str, args: tuple[Any, ...], *, fetch: str) -> Any:
+        raise NotImplementedError
 
-    def run(self, sql: str, *args: Any) -> sqlite3.Cursor:
-        return self.conn.execute(sql, args)
+    async def close(self) -> None:
+        raise NotImplementedError
 
-    def close(self) -> None:
-        self.conn.close()
+    def script(self, sql: str) -> Iterator[str]:
+        """Split a migration script into statements (no ';' inside literals)."""
+        lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
+        return (s.strip() for s in "\n".join(lines).split(";") if s.strip())
 
 
-def _statements(script: str) -> list[str]:
-    # executescript() would COMMIT our transaction; split on ';' instead (the
-    # schema has no ';' inside literals).
-    lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+def _swallow(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()

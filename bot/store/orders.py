@@ -33,99 +33,173 @@ class Orders:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def upsert(self, store_key: str, order: Order) -> dict[str, Any] | None:
+    async def upsert(self, store_key: str, order: Order) -> dict[str, Any] | None:
         """Store the latest state of an order; returns what was known before."""
-        with self.db.tx():
-            before = self.get(store_key, order.order_id)
+        async with self.db.tx():
+            before = await self.get(store_key, order.order_id)
             cancel = _jsonable(asdict(order.cancellation)) if order.cancellation else None
-            self.db.run(
-                "INSERT OR REPLACE INTO orders (store_key, order_id, buyer_id, status, "
+            await self.db.run(
+                "INSERT INTO orders (store_key, order_id, buyer_id, status, "
                 "platform_status, amount, currency, created_at, updated_at, ship_by, "
                 "tracking_no, items, cancellation, returns, fetched_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                store_key, order.order_id, order.buyer_id, str(order.status),
-                order.platform_status, order.amount, order.currency,
-                order.created_at.timestamp(), order.updated_at.timestamp(),
-                _ts(order.ship_by), order.tracking_no,
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (store_key, order_id) DO UPDATE SET buyer_id = excluded.buyer_id, "
+                "status = excluded.status, platform_status = excluded.platform_status, "
+                "amount = excluded.amount, currency = excluded.currency, "
+                "created_at = excluded.created_at, updated_at = excluded.updated_at, "
+                "ship_by = excluded.ship_by, tracking_no = excluded.tracking_no, "
+                "items = excluded.items, cancellation = excluded.cancellation, "
+                "returns = excluded.returns, fetched_at = excluded.fetched_at",
+                store_key,
+                order.order_id,
+                order.buyer_id,
+                str(order.status),
+                order.platform_status,
+                order.amount,
+                order.currency,
+                order.created_at.timestamp(),
+                order.updated_at.timestamp(),
+                _ts(order.ship_by),
+                order.tracking_no,
                 json.dumps([asdict(i) for i in order.items], ensure_ascii=False),
                 json.dumps(cancel, ensure_ascii=False) if cancel else None,
                 json.dumps([_jsonable(asdict(r)) for r in order.returns], ensure_ascii=False),
-                self.db.clock())
-            self.db.run("DELETE FROM order_refresh WHERE store_key = ? AND order_id = ?",
-                        store_key, order.order_id)
+                self.db.clock(),
+            )
+            await self.db.run(
+                "DELETE FROM order_refresh WHERE store_key = ? AND order_id = ?",
+                store_key,
+                order.order_id,
+            )
             return before
 
-    def get(self, store_key: str, order_id: str) -> dict[str, Any] | None:
-        row = self.db.one("SELECT * FROM orders WHERE store_key = ? AND order_id = ?",
-                          store_key, order_id)
+    async def get(self, store_key: str, order_id: str) -> dict[str, Any] | None:
+        row = await self.db.one(
+            "SELECT * FROM orders WHERE store_key = ? AND order_id = ?", store_key, order_id
+        )
         return _row(row) if row else None
 
-    def find(self, order_id: str) -> list[dict[str, Any]]:
+    async def find(self, order_id: str) -> list[dict[str, Any]]:
         """An order number across stores (numbers are unique per store only)."""
-        return [_row(r) for r in self.db.all("SELECT * FROM orders WHERE order_id = ?",
-                                             order_id)]
+        return [
+            _row(r) for r in await self.db.all("SELECT * FROM orders WHERE order_id = ?", order_id)
+        ]
 
-    def of_buyer(self, store_key: str, buyer_ids: list[str], limit: int = 3
-                 ) -> list[dict[str, Any]]:
+    async def of_buyer(
+        self, store_key: str, buyer_ids: list[str], limit: int = 3
+    ) -> list[dict[str, Any]]:
         ids = [b for b in buyer_ids if b]
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        return [_row(r) for r in self.db.all(
-            f"SELECT * FROM orders WHERE store_key = ? AND buyer_id IN ({marks}) "
-            f"ORDER BY created_at DESC LIMIT ?", store_key, *ids, limit)]
+        return [
+            _row(r)
+            for r in await self.db.all(
+                f"SELECT * FROM orders WHERE store_key = ? AND buyer_id IN ({marks}) "
+                f"ORDER BY created_at DESC LIMIT ?",
+                store_key,
+                *ids,
+                limit,
+            )
+        ]
 
-    def of_conversation(self, conv: Conversation, limit: int = 3) -> list[dict[str, Any]]:
-        return self.of_buyer(conv.store_key, [conv.buyer_order_id or "", conv.buyer_id], limit)
+    async def of_conversation(self, conv: Conversation, limit: int = 3) -> list[dict[str, Any]]:
+        return await self.of_buyer(
+            conv.store_key, [conv.buyer_order_id or "", conv.buyer_id], limit
+        )
 
-    def conversation_for(self, store_key: str, buyer_id: str) -> Conversation | None:
-        row = self.db.one("SELECT * FROM conversations WHERE store_key = ? AND "
-                          "(buyer_order_id = ? OR buyer_id = ?) ORDER BY last_at DESC LIMIT 1",
-                          store_key, buyer_id, buyer_id)
+    async def conversation_for(self, store_key: str, buyer_id: str) -> Conversation | None:
+        row = await self.db.one(
+            "SELECT * FROM conversations WHERE store_key = ? AND "
+            "(buyer_order_id = ? OR buyer_id = ?) ORDER BY last_at DESC LIMIT 1",
+            store_key,
+            buyer_id,
+            buyer_id,
+        )
         return Conversation.of(row) if row else None
 
-    def set_buyer_order_id(self, conversation_id: int, buyer_order_id: str) -> None:
-        self.db.run("UPDATE conversations SET buyer_order_id = ? WHERE id = ?",
-                    buyer_order_id, conversation_id)
+    async def set_buyer_order_id(self, conversation_id: int, buyer_order_id: str) -> None:
+        await self.db.run(
+            "UPDATE conversations SET buyer_order_id = ? WHERE id = ?",
+            buyer_order_id,
+            conversation_id,
+        )
 
     # -- pushes waiting for their details ---------------------------------------------
-    def queue_refresh(self, store_key: str, order_ids: list[str], reason: str) -> None:
-        with self.db.tx():
+    async def queue_refresh(self, store_key: str, order_ids: list[str], reason: str) -> None:
+        async with self.db.tx():
             for oid in order_ids:
-                self.db.run("INSERT OR IGNORE INTO order_refresh (store_key, order_id, reason, "
-                            "queued_at) VALUES (?, ?, ?, ?)", store_key, oid, reason,
-                            self.db.clock())
+                await self.db.run(
+                    "INSERT OR IGNORE INTO order_refresh (store_key, order_id, reason, "
+                    "queued_at) VALUES (?, ?, ?, ?)",
+                    store_key,
+                    oid,
+                    reason,
+                    self.db.clock(),
+                )
 
-    def pending_refresh(self, store_key: str, limit: int = 50) -> list[str]:
-        return [r[0] for r in self.db.all("SELECT order_id FROM order_refresh WHERE "
-                                          "store_key = ? ORDER BY queued_at LIMIT ?",
-                                          store_key, limit)]
+    async def pending_refresh(self, store_key: str, limit: int = 50) -> list[str]:
+        return [
+            r[0]
+            for r in await self.db.all(
+                "SELECT order_id FROM order_refresh WHERE store_key = ? ORDER BY queued_at LIMIT ?",
+                store_key,
+                limit,
+            )
+        ]
 
-    def stores_to_refresh(self) -> list[str]:
-        return [r[0] for r in self.db.all("SELECT DISTINCT store_key FROM order_refresh")]
+    async def drop_refresh(self, store_key: str, order_id: str) -> None:
+        """The platform does not know this order: stop asking for it."""
+        await self.db.run(
+            "DELETE FROM order_refresh WHERE store_key = ? AND order_id = ?", store_key, order_id
+        )
+
+    async def stores_to_refresh(self) -> list[str]:
+        return [r[0] for r in await self.db.all("SELECT DISTINCT store_key FROM order_refresh")]
 
     # -- the safety pull's watermark ------------------------------------------------
-    def cursor(self, store_key: str) -> str | None:
-        row = self.db.one("SELECT cursor FROM order_cursors WHERE store_key = ?", store_key)
+    async def cursor(self, store_key: str) -> str | None:
+        row = await self.db.one("SELECT cursor FROM order_cursors WHERE store_key = ?", store_key)
         return row[0] if row else None
 
-    def save_cursor(self, store_key: str, cursor: str | None) -> None:
-        self.db.run("INSERT OR REPLACE INTO order_cursors (store_key, cursor, updated_at) "
-                    "VALUES (?, ?, ?)", store_key, cursor, self.db.clock())
+    async def save_cursor(self, store_key: str, cursor: str | None) -> None:
+        await self.db.run(
+            "INSERT INTO order_cursors (store_key, cursor, updated_at) "
+            "VALUES (?, ?, ?) ON CONFLICT (store_key) DO UPDATE SET "
+            "cursor = excluded.cursor, updated_at = excluded.updated_at",
+            store_key,
+            cursor,
+            self.db.clock(),
+        )
 
     # -- things said once ------------------------------------------------------------
-    def once(self, store_key: str, order_id: str, kind: str, key: str) -> bool:
+    async def once(self, store_key: str, order_id: str, kind: str, key: str) -> bool:
         """True the first time (order, kind, key) is announced; a moved deadline is a
         new key, so alerts re-arm when deadlines move."""
-        return self.db.run("INSERT OR IGNORE INTO order_notices (store_key, order_id, kind, "
-                           "key, at) VALUES (?, ?, ?, ?, ?)", store_key, order_id, kind, key,
-                           self.db.clock()).rowcount == 1
+        return (
+            await self.db.run(
+                "INSERT OR IGNORE INTO order_notices (store_key, order_id, kind, "
+                "key, at) VALUES (?, ?, ?, ?, ?)",
+                store_key,
+                order_id,
+                kind,
+                key,
+                self.db.clock(),
+            )
+            == 1
+        )
 
-    def open_with_deadlines(self) -> list[dict[str, Any]]:
+    async def open_with_deadlines(self) -> list[dict[str, Any]]:
         """Orders that may need the seller: to ship, or with a pending request."""
-        return [_row(r) for r in self.db.all(
-            "SELECT * FROM orders WHERE (status = 'to_ship' AND ship_by IS NOT NULL) OR "
-            "cancellation LIKE ? OR returns LIKE ?", PENDING, PENDING)]
+        return [
+            _row(r)
+            for r in await self.db.all(
+                "SELECT * FROM orders WHERE (status = 'to_ship' AND ship_by IS NOT NULL) OR "
+                "cancellation LIKE ? OR returns LIKE ?",
+                PENDING,
+                PENDING,
+            )
+        ]
 
 
 def _row(row: Any) -> dict[str, Any]:

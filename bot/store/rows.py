@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.store.db import Row as DbRow
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Conversation:
     buyer_order_id: str | None = None  # the buyer's id on the order side, when it differs
 
     @classmethod
-    def of(cls, row: sqlite3.Row) -> Conversation:
+    def of(cls, row: DbRow) -> Conversation:
         data = {k: row[k] for k in row.keys()}
         data["flags"] = json.loads(data.get("flags") or "[]")
         return cls(**data)
@@ -78,7 +79,7 @@ class Message:
     translation_lang: str | None = None
 
     @classmethod
-    def of(cls, row: sqlite3.Row) -> Message:
+    def of(cls, row: DbRow) -> Message:
         data = {k: row[k] for k in row.keys()}
         data["attributes"] = json.loads(data["attributes"] or "{}")
         data["parts"] = json.loads(data["parts"]) if data["parts"] else None
@@ -103,7 +104,7 @@ class SlackOp:
     error: str | None
 
     @classmethod
-    def of(cls, row: sqlite3.Row) -> SlackOp:
+    def of(cls, row: DbRow) -> SlackOp:
         data = {k: row[k] for k in row.keys()}
         data["payload"] = json.loads(data["payload"] or "{}")
         return cls(**data)

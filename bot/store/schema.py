@@ -273,4 +273,25 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (kind, period)
     );
     """,
+    # 5: several workers on one database; indexes for what periodic jobs ask.
+    """
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at REAL NOT NULL,
+        acquired_at REAL NOT NULL
+    );
+    CREATE INDEX leases_by_holder ON leases (holder);
+    CREATE TABLE workers (
+        id TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        started_at REAL NOT NULL,
+        seen_at REAL NOT NULL
+    );
+    CREATE INDEX messages_replies_pending ON messages (store_key, conversation_id, id)
+        WHERE direction = 'out' AND state IN ('queued', 'sending', 'unknown');
+    CREATE INDEX conversation_events_by_conversation_kind
+        ON conversation_events (conversation_id, kind, at);
+    """,
 )

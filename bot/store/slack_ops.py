@@ -21,66 +21,114 @@ class SlackOps:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def enqueue(self, channel_ref: str, kind: str, *, conversation_id: int | None = None,
-                message_id: int | None = None, payload: dict[str, Any] | None = None,
-                dedupe_key: str | None = None, delay: float = 0.0) -> None:
+    async def enqueue(
+        self,
+        channel_ref: str,
+        kind: str,
+        *,
+        conversation_id: int | None = None,
+        message_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+        dedupe_key: str | None = None,
+        delay: float = 0.0,
+    ) -> None:
         """Schedule a Slack side effect. With ``dedupe_key`` an identical pending
         op absorbs this one (card refreshes, reaction syncs)."""
-        self.db.run(
+        await self.db.run(
             "INSERT OR IGNORE INTO slack_ops (channel_ref, kind, conversation_id, message_id, "
             "payload, dedupe_key, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            channel_ref, kind, conversation_id, message_id, json.dumps(payload or {}),
-            dedupe_key, self.db.clock() + delay, self.db.clock(),
+            channel_ref,
+            kind,
+            conversation_id,
+            message_id,
+            json.dumps(payload or {}),
+            dedupe_key,
+            self.db.clock() + delay,
+            self.db.clock(),
         )
 
-    def refresh_card(self, channel_ref: str, conversation_id: int) -> None:
-        self.enqueue(channel_ref, "update_card", conversation_id=conversation_id,
-                     dedupe_key=f"card:{conversation_id}", delay=CARD_DELAY)
+    async def refresh_card(self, channel_ref: str, conversation_id: int) -> None:
+        await self.enqueue(
+            channel_ref,
+            "update_card",
+            conversation_id=conversation_id,
+            dedupe_key=f"card:{conversation_id}",
+            delay=CARD_DELAY,
+        )
 
-    def sync_reaction(self, channel_ref: str, message_id: int) -> None:
-        self.enqueue(channel_ref, "sync_reaction", message_id=message_id,
-                     dedupe_key=f"reaction:{message_id}")
+    async def sync_reaction(self, channel_ref: str, message_id: int) -> None:
+        await self.enqueue(
+            channel_ref, "sync_reaction", message_id=message_id, dedupe_key=f"reaction:{message_id}"
+        )
 
-    def next_for(self, channel_ref: str) -> tuple[SlackOp | None, float | None]:
+    async def next_for(self, channel_ref: str) -> tuple[SlackOp | None, float | None]:
         """The oldest ready op of a channel, else when the next one becomes ready."""
         now = self.db.clock()
-        row = self.db.one(
+        row = await self.db.one(
             "SELECT * FROM slack_ops WHERE state = 'pending' AND channel_ref = ? "
-            "AND not_before <= ? ORDER BY id LIMIT 1", channel_ref, now)
+            "AND not_before <= ? ORDER BY id LIMIT 1",
+            channel_ref,
+            now,
+        )
         if row:
             return SlackOp.of(row), None
-        later = self.db.one("SELECT MIN(not_before) FROM slack_ops WHERE state = 'pending' "
-                            "AND channel_ref = ?", channel_ref)[0]
+        later = await self.db.value(
+            "SELECT MIN(not_before) FROM slack_ops WHERE state = 'pending' AND channel_ref = ?",
+            channel_ref,
+        )
         return None, later
 
-    def channels_with_work(self) -> list[str]:
-        return [r[0] for r in self.db.all(
-            "SELECT DISTINCT channel_ref FROM slack_ops WHERE state IN ('pending', 'inflight')")]
+    async def channels_with_work(self) -> list[str]:
+        return [
+            r[0]
+            for r in await self.db.all(
+                "SELECT DISTINCT channel_ref FROM slack_ops WHERE state IN ('pending', 'inflight')"
+            )
+        ]
 
-    def inflight(self, channel_ref: str) -> list[SlackOp]:
-        return [SlackOp.of(r) for r in self.db.all(
-            "SELECT * FROM slack_ops WHERE state = 'inflight' AND channel_ref = ? ORDER BY id",
-            channel_ref)]
+    async def inflight(self, channel_ref: str) -> list[SlackOp]:
+        return [
+            SlackOp.of(r)
+            for r in await self.db.all(
+                "SELECT * FROM slack_ops WHERE state = 'inflight' AND channel_ref = ? ORDER BY id",
+                channel_ref,
+            )
+        ]
 
-    def start(self, op_id: int) -> None:
-        self.db.run("UPDATE slack_ops SET state = 'inflight', started_at = ?, "
-                    "attempts = attempts + 1 WHERE id = ?", self.db.clock(), op_id)
+    async def start(self, op_id: int) -> None:
+        await self.db.run(
+            "UPDATE slack_ops SET state = 'inflight', started_at = ?, "
+            "attempts = attempts + 1 WHERE id = ?",
+            self.db.clock(),
+            op_id,
+        )
 
-    def back_to_pending(self, op_id: int, error: str) -> None:
-        self.db.run("UPDATE slack_ops SET state = 'pending', error = ? WHERE id = ?",
-                    error, op_id)
+    async def back_to_pending(self, op_id: int, error: str) -> None:
+        await self.db.run(
+            "UPDATE slack_ops SET state = 'pending', error = ? WHERE id = ?", error, op_id
+        )
 
-    def finish(self, op_id: int, result_ts: str | None = None) -> None:
-        self.db.run("UPDATE slack_ops SET state = 'done', result_ts = ?, error = NULL "
-                    "WHERE id = ?", result_ts, op_id)
+    async def finish(self, op_id: int, result_ts: str | None = None) -> None:
+        await self.db.run(
+            "UPDATE slack_ops SET state = 'done', result_ts = ?, error = NULL WHERE id = ?",
+            result_ts,
+            op_id,
+        )
 
-    def give_up(self, op_id: int, error: str) -> None:
-        self.db.run("UPDATE slack_ops SET state = 'dead', error = ? WHERE id = ?", error, op_id)
+    async def give_up(self, op_id: int, error: str) -> None:
+        await self.db.run(
+            "UPDATE slack_ops SET state = 'dead', error = ? WHERE id = ?", error, op_id
+        )
 
-    def counts(self) -> dict[str, int]:
-        return {r[0]: r[1] for r in self.db.all(
-            "SELECT state, COUNT(*) FROM slack_ops WHERE state != 'done' GROUP BY state")}
+    async def counts(self) -> dict[str, int]:
+        return {
+            r[0]: r[1]
+            for r in await self.db.all(
+                "SELECT state, COUNT(*) FROM slack_ops WHERE state != 'done' GROUP BY state"
+            )
+        }
 
-    def prune_done(self, older_than: float) -> int:
-        return self.db.run("DELETE FROM slack_ops WHERE state = 'done' AND created_at < ?",
-                           older_than).rowcount
+    async def prune_done(self, older_than: float) -> int:
+        return await self.db.run(
+            "DELETE FROM slack_ops WHERE state = 'done' AND created_at < ?", older_than
+        )

@@ -43,58 +43,56 @@ class TeamFeature:
             self.commands["order"] = orders.order_command
 
     # -- hooks ------------------------------------------------------------------
-    def on_new_message(self, message_id: int) -> None:
+    async def on_new_message(self, message_id: int) -> None:
         """A buyer wrote: assign a new/reopened conversation, flag priority words."""
         store = self.service.store
-        msg = store.conversations.message(message_id)
+        msg = await store.conversations.message(message_id)
         if msg is None:
             return
-        conv = store.conversations.get(msg.conversation_id)
+        conv = await store.conversations.get(msg.conversation_id)
         if conv is None:
             return
-        if not conv.assignee and self._opened_by(conv.id, msg):
-            self.assigner.assign_new(conv.id)
+        if not conv.assignee and await self._opened_by(conv.id, msg):
+            await self.assigner.assign_new(conv.id)
         words = self.priority.find(msg.text) if msg.text else []
         if words:
-            flags, first = store.team.add_flags(conv.id, words)
+            flags, first = await store.team.add_flags(conv.id, words)
             self.service.outbox.kick(conv.channel_ref)
             if first and self.service.settings.ops_channel:
                 ops = self.service.settings.ops_channel
                 text = (f"🚩 Priority ({', '.join(flags)}): `{conv.ref}` — "
                         f"{escape_untrusted(conv.buyer_name)}: “"
                         f"{escape_untrusted(' '.join(msg.text.split())[:200])}”")
-                store.ops.enqueue(ops, "post_channel", conversation_id=conv.id,
+                await store.ops.enqueue(ops, "post_channel", conversation_id=conv.id,
                                   payload={"text": text})
                 self.service.outbox.kick(ops)
 
-    def _opened_by(self, conversation_id: int, msg: Any) -> bool:
+    async def _opened_by(self, conversation_id: int, msg: Any) -> bool:
         """Did this message open the conversation, or reopen it? Only then is it
         assigned: an unassigned conversation stays for someone to take."""
-        db = self.service.store.database
-        first = db.one("SELECT MIN(id) FROM messages WHERE conversation_id = ? AND "
-                       "direction = 'in'", conversation_id)[0]
+        first = await self.service.store.conversations.first_inbound_id(conversation_id)
         if first == msg.id:
             return True
-        reopened = self.service.store.team.last_event_at(conversation_id, "reopened")
+        reopened = await self.service.store.team.last_event_at(conversation_id, "reopened")
         return reopened is not None and reopened >= msg.created_at - 1
 
     # -- actions -----------------------------------------------------------------
-    def set_status(self, user: str, status: str) -> None:
-        self.service.store.team.set_status(user, status)
+    async def set_status(self, user: str, status: str) -> None:
+        await self.service.store.team.set_status(user, status)
 
-    def assign_to_me(self, conversation_id: int, user: str) -> None:
+    async def assign_to_me(self, conversation_id: int, user: str) -> None:
         store = self.service.store
-        conv = store.conversations.get(conversation_id)
+        conv = await store.conversations.get(conversation_id)
         if conv is None:
             return
         if not self.service.relay.may_reply(user, conv.store_key):
-            self.service.relay.tell(conv, user, "Only agents of this store's team can take "
+            await self.service.relay.tell(conv, user, "Only agents of this store's team can take "
                                                 "its conversations.")
             return
         if conv.assignee != user:
-            store.team.assign(conv.id, user, actor=user, kind="claimed",
+            await store.team.assign(conv.id, user, actor=user, kind="claimed",
                               detail={"from": conv.assignee})
-            store.books.set_current(user, conv.id)
+            await store.books.set_current(user, conv.id)
             self.service.outbox.kick(conv.channel_ref)
 
     async def transfer_view(self, conversation_id: int, user: str) -> dict[str, Any]:
@@ -107,11 +105,11 @@ class TeamFeature:
 
     # -- /cs ------------------------------------------------------------------------
     async def _online(self, user: str, words: list[str]) -> str:
-        self.set_status(user, "online")
+        await self.set_status(user, "online")
         return "You are *online*: new conversations can be assigned to you."
 
     async def _idle(self, user: str, words: list[str]) -> str:
-        self.set_status(user, "idle")
+        await self.set_status(user, "idle")
         return ("You are *idle*: no new conversations; the ones you have continue. "
                 "`/cs online` to come back.")
 
@@ -125,7 +123,7 @@ class TeamFeature:
 
     async def _stats(self, user: str, words: list[str]) -> list[dict[str, Any]]:
         from bot.team.stats import stats_blocks
-        return stats_blocks(self.service, user, self.service.clock())
+        return await stats_blocks(self.service, user, self.service.clock())
 
     async def _help(self, user: str, words: list[str]) -> str:
         from bot.team.slack import HELP

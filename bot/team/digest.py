@@ -10,21 +10,23 @@ Other features add sections through ``service.digest_sections``: callables
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.team.digest_queries import (
+from bot.store.digest import (
     DAY,
     Figures,
+    agents_responding,
     auth_expiring,
     breaches,
     failed_sends,
     response_times,
     stale_templates,
+    store_labels,
     unhealthy_stores,
     waiting_per_store,
 )
@@ -35,7 +37,7 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BLOCKS = 50  # Slack's limit for a message (the digest, the /cs stats answer)
 LINES = 15  # lines per list before "and N more"
-DigestSection = Callable[[Any, float], list[dict[str, Any]]]
+DigestSection = Callable[[Any, float], Awaitable[list[dict[str, Any]]]]
 
 
 def human(seconds: float) -> str:
@@ -61,17 +63,16 @@ def figures_line(label: str, f: Figures) -> str:
     return f"{label}: median *{human(f.median)}*, p90 *{human(f.p90)}* ({f.count} replies)"
 
 
-def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str] | None = None,
+async def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str] | None = None,
                      mention: bool = False) -> list[dict[str, Any]]:
     """The checklist's sections (no header): what the digest and ``/cs stats`` share."""
     db = service.store.database
-    stores = {r["key"]: r for r in db.all("SELECT key, platform, site, name, nickname "
-                                          "FROM stores")}
+    stores = await store_labels(db)
 
     def label(key: str) -> str:
         return store_label(stores.get(key), key)
 
-    waiting = waiting_per_store(db)
+    waiting = await waiting_per_store(db)
     w_lines = [f"{label(w.store_key)} — {w.waiting} waiting"
                + (f" (longest {human(now - w.oldest)})" if w.oldest else "")
                + f", {w.unread} unread" for w in waiting]
@@ -79,7 +80,7 @@ def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str] | Non
     blocks = section(f"⏳ Waiting and unread — {total_w} waiting, {total_u} unread", w_lines,
                      "Nobody is waiting.")
 
-    failed = failed_sends(db)
+    failed = await failed_sends(db)
     f_lines = [f"{label(k)} — " + ", ".join(f"{n} {state}" for state, n in sorted(v.items()))
                for k, v in failed.items()]
     blocks += section(f"❌ Failed sends — {sum(sum(v.values()) for v in failed.values())}",
@@ -87,8 +88,8 @@ def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str] | Non
 
     s_lines = [f"{label(r['key'])} — ⚠️ {escape_untrusted(str(r['health']))}"
                + (f": {escape_untrusted(str(r['health_detail']))[:200]}"
-                  if r["health_detail"] else "") for r in unhealthy_stores(db)]
-    for key, expires in auth_expiring(db, now + 7 * DAY):
+                  if r["health_detail"] else "") for r in await unhealthy_stores(db)]
+    for key, expires in await auth_expiring(db, now + 7 * DAY):
         when = (f"expired {duration(now - expires)} ago" if expires <= now
                 else f"expires in {duration(expires - now)}")
         s_lines.append(f"{label(key)} — 🔑 authorization {when} "
@@ -96,13 +97,13 @@ def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str] | Non
     blocks += section("🔌 Stores disconnected or authorization expiring within 7 days", s_lines,
                       "Every store is connected and authorized for more than 7 days.")
 
-    stale = stale_templates(db, now - 30 * DAY)
+    stale = await stale_templates(db, now - 30 * DAY)
     blocks += section(f"🗂 Stale templates (unused for 30 days) — {len(stale)}",
                       [f"{escape_mrkdwn(topic)} — {escape_mrkdwn(name)}"
                        + (" (never used)" if not used else "") for topic, name, used in stale],
                       "Every template was used in the last 30 days.")
 
-    overall, by_store, by_agent = response_times(db, now - DAY, now)
+    overall, by_store, by_agent = await response_times(db, now - DAY, now)
     r_lines = [figures_line("All", overall)] if overall else []
     r_lines += [figures_line(label(k), f) for k, f in by_store.items()]
     blocks += section("⏱ First response, last 24 h — per store", r_lines,
@@ -111,26 +112,26 @@ def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str] | Non
                       [figures_line(who(k, names, mention=mention), f)
                        for k, f in by_agent.items()], "No agent replied in the last 24 h.")
 
-    sla = breaches(db, now - DAY, now)
+    sla = await breaches(db, now - DAY, now)
     blocks += section(f"🚨 SLA breaches, last 24 h — {len(sla)}",
                       [f"{ref_link(service, row)} · {label(row.store_key)} · "
                        f"{who(row.assignee, names, mention=mention)}" for row in sla],
                       "No conversation was escalated.")
     for extra in getattr(service, "digest_sections", None) or []:
-        blocks += _extra(extra, service, now)
+        blocks += await _extra(extra, service, now)
     return blocks
 
 
-def _extra(extra: DigestSection, service: Any, now: float) -> list[dict[str, Any]]:
+async def _extra(extra: DigestSection, service: Any, now: float) -> list[dict[str, Any]]:
     try:
-        return list(extra(service, now) or [])
+        return list(await extra(service, now) or [])
     except Exception:  # noqa: BLE001 - one broken section must not cost the whole digest
         log.exception("digest section %r failed", extra)
         return [{"type": "context", "elements": [
             {"type": "mrkdwn", "text": "_One section could not be computed; see the logs._"}]}]
 
 
-def digest_blocks(service: Any, now: float, *, names: Mapping[str, str] | None = None
+async def digest_blocks(service: Any, now: float, *, names: Mapping[str, str] | None = None
                   ) -> list[dict[str, Any]]:
     """The digest message. Agents are named (``names``) or shown by id, never
     mentioned: a daily post must not ping the whole team."""
@@ -138,18 +139,18 @@ def digest_blocks(service: Any, now: float, *, names: Mapping[str, str] | None =
             {"type": "context", "elements": [{"type": "mrkdwn", "text":
              f"<!date^{int(now)}^{{date_long}} {{time}}|{int(now)}> · figures over the last "
              "24 hours"}]}]
-    return fit(head + checklist_blocks(service, now, names=names, mention=False),
+    return fit(head + await checklist_blocks(service, now, names=names, mention=False),
                MAX_MESSAGE_BLOCKS)
 
 
-def digest_text(service: Any, now: float) -> str:
+async def digest_text(service: Any, now: float) -> str:
     """The notification / fallback line."""
     db = service.store.database
-    waiting = waiting_per_store(db)
-    failed = sum(sum(v.values()) for v in failed_sends(db).values())
+    waiting = await waiting_per_store(db)
+    failed = sum(sum(v.values()) for v in (await failed_sends(db)).values())
     return (f"Daily checklist: {sum(w.waiting for w in waiting)} waiting, "
             f"{sum(w.unread for w in waiting)} unread, {failed} failed sends, "
-            f"{len(breaches(db, now - DAY, now))} SLA breaches in 24 h")
+            f"{len(await breaches(db, now - DAY, now))} SLA breaches in 24 h")
 
 
 async def post_digest(service: Any) -> bool:
@@ -161,15 +162,15 @@ async def post_digest(service: Any) -> bool:
         return False
     now = service.clock()
     db = service.store.database
-    people = [r[0] for r in db.all("SELECT DISTINCT agent FROM responses WHERE responded_at "
-                                   ">= ? AND agent IS NOT NULL", now - DAY)]
+    people = await agents_responding(db, now - DAY)
     try:
         await learn_workspace(service)  # for links to the escalated threads
         names = await user_names(service, people)
     except Exception:  # noqa: BLE001 - Slack down: ids instead of names, the digest still goes
         names = {}
-    service.store.ops.enqueue(ops, "post_channel", payload={
-        "text": digest_text(service, now), "blocks": digest_blocks(service, now, names=names)})
+    await service.store.ops.enqueue(ops, "post_channel", payload={
+        "text": await digest_text(service, now), "blocks": await digest_blocks(service, now,
+                                                                               names=names)})
     service.outbox.kick(ops)
     return True
 
@@ -186,6 +187,6 @@ def schedule_digest(service: Any, hour: int, minute: int, tz: str | tzinfo) -> N
 async def daily_digest(service: Any, zone: tzinfo) -> bool:
     """The scheduled run: one digest per local day, even with several workers."""
     day = datetime.fromtimestamp(service.clock(), zone).date().isoformat()
-    if not service.store.books.claim_period("daily_digest", day):
+    if not await service.store.books.claim_period("daily_digest", day):
         return False
     return await post_digest(service)

@@ -30,39 +30,39 @@ class Handoffs:
         self.wake_slack = wake_slack
         self.open_orders = open_orders
 
-    def _target(self, conv: Conversation, actor: str, *, user: str | None,
+    async def _target(self, conv: Conversation, actor: str, *, user: str | None,
                 group: str | None) -> Outcome:
         if user:
             if not self.roster.is_agent(user):
                 return Outcome(False, f"<@{user}> is not a member of any team.")
-            if not self.roster.online(user):
+            if not await self.roster.online(user):
                 return Outcome(False, f"<@{user}> is idle: chats can only go to online "
                                       "members. Pick someone online, or a group.")
             return Outcome(True, "", user)
         if group:
             if self.roster.settings.group(group) is None:
                 return Outcome(False, f"There is no group called {group}.")
-            picked = self.assigner.pick(group, conv.buyer_id, conv.store_key, exclude=actor)
+            picked = await self.assigner.pick(group, conv.buyer_id, conv.store_key, exclude=actor)
             if picked is None:
                 return Outcome(False, f"Nobody else in {group} is online.")
             return Outcome(True, "", picked)
         return Outcome(False, "Choose a member or a group.")
 
-    def transfer(self, conversation_id: int, actor: str, *, user: str | None = None,
+    async def transfer(self, conversation_id: int, actor: str, *, user: str | None = None,
                  group: str | None = None, note: str = "") -> Outcome:
-        conv = self.store.conversations.get(conversation_id)
+        conv = await self.store.conversations.get(conversation_id)
         if conv is None:
             return Outcome(False, "That conversation no longer exists.")
-        target = self._target(conv, actor, user=user, group=group)
+        target = await self._target(conv, actor, user=user, group=group)
         if not target.ok or target.assignee is None:
             return target
         to = target.assignee
-        self.store.team.assign(conv.id, to, actor=actor, kind="transfer",
+        await self.store.team.assign(conv.id, to, actor=actor, kind="transfer",
                                detail={"from": conv.assignee, "note": note, "group": group})
         said = f": “{escape_untrusted(note)}”" if note.strip() else ""
         via = f" (via {escape_untrusted(group)})" if group else ""
-        self._note(conv, f"🔁 <@{actor}> transferred this conversation to <@{to}>{via}{said}")
-        self.store.ops.enqueue(f"@{to}", "dm", conversation_id=conv.id, payload={
+        await self._note(conv, f"🔁 <@{actor}> transferred this conversation to <@{to}>{via}{said}")
+        await self.store.ops.enqueue(f"@{to}", "dm", conversation_id=conv.id, payload={
             "user": to, "text": f"🔁 <@{actor}> handed you conversation `{conv.ref}` "
                                 f"with {escape_untrusted(conv.buyer_name)}{said}"})
         self.wake_slack(f"@{to}")
@@ -72,17 +72,17 @@ class Handoffs:
                        group: str | None = None) -> Outcome:
         """Move all of ``actor``'s open conversations, each with a hand-over note."""
         moved: list[str] = []
-        for conv in self.store.team.open_of(actor):
-            target = self._target(conv, actor, user=user, group=group)
+        for conv in await self.store.team.open_of(actor):
+            target = await self._target(conv, actor, user=user, group=group)
             if not target.ok or target.assignee is None:
                 if moved:
                     return Outcome(False, f"Moved {len(moved)}, then stopped: "
                                           f"{target.message}")
                 return target
             to = target.assignee
-            self.store.team.assign(conv.id, to, actor=actor, kind="handover",
+            await self.store.team.assign(conv.id, to, actor=actor, kind="handover",
                                    detail={"from": actor})
-            self._note(conv, await self._handover_text(conv, actor, to))
+            await self._note(conv, await self._handover_text(conv, actor, to))
             moved.append(conv.ref)
         if not moved:
             return Outcome(True, "You have no open conversations to hand over.")
@@ -91,7 +91,7 @@ class Handoffs:
                              f"{', '.join(moved)}.")
 
     async def _handover_text(self, conv: Conversation, actor: str, to: str) -> str:
-        asked, replied = self.store.team.last_texts(conv.id)
+        asked, replied = await self.store.team.last_texts(conv.id)
         lines = [f"🔄 *Shift hand-over* from <@{actor}> to <@{to}>"]
         lines.append(f"• Buyer's last question: “{escape_untrusted(_cut(asked))}”"
                      if asked else "• The buyer has not asked anything in text.")
@@ -103,8 +103,8 @@ class Handoffs:
                 lines.append(f"• Open orders: {orders}")
         return "\n".join(lines)
 
-    def _note(self, conv: Conversation, text: str) -> None:
-        self.store.ops.enqueue(conv.channel_ref, "post_thread_note", conversation_id=conv.id,
+    async def _note(self, conv: Conversation, text: str) -> None:
+        await self.store.ops.enqueue(conv.channel_ref, "post_thread_note", conversation_id=conv.id,
                                payload={"text": text})
         self.wake_slack(conv.channel_ref)
 

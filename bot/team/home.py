@@ -18,8 +18,8 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.store.home import UNASSIGNED, HomeFilters, HomeQueries, Section
 from bot.team.home_filters import apply_action, filter_blocks
-from bot.team.home_queries import UNASSIGNED, HomeFilters, HomeQueries, Section
 from bot.team.home_render import (
     context,
     count_blocks,
@@ -37,15 +37,15 @@ MAX_BLOCKS = 100  # Slack's limit for a Home tab
 
 
 # -- the view --------------------------------------------------------------------------
-def home_view(service: Any, user_id: str, filters: HomeFilters | None = None, *,
+async def home_view(service: Any, user_id: str, filters: HomeFilters | None = None, *,
               names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The Home tab of ``user_id``: status, filters, counts, and the three lists."""
     f = filters or HomeFilters()
     q = HomeQueries(service.store.database)
     now = getattr(service, "clock", time.time)()
-    stores = {r["key"]: r for r in q.stores()}
-    status, current_id = q.agent(user_id)
-    agents = _agents(service, q, user_id)
+    stores = {r["key"]: r for r in await q.stores()}
+    status, current_id = await q.agent(user_id)
+    agents = await _agents(service, q, user_id)
 
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "StoreBridge — conversations"}},
@@ -53,7 +53,7 @@ def home_view(service: Any, user_id: str, filters: HomeFilters | None = None, *,
         *filter_blocks(f, list(stores.values()), agents, user_id, names or {}),
         {"type": "divider"},
     ]
-    counts = q.store_counts(f)
+    counts = await q.store_counts(f)
     in_scope = [s for s in stores.values() if f.store in (None, s["key"])
                 and f.site in (None, s["site"]) and f.platform in (None, s["platform"])]
     blocks += count_blocks(counts, in_scope, stores)
@@ -71,28 +71,28 @@ def home_view(service: Any, user_id: str, filters: HomeFilters | None = None, *,
                                 "them with the filters above."))
         return [*out, {"type": "divider"}]
 
-    current = q.conversation(current_id) if current_id else None
+    current = await q.conversation(current_id) if current_id else None
     if current and current.status == "open":
         blocks += rows("📌 Your current conversation", Section([current], 1), "", count=False)
     mine_for = f.assignee if f.assignee not in (None, UNASSIGNED) else user_id
     if f.assignee != UNASSIGNED:
         title = "My conversations" if mine_for == user_id else f"Assigned to {who(mine_for, names)}"
-        blocks += rows(title, q.assigned_to(mine_for, f, LIST_LIMIT),
+        blocks += rows(title, await q.assigned_to(mine_for, f, LIST_LIMIT),
                        "Nothing open assigned here.")
     total = totals(counts.values())
     if f.assignee in (None, UNASSIGNED):
-        blocks += rows("Unassigned", q.unassigned(f, LIST_LIMIT, total["unassigned"]),
+        blocks += rows("Unassigned", await q.unassigned(f, LIST_LIMIT, total["unassigned"]),
                        "Every open conversation has an owner.")
-    blocks += rows("Waiting longest", q.waiting_longest(f, LIST_LIMIT, total["waiting"]),
+    blocks += rows("Waiting longest", await q.waiting_longest(f, LIST_LIMIT, total["waiting"]),
                    "No buyer is waiting for an answer.")
     return {"type": "home", "private_metadata": f.to_json(), "callback_id": "home",
             "blocks": fit(blocks, MAX_BLOCKS)}
 
 
-def _agents(service: Any, q: HomeQueries, viewer: str) -> list[str]:
+async def _agents(service: Any, q: HomeQueries, viewer: str) -> list[str]:
     settings = getattr(service, "settings", None)
     people = {m for g in getattr(settings, "groups", ()) for m in (*g.members, *g.managers)}
-    people.update(q.known_agents())
+    people.update(await q.known_agents())
     people.discard(viewer)
     return [viewer, *sorted(people)]
 
@@ -101,8 +101,8 @@ def _agents(service: Any, q: HomeQueries, viewer: str) -> list[str]:
 async def publish_home(service: Any, user_id: str, filters: HomeFilters | None = None) -> None:
     await learn_workspace(service)
     q = HomeQueries(service.store.database)
-    names = await user_names(service, _agents(service, q, user_id))
-    view = home_view(service, user_id, filters, names=names)
+    names = await user_names(service, await _agents(service, q, user_id))
+    view = await home_view(service, user_id, filters, names=names)
     await service.slack.views_publish(user_id=user_id, view=view)
 
 

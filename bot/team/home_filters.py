@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.render.labels import flag, platform_name
-from bot.team.home_queries import UNASSIGNED, HomeFilters
+from bot.store.home import UNASSIGNED, HomeFilters
 
 ANY = "*"  # the select option meaning "no filter"
 FILTER_ACTIONS = {"home_filter_store": "store", "home_filter_site": "site",

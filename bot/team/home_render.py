@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.render import labels
 from bot.render.labels import duration, flag, platform_name
-from bot.team.home_queries import Row
+from bot.store.home import Row
 from bot.text_safety import escape_mrkdwn, escape_untrusted
 
 STORE_LINES = 20  # stores shown in the counts (busiest first)

@@ -32,8 +32,8 @@ class Roster:
     def is_agent(self, user: str) -> bool:
         return bool(self.groups_of(user))
 
-    def online(self, user: str) -> bool:
-        return self.store.team.status(user) == "online" and user not in self.away
+    async def online(self, user: str) -> bool:
+        return await self.store.team.status(user) == "online" and user not in self.away
 
-    def online_members(self, group: str | None, *, exclude: str | None = None) -> list[str]:
-        return [u for u in self.members(group) if u != exclude and self.online(u)]
+    async def online_members(self, group: str | None, *, exclude: str | None = None) -> list[str]:
+        return [u for u in self.members(group) if u != exclude and await self.online(u)]

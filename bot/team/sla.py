@@ -21,11 +21,11 @@ class SlaWatch:
         self.clock = clock
         self.wake_slack = wake_slack
 
-    def tick(self) -> list[tuple[str, str]]:
+    async def tick(self) -> list[tuple[str, str]]:
         """Check every waiting conversation once; returns (ref, "reminder"|"escalation")."""
         now = self.clock()
         done: list[tuple[str, str]] = []
-        for conv in self.store.team.waiting():
+        for conv in await self.store.team.waiting():
             try:
                 sla = self.settings.sla_for(conv.store_key)
             except KeyError:
@@ -35,33 +35,33 @@ class SlaWatch:
             escalated = conv.sla_escalated_at is not None and conv.sla_escalated_at >= since
             reminded = conv.sla_reminded_at is not None and conv.sla_reminded_at >= since
             if waited >= sla.escalation_minutes * 60 and not escalated:
-                self._escalate(conv, waited)
+                await self._escalate(conv, waited)
                 done.append((conv.ref, "escalation"))
             elif waited >= sla.reminder_minutes * 60 and not reminded and not escalated:
-                self._remind(conv, waited)
+                await self._remind(conv, waited)
                 done.append((conv.ref, "reminder"))
         return done
 
-    def _remind(self, conv: Conversation, waited: float) -> None:
+    async def _remind(self, conv: Conversation, waited: float) -> None:
         who = f"<@{conv.assignee}>" if conv.assignee else "Nobody owns this conversation yet:"
         text = (f"⏰ {who} the buyer has been waiting {duration(waited)} for a first answer "
                 f"(SLA reminder).")
-        self.store.ops.enqueue(conv.channel_ref, "post_thread_note", conversation_id=conv.id,
+        await self.store.ops.enqueue(conv.channel_ref, "post_thread_note", conversation_id=conv.id,
                                payload={"text": text})
-        self.store.team.mark_sla(conv.id, "sla_reminded_at")
-        self.store.team.event(conv.id, "sla_reminder", None, {"waited": round(waited)})
+        await self.store.team.mark_sla(conv.id, "sla_reminded_at")
+        await self.store.team.event(conv.id, "sla_reminder", None, {"waited": round(waited)})
         self.wake_slack(conv.channel_ref)
 
-    def _escalate(self, conv: Conversation, waited: float) -> None:
-        self.store.team.mark_sla(conv.id, "sla_escalated_at")
-        self.store.team.event(conv.id, "sla_escalation", None, {"waited": round(waited)})
+    async def _escalate(self, conv: Conversation, waited: float) -> None:
+        await self.store.team.mark_sla(conv.id, "sla_escalated_at")
+        await self.store.team.event(conv.id, "sla_escalation", None, {"waited": round(waited)})
         ops = self.settings.ops_channel
         if not ops:
             return
         owner = f"<@{conv.assignee}>" if conv.assignee else "unassigned"
         text = (f"🚨 SLA escalation: `{conv.ref}` has waited {duration(waited)} without an "
                 f"answer ({owner}).")
-        self.store.ops.enqueue(ops, "post_channel", conversation_id=conv.id,
+        await self.store.ops.enqueue(ops, "post_channel", conversation_id=conv.id,
                                payload={"text": text, "link_conversation": conv.id})
         self.wake_slack(ops)
 

@@ -35,7 +35,7 @@ def register(app: AsyncApp, team: TeamFeature) -> None:
     @app.action("assign_to_me")
     async def assign_to_me(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        team.assign_to_me(int(action["value"]), body["user"]["id"])
+        await team.assign_to_me(int(action["value"]), body["user"]["id"])
 
     @app.action("transfer_open")
     async def transfer_open(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
@@ -51,7 +51,7 @@ def register(app: AsyncApp, team: TeamFeature) -> None:
         member = ((values.get("member") or {}).get("value") or {}).get("selected_option")
         group = ((values.get("group") or {}).get("value") or {}).get("selected_option")
         note = ((values.get("note") or {}).get("value") or {}).get("value") or ""
-        outcome = team.handoffs.transfer(
+        outcome = await team.handoffs.transfer(
             int(view["private_metadata"]), body["user"]["id"],
             user=member["value"] if member else None, group=group["value"] if group else None,
             note=note)
@@ -65,7 +65,7 @@ def register(app: AsyncApp, team: TeamFeature) -> None:
     async def status_toggle(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         user = body["user"]["id"]
-        team.set_status(user, "idle" if team.roster.online(user) else "online")
+        await team.set_status(user, "idle" if await team.roster.online(user) else "online")
         await team.publish_home(user, filters_from_view(body.get("view")))
 
     @app.event("app_home_opened")

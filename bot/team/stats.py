@@ -5,24 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.store.digest import DAY, response_times
 from bot.team.digest import MAX_MESSAGE_BLOCKS, checklist_blocks, human
-from bot.team.digest_queries import DAY, response_times
 from bot.team.home_render import fit
 
 
-def stats_blocks(service: Any, user_id: str, now: float, *,
+async def stats_blocks(service: Any, user_id: str, now: float, *,
                  names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """Blocks for an ephemeral answer (Slack's 50-block message limit applies).
     Mentions are fine here: an ephemeral message notifies nobody."""
     db = service.store.database
-    mine, waiting = db.one("SELECT COUNT(*), COUNT(waiting_since) FROM conversations "
-                           "WHERE assignee = ? AND status = 'open'", user_id)
-    status = db.one("SELECT status FROM agents WHERE user_id = ?", user_id)
-    overall, _, _ = response_times(db, now - DAY, now, agent=user_id)
+    mine, waiting = await service.store.team.my_counts(user_id)
+    idle = await service.store.team.status(user_id) == "idle"
+    overall, _, _ = await response_times(db, now - DAY, now, agent=user_id)
     figures = (f"your first response in the last 24 h: median *{human(overall.median)}*, "
                f"p90 *{human(overall.p90)}* ({overall.count} replies)" if overall
                else "you gave no first response in the last 24 h")
-    you = (f"*You* ({'🌙 idle' if status and status[0] == 'idle' else '🟢 online'}): "
+    you = (f"*You* ({'🌙 idle' if idle else '🟢 online'}): "
            f"{mine} open conversations assigned, {waiting} waiting for you; {figures}.")
     head = [
         {"type": "header", "text": {"type": "plain_text", "text": "📋 Checklist right now"}},
@@ -32,5 +31,5 @@ def stats_blocks(service: Any, user_id: str, now: float, *,
         {"type": "section", "text": {"type": "mrkdwn", "text": you}},
         {"type": "divider"},
     ]
-    return fit(head + checklist_blocks(service, now, names=names, mention=True),
+    return fit(head + await checklist_blocks(service, now, names=names, mention=True),
                MAX_MESSAGE_BLOCKS)

@@ -15,7 +15,7 @@ async def transfer_view(team: TeamFeature, conversation_id: int, user: str
                         ) -> dict[str, Any]:
     """Members of the store's group (idle ones marked, and refused on submit) and
     the groups; one of them plus an optional note for the recipient."""
-    conv = team.service.store.conversations.get(conversation_id)
+    conv = await team.service.store.conversations.get(conversation_id)
     assert conv is not None
     group = team.roster.group_of_store(conv.store_key)
     members = [u for u in team.roster.members(group) if u != conv.assignee]
@@ -51,7 +51,7 @@ async def transfer_view(team: TeamFeature, conversation_id: int, user: str
 
 async def _label(team: TeamFeature, user: str) -> str:
     name = await team.service.outbox.directory.user_name(user)
-    state = "online" if team.roster.online(user) else "idle"
+    state = "online" if await team.roster.online(user) else "idle"
     return f"{name} ({state})"[:75]
 
 

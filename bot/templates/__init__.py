@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bot.store.templates import Templates
 from bot.templates.manage import register_manage
 from bot.templates.report import schedule
-from bot.templates.repository import Templates
 from bot.templates.slack import register_reply
 
 if TYPE_CHECKING:

@@ -2,38 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from bot.config import Settings
 from bot.store import Store
-from bot.templates.repository import Templates
+from bot.store.templates import Templates
 from bot.templates.yaml_io import TemplateEntry, dump, parse
 
 
-def import_templates(settings: Settings, path: str | Path) -> int:
+async def import_templates(settings: Settings, path: str | Path) -> int:
     """Read a template file into the database, upserting by topic + name, and return
     how many entries it held. Nothing is written unless every entry is valid
     (:class:`~bot.templates.yaml_io.TemplateFileError` lists every problem)."""
     path = Path(path)
     entries = parse(path.read_text(encoding="utf-8"), str(path))
-    store = Store(settings.db_path)
+    store = await Store.open(settings.database)
     try:
         repo = Templates(store.database)
-        with store.database.tx():
+        async with store.database.tx():
             for e in entries:
-                repo.upsert(e.topic, e.name, e.body, e.variants, by="import")
+                await repo.upsert(e.topic, e.name, e.body, e.variants, by="import")
     finally:
-        store.close()
+        await store.close()
     return len(entries)
 
 
-def export_templates(settings: Settings, path: str | Path) -> int:
+async def export_templates(settings: Settings, path: str | Path) -> int:
     """Write every template to ``path`` in the import format; returns how many."""
-    store = Store(settings.db_path)
+    store = await Store.open(settings.database)
     try:
         entries = [TemplateEntry(t.topic, t.name, t.body, t.variants)
-                   for t in Templates(store.database).all()]
+                   for t in await Templates(store.database).all()]
     finally:
-        store.close()
-    Path(path).write_text(dump(entries), encoding="utf-8")
+        await store.close()
+    await asyncio.to_thread(Path(path).write_text, dump(entries), encoding="utf-8")
     return len(entries)

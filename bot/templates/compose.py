@@ -49,15 +49,15 @@ def may_reply(service: Service, user: str, conv: Conversation) -> bool:
         return False
 
 
-def store_facts(service: Service, conv: Conversation) -> tuple[str, str]:
-    row = service.store.books.store_row(conv.store_key) or {}
+async def store_facts(service: Service, conv: Conversation) -> tuple[str, str]:
+    row = await service.store.books.store_row(conv.store_key) or {}
     name = str(row.get("nickname") or row.get("name") or conv.store_key)
     return name, str(row.get("site") or "")
 
 
 async def values_for(service: Service, conv: Conversation, user: str) -> dict[str, str]:
     """Placeholder values for this conversation and agent; absent ones are left out."""
-    store_name, site = store_facts(service, conv)
+    store_name, site = await store_facts(service, conv)
     values = {"buyer_name": conv.buyer_name, "store": store_name, "site": site,
               "agent": await service.outbox.directory.user_name(user)}
     order_facts = getattr(service, "order_facts", None)
@@ -77,7 +77,7 @@ async def draft(service: Service, conv: Conversation, user: str,
                 hint: str | None = None) -> Draft:
     """``text`` None: the template's variant for this buyer, filled in; otherwise
     the agent's edited text, previewed as is."""
-    store_name, site = store_facts(service, conv)
+    store_name, site = await store_facts(service, conv)
     language = None
     if template is not None:
         body, language = template.text_for(conv.buyer_language, service.settings.team_language)

@@ -10,8 +10,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.store.templates import DuplicateTemplate, Templates
 from bot.templates import manage_views as views
-from bot.templates.repository import DuplicateTemplate, Templates
 from bot.templates.validate import problems
 
 if TYPE_CHECKING:
@@ -30,17 +30,18 @@ def is_manager(service: Service, user: str) -> bool:
 
 
 def register_manage(app: AsyncApp, service: Service, repo: Templates) -> None:
-    def browse(back: dict[str, Any]) -> dict[str, Any]:
+    async def browse(back: dict[str, Any]) -> dict[str, Any]:
         query, topic = str(back.get("q") or ""), back.get("topic") or None
-        found = repo.search(query, topic=topic, limit=views.LIST_LIMIT + 1)
-        return views.browse_view(found, repo.topics(), repo.count(), query=query, topic=topic)
+        found = await repo.search(query, topic=topic, limit=views.LIST_LIMIT + 1)
+        return views.browse_view(found, await repo.topics(), await repo.count(), query=query,
+                                 topic=topic)
 
     async def refresh_browser(client: AsyncWebClient, view: dict[str, Any]) -> None:
         """After a save or delete in a pushed view, the browser under it shows the change."""
         if view.get("previous_view_id"):
             try:
                 await client.views_update(view_id=view["previous_view_id"],
-                                          view=browse(_meta(view)))
+                                          view=await browse(_meta(view)))
             except SlackApiError as e:
                 log.info("could not refresh the template browser: %s", e.response.get("error"))
 
@@ -52,7 +53,7 @@ def register_manage(app: AsyncApp, service: Service, repo: Templates) -> None:
             return
         await ack()
         back = {"q": (command.get("text") or "").strip(), "topic": None}
-        await client.views_open(trigger_id=command["trigger_id"], view=browse(back))
+        await client.views_open(trigger_id=command["trigger_id"], view=await browse(back))
 
     @app.view(views.BROWSE)
     async def on_search(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -60,7 +61,7 @@ def register_manage(app: AsyncApp, service: Service, repo: Templates) -> None:
             await ack(response_action="errors", errors={"search": NOT_MANAGER})
             return
         query = view["state"]["values"].get("search", {}).get("query", {}).get("value") or ""
-        await ack(response_action="update", view=browse({**_meta(view), "q": query.strip()}))
+        await ack(response_action="update", view=await browse({**_meta(view), "q": query.strip()}))
 
     @app.action(views.TOPIC_ACTION)
     async def on_topic(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
@@ -71,7 +72,7 @@ def register_manage(app: AsyncApp, service: Service, repo: Templates) -> None:
         value = (action.get("selected_option") or {}).get("value")
         back = {**_meta(body["view"]), "topic": None if value == views.ALL_TOPICS else value}
         await client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"),
-                                  view=browse(back))
+                                  view=await browse(back))
 
     @app.action(views.ADD_ACTION)
     @app.action(views.ROW_ACTION)
@@ -82,7 +83,7 @@ def register_manage(app: AsyncApp, service: Service, repo: Templates) -> None:
             return
         back = _meta(body["view"])
         what, _, tid = ((action.get("selected_option") or {}).get("value") or "add:").partition(":")
-        template = repo.get(int(tid)) if tid.isdigit() else None
+        template = await repo.get(int(tid)) if tid.isdigit() else None
         if what == "delete" and template:
             view = views.delete_view(template, back)
         else:
@@ -97,7 +98,7 @@ def register_manage(app: AsyncApp, service: Service, repo: Templates) -> None:
         if not is_manager(service, user):
             await ack(response_action="errors", errors={"topic": NOT_MANAGER})
             return
-        errors = _save(repo, view, user)
+        errors = await _save(repo, view, user)
         if errors:
             await ack(response_action="errors", errors=errors)
             return
@@ -110,12 +111,12 @@ def register_manage(app: AsyncApp, service: Service, repo: Templates) -> None:
         if not is_manager(service, body["user"]["id"]):
             await ack(response_action="errors", errors={"confirm": NOT_MANAGER})
             return
-        repo.delete(int(_meta(view).get("id") or 0))
+        await repo.delete(int(_meta(view).get("id") or 0))
         await ack()
         await refresh_browser(client, view)
 
 
-def _save(repo: Templates, view: dict[str, Any], user: str) -> dict[str, str]:
+async def _save(repo: Templates, view: dict[str, Any], user: str) -> dict[str, str]:
     """Add or update from the editor; returns errors by block id (empty: saved)."""
     values = view["state"]["values"]
 
@@ -146,12 +147,12 @@ def _save(repo: Templates, view: dict[str, Any], user: str) -> dict[str, str]:
     tid = _meta(view).get("id")
     try:
         if tid:
-            if not repo.update(int(tid), topic, name, body, variants):
+            if not await repo.update(int(tid), topic, name, body, variants):
                 return {"topic": "This template was deleted meanwhile."}
-        elif repo.find(topic, name):
+        elif await repo.find(topic, name):
             return {"name": "A template with this topic and name exists; edit that one."}
         else:
-            repo.upsert(topic, name, body, variants, by=user)
+            await repo.upsert(topic, name, body, variants, by=user)
     except DuplicateTemplate:
         return {"name": "Another template has this topic and name."}
     return {}

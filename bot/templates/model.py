@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Names shown next to a language code in Slack; unknown codes are shown as is.
 LANGUAGE_NAMES = {
@@ -39,7 +39,7 @@ class Template:
     updated_at: float = 0.0
 
     @classmethod
-    def of(cls, row: sqlite3.Row) -> Template:
+    def of(cls, row: Any) -> Template:
         data = {k: row[k] for k in row.keys()}
         data["variants"] = json.loads(data["variants"] or "{}")
         return cls(**data)

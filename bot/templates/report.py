@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.render.labels import slack_date
+from bot.store.templates import Templates
 from bot.templates.model import Template
-from bot.templates.repository import Templates
 from bot.text_safety import escape_mrkdwn
 
 if TYPE_CHECKING:
@@ -18,15 +18,16 @@ JOB_ID = "templates_stale_report"
 MAX_LINES = 200  # the rest is counted, not listed: a report is read, not scrolled
 
 
-def post_stale_report(service: Service, repo: Templates, now: float) -> int:
+async def post_stale_report(service: Service, repo: Templates, now: float) -> int:
     """Queue the report in the ops channel; returns how many templates are stale
     (nothing is posted when none are, or when no ops channel is configured)."""
-    stale = repo.unused_since(now - STALE_DAYS * 86400)
+    stale = await repo.unused_since(now - STALE_DAYS * 86400)
     channel = service.settings.ops_channel
     if not stale or not channel:
         return len(stale)
     text, blocks = render(stale)
-    service.store.ops.enqueue(channel, "post_channel", payload={"text": text, "blocks": blocks})
+    await service.store.ops.enqueue(channel, "post_channel", payload={"text": text,
+                                                                      "blocks": blocks})
     service.outbox.kick(channel)
     return len(stale)
 
@@ -61,8 +62,8 @@ def schedule(service: Service, repo: Templates) -> None:
     """Mondays 09:00 in the server's time zone."""
     async def job() -> None:
         year, week, _ = datetime.fromtimestamp(service.clock(), UTC).isocalendar()
-        if service.store.books.claim_period("stale_templates", f"{year}-W{week:02d}"):
-            post_stale_report(service, repo, service.clock())
+        if await service.store.books.claim_period("stale_templates", f"{year}-W{week:02d}"):
+            await post_stale_report(service, repo, service.clock())
 
     service.scheduler.add_job(job, "cron", day_of_week="mon", hour=9, id=JOB_ID,
                               replace_existing=True, coalesce=True, misfire_grace_time=3600)

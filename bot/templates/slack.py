@@ -12,11 +12,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.store import Conversation
+from bot.store.templates import Templates
 from bot.templates import modal
 from bot.templates.compose import Draft, draft, may_reply, with_back_translation
 from bot.templates.model import Template
 from bot.templates.placeholders import unfilled
-from bot.templates.repository import Templates
 from bot.text_safety import escape_untrusted
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def register_reply(app: AsyncApp, service: Service, repo: Templates) -> None:
                           respond: AsyncRespond) -> None:
         await ack()
         message = body.get("message") or {}
-        conv = service.store.conversations.by_thread(
+        conv = await service.store.conversations.by_thread(
             body["channel"]["id"], message.get("thread_ts") or body.get("message_ts") or "")
         problem = NOT_A_THREAD if conv is None else await flow.open(
             client, body["trigger_id"], conv, body["user"]["id"])
@@ -53,7 +53,7 @@ def register_reply(app: AsyncApp, service: Service, repo: Templates) -> None:
     async def on_card_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                              client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
-        conv = service.store.conversations.get(int(action["value"]))
+        conv = await service.store.conversations.get(int(action["value"]))
         problem = "This conversation no longer exists." if conv is None else await flow.open(
             client, body["trigger_id"], conv, body["user"]["id"])
         if problem:
@@ -70,7 +70,7 @@ def register_reply(app: AsyncApp, service: Service, repo: Templates) -> None:
 
     @app.options(modal.PICK_ACTION)
     async def on_options(ack: AsyncAck, body: dict[str, Any]) -> None:
-        found = repo.search(body.get("value") or "", limit=100)
+        found = await repo.search(body.get("value") or "", limit=100)
         if found:
             await ack(option_groups=modal.option_groups(found))
         else:
@@ -81,19 +81,19 @@ def register_reply(app: AsyncApp, service: Service, repo: Templates) -> None:
                       client: AsyncWebClient) -> None:
         await ack()
         picked = (action.get("selected_option") or {}).get("value")
-        template = repo.get(int(picked)) if picked and picked.isdigit() else None
+        template = await repo.get(int(picked)) if picked and picked.isdigit() else None
         await flow.refresh(client, body, template, keep_text=False)
 
     @app.action(modal.PREVIEW_ACTION)
     async def on_preview(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         meta = modal.metadata(body["view"])
-        template = repo.get(int(meta["t"])) if meta.get("t") else None
+        template = await repo.get(int(meta["t"])) if meta.get("t") else None
         await flow.refresh(client, body, template, keep_text=True)
 
     @app.view(modal.CALLBACK_ID)
     async def on_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        block_id, errors = flow.send(view, body["user"]["id"])
+        block_id, errors = await flow.send(view, body["user"]["id"])
         if errors:
             await ack(response_action="errors", errors={block_id: errors})
         else:
@@ -112,7 +112,7 @@ class _ReplyFlow:
         if not may_reply(self.service, user, conv):
             return NOT_AGENT
         # Acting in a conversation makes it the agent's current one (for `/reply`).
-        self.service.store.books.set_current(user, conv.id)
+        await self.service.store.books.set_current(user, conv.id)
         d = await draft(self.service, conv, user, template, hint=hint)
         try:
             resp = await client.views_open(trigger_id=trigger_id, view=modal.reply_view(d))
@@ -129,20 +129,20 @@ class _ReplyFlow:
         ref = words.pop(at) if at is not None else None
         query = " ".join(words)
         if ref:
-            conv = self.service.store.conversations.by_ref(ref)
+            conv = await self.service.store.conversations.by_ref(ref)
             if conv is None:
                 return (f"There is no conversation {ref.upper()}. The reference is at the "
                         "bottom of the conversation's card, e.g. `SP-SG-0001`.")
         else:
-            current = self.service.store.books.current(user)
-            conv = self.service.store.conversations.get(current) if current else None
+            current = await self.service.store.books.current(user)
+            conv = await self.service.store.conversations.get(current) if current else None
             if conv is None:
                 return ("You have no current conversation yet. Add its reference "
                         "(`/reply shipping SP-SG-0001`), or use “Reply with template” on a "
                         "message in the conversation's thread.")
         template, hint = None, None
         if query:
-            matches = self.repo.by_name(query) or self.repo.search(query, limit=20)
+            matches = await self.repo.by_name(query) or await self.repo.search(query, limit=20)
             if not matches:
                 return (f"No template matches “{escape_untrusted(query)}”. Run `/reply` "
                         "without a name to browse them all.")
@@ -157,7 +157,7 @@ class _ReplyFlow:
         """Re-render the open modal: a new pick fills its text in; "Update preview"
         previews what the agent has typed."""
         view, user = body["view"], body["user"]["id"]
-        conv = self.service.store.conversations.get(int(modal.metadata(view).get("c") or 0))
+        conv = await self.service.store.conversations.get(int(modal.metadata(view).get("c") or 0))
         if conv is None or not may_reply(self.service, user, conv):
             return
         text = modal.edited_text(view)[1] if keep_text else None
@@ -170,13 +170,13 @@ class _ReplyFlow:
             return
         self._back_translate_later(client, d, resp["view"])
 
-    def send(self, view: dict[str, Any], user: str) -> tuple[str, str | None]:
+    async def send(self, view: dict[str, Any], user: str) -> tuple[str, str | None]:
         """Queue the reply; returns the text block's id and an error for the agent."""
         block_id, text = modal.edited_text(view)
         block_id, text = block_id or f"{modal.TEXT_BLOCK_PREFIX}0", text or ""
         meta = modal.metadata(view)
         store = self.service.store
-        conv = store.conversations.get(int(meta.get("c") or 0))
+        conv = await store.conversations.get(int(meta.get("c") or 0))
         if conv is None:
             return block_id, "This conversation no longer exists."
         if not may_reply(self.service, user, conv):
@@ -190,15 +190,15 @@ class _ReplyFlow:
             names = ", ".join("{" + n + "}" for n in left)
             return block_id, (f"Replace {names} before sending: the buyer would see it as is.")
         template_id = int(meta["t"])
-        template = self.repo.get(template_id)
+        template = await self.repo.get(template_id)
         team_language = self.service.settings.team_language
         language = (template.text_for(conv.buyer_language, team_language)[1]
                     if template else None) or team_language
-        with store.database.tx():
-            store.replies.record_from_bot(conv, user, text, source="template",
+        async with store.database.tx():
+            await store.replies.record_from_bot(conv, user, text, source="template",
                                           template_id=template_id, language=language)
-            self.repo.mark_used(template_id, store.database.clock())
-        store.books.set_current(user, conv.id)
+            await self.repo.mark_used(template_id, store.database.clock())
+        await store.books.set_current(user, conv.id)
         self.service.outbox.kick(conv.channel_ref)
         self.service.sender.kick(conv.store_key)
         return block_id, None

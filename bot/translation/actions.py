@@ -23,65 +23,66 @@ class TranslationActions:
         self.service = service
         self.translator = translator
 
-    def fixable(self, message_id: int, user: str) -> tuple[Message, Conversation] | None:
+    async def fixable(self, message_id: int, user: str) -> tuple[Message, Conversation] | None:
         """The buyer message and its conversation if ``user`` may fix its translation;
         otherwise None (and the user has been told why, when there is a thread)."""
         store = self.service.store
-        msg = store.conversations.message(message_id)
+        msg = await store.conversations.message(message_id)
         if msg is None or msg.direction != "in":
             return None
-        conv = store.conversations.get(msg.conversation_id)
+        conv = await store.conversations.get(msg.conversation_id)
         if conv is None:
             return None
         if not self.service.relay.may_reply(user, conv.store_key):
-            self.service.relay.tell(conv, user, NOT_AGENT)
+            await self.service.relay.tell(conv, user, NOT_AGENT)
             return None
         return msg, conv
 
-    def save_correction(self, message_id: int, user: str, text: str) -> str | None:
+    async def save_correction(self, message_id: int, user: str, text: str) -> str | None:
         """Store ``text`` as the translation of this message's text, for everyone from
         now on, and show it. Returns a problem in words, or None."""
         text = text.strip()
         if not text:
             return "Write the translation to save."
         store = self.service.store
-        msg = store.conversations.message(message_id)
-        conv = store.conversations.get(msg.conversation_id) if msg else None
+        msg = await store.conversations.message(message_id)
+        conv = await store.conversations.get(msg.conversation_id) if msg else None
         if msg is None or conv is None or msg.direction != "in":
             return "That message no longer exists."
         if not self.service.relay.may_reply(user, conv.store_key):
             return NOT_AGENT
         team = self.translator.team_language
-        self.translator.correct(msg.text, conv.buyer_language or "auto", team, text, by=user,
+        await self.translator.correct(msg.text, conv.buyer_language or "auto", team, text, by=user,
                                 store_key=conv.store_key, shown=msg.translation)
-        store.conversations.set_translation(msg.id, "done", text, normalise(team))
+        await store.conversations.set_translation(msg.id, "done", text, normalise(team))
         self.service.outbox.kick(conv.channel_ref)
         return None
 
-    def toggle_replies(self, conversation_id: int, user: str) -> None:
+    async def toggle_replies(self, conversation_id: int, user: str) -> None:
         """Flip "translate my replies" for a conversation; the card shows the new state."""
         store = self.service.store
-        conv = store.conversations.get(conversation_id)
+        conv = await store.conversations.get(conversation_id)
         if conv is None:
             return
         relay = self.service.relay
         if not relay.may_reply(user, conv.store_key):
-            relay.tell(conv, user, NOT_AGENT)
+            await relay.tell(conv, user, NOT_AGENT)
             return
         on = not conv.translate_replies
         lang = conv.buyer_language
         shown = escape_untrusted(lang or "")  # the marketplace's label, shown in mrkdwn
         team = self.translator.team_language
         if on and not lang:
-            relay.tell(conv, user, "The marketplace has not told StoreBridge this buyer's "
+            await relay.tell(conv, user, "The marketplace has not told StoreBridge this buyer's "
                        "language, so replies cannot be translated for them.")
             return
         if on and same_language(lang, team):
-            relay.tell(conv, user, f"This buyer writes in the team's language ({shown}); "
+            await relay.tell(conv, user, f"This buyer writes in the team's language ({shown}); "
                        "replies go out as written.")
             return
-        store.conversations.set_translate_replies(conv.id, on)
+        await store.conversations.set_translate_replies(conv.id, on)
         self.service.outbox.kick(conv.channel_ref)
-        relay.tell(conv, user, f"Replies in this conversation are now translated into {shown} "
+        await relay.tell(conv, user,
+                         f"Replies in this conversation are now translated into {shown} "
                    "before they are sent; the thread shows what the buyer received." if on
                    else "Replies in this conversation now go out as written.")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.store.db import Database
+from bot.store.translations import glossary_terms
 
 Terms = Mapping[str, str | None]
 GLOBAL = "*"  # the glossary table's store_key for terms of every store
@@ -67,16 +68,13 @@ class Glossary:
         self.settings = settings
         self.db = database
 
-    def terms(self, store_key: str | None = None) -> dict[str, str | None]:
+    async def terms(self, store_key: str | None = None) -> dict[str, str | None]:
         merged: dict[str, str | None] = dict(self.settings.translation.glossary)
-        merged.update(self._table(GLOBAL))
+        merged.update(await glossary_terms(self.db, GLOBAL))
         if store_key is not None:
             store = next((s for s in self.settings.stores if s.key == store_key), None)
             if store is not None:
                 merged.update(store.glossary)
-            merged.update(self._table(store_key))
+            merged.update(await glossary_terms(self.db, store_key))
         return merged
 
-    def _table(self, store_key: str) -> dict[str, str | None]:
-        return {r["term"]: r["translation"] for r in self.db.all(
-            "SELECT term, translation FROM glossary WHERE store_key = ?", store_key)}

@@ -47,7 +47,7 @@ class InboundTranslations:
             self.sweep, "interval", minutes=SWEEP_MINUTES, id="translation-sweep",
             next_run_time=datetime.now(UTC), max_instances=1, coalesce=True)
 
-    def on_new_message(self, message_id: int) -> None:
+    async def on_new_message(self, message_id: int) -> None:
         """Ingest's listener: must not block, so the work is a task of its own."""
         self.service.spawn(self.run(message_id))
 
@@ -59,60 +59,59 @@ class InboundTranslations:
             await self._translate(message_id)
         except Exception:  # a bug must not lose the message's retries
             log.exception("translation of message %s: unexpected error", message_id)
-            self._retry_later(message_id)
+            await self._retry_later(message_id)
         finally:
             self._running.discard(message_id)
 
     async def _translate(self, message_id: int) -> None:
         store = self.service.store
-        msg = store.conversations.message(message_id)
+        msg = await store.conversations.message(message_id)
         if msg is None or msg.direction != "in" or msg.kind != "text" or not msg.text.strip():
             return
-        conv = store.conversations.get(msg.conversation_id)
+        conv = await store.conversations.get(msg.conversation_id)
         team = self.translator.team_language
         if conv is None or msg.translation_state == "done":
             return
         source = conv.buyer_language or "auto"
         if same_language(source, team):
             return
-        known = self.translator.lookup(msg.text, source, team, store_key=conv.store_key)
+        known = await self.translator.lookup(msg.text, source, team, store_key=conv.store_key)
         if known is None and source != "auto" and msg.translation_state is None:
-            self._show(msg, conv, "pending")
+            await self._show(msg, conv, "pending")
         try:
             result = known if known is not None else await self.translator.translate(
                 msg.text, source, team, store_key=conv.store_key)
         except TranslationError as e:
             log.info("translation of message %s failed: %s", message_id, e)
-            self._show(msg, conv, "failed")
-            self._retry_later(message_id)
+            await self._show(msg, conv, "failed")
+            await self._retry_later(message_id)
             return
         self._attempts.pop(message_id, None)
         if _same_text(result, msg.text):
             # Detected as the team's own language (or the buyer switched to it): a
             # "translation" identical to the original adds nothing.
-            self._show(msg, conv, "none")
+            await self._show(msg, conv, "none")
         else:
-            self._show(msg, conv, "done", result)
+            await self._show(msg, conv, "done", result)
 
-    def _show(self, msg: Message, conv: Conversation, state: str, text: str | None = None
+    async def _show(self, msg: Message, conv: Conversation, state: str, text: str | None = None
               ) -> None:
         store = self.service.store
-        current = store.conversations.message(msg.id)
+        current = await store.conversations.message(msg.id)
         before = current.translation_state if current else None
         if state == before and state != "done":
             return
         if before in _QUIET and state in _QUIET:
             # Nothing changes on screen: record it without a Slack update (chat.update
             # is rate limited and most messages are already in the team's language).
-            store.database.run("UPDATE messages SET translation_state = ? WHERE id = ?",
-                               state, msg.id)
+            await store.conversations.set_translation_state(msg.id, state)
             return
-        store.conversations.set_translation(
+        await store.conversations.set_translation(
             msg.id, state, text, normalise(self.translator.team_language) if text else None)
         self.service.outbox.kick(conv.channel_ref)
 
-    def _retry_later(self, message_id: int) -> None:
-        msg = self.service.store.conversations.message(message_id)
+    async def _retry_later(self, message_id: int) -> None:
+        msg = await self.service.store.conversations.message(message_id)
         if msg is None or self.service.store.database.clock() - msg.created_at > GIVE_UP_AFTER:
             return
         attempt = self._attempts.get(message_id, 0) + 1
@@ -124,16 +123,12 @@ class InboundTranslations:
             misfire_grace_time=None)
 
     async def sweep(self) -> None:
-        db = self.service.store.database
-        now = db.clock()
+        store = self.service.store
+        now = store.database.clock()
         team = normalise(self.translator.team_language).split("-")[0]
-        rows = db.all(
-            "SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id "
-            "WHERE m.direction = 'in' AND m.kind = 'text' AND m.created_at > ? AND "
-            "(m.translation_state IN ('pending', 'failed') OR (m.translation_state IS NULL "
-            "AND m.created_at > ? AND NOT (lower(COALESCE(c.buyer_language, '')) = ? OR "
-            "lower(COALESCE(c.buyer_language, '')) LIKE ?))) ORDER BY m.id LIMIT ?",
-            now - GIVE_UP_AFTER, now - NEVER_TRIED_WINDOW, team, f"{team}-%", SWEEP_BATCH)
-        for (message_id,) in rows:
+        todo = await store.conversations.translation_todo(
+            since=now - GIVE_UP_AFTER, never_tried_since=now - NEVER_TRIED_WINDOW, team=team,
+            limit=SWEEP_BATCH)
+        for message_id in todo:
             if message_id not in self._running and message_id not in self._attempts:
                 self.service.spawn(self.run(message_id))

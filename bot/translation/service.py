@@ -12,8 +12,8 @@ import logging
 
 from bot.store.db import Database
 from bot.store.rows import Conversation
+from bot.store.translations import MemoryKey, TranslationMemory, text_hash
 from bot.translation.glossary import Glossary, Masked, mask
-from bot.translation.memory import MemoryKey, TranslationMemory, text_hash
 from bot.translation.providers import Provider, TranslationError, normalise, same_language
 
 log = logging.getLogger(__name__)
@@ -29,20 +29,20 @@ class Translator:
         # One provider call per text at a time: concurrent requests share it.
         self._in_flight: dict[MemoryKey, asyncio.Task[str]] = {}
 
-    def _prepare(self, text: str, source: str, target: str, store_key: str | None
+    async def _prepare(self, text: str, source: str, target: str, store_key: str | None
                  ) -> tuple[MemoryKey, Masked]:
-        masked = mask(text, self.glossary.terms(store_key))
+        masked = mask(text, await self.glossary.terms(store_key))
         key = MemoryKey(text_hash(text, masked.used), normalise(source), normalise(target),
                         self.provider.name)
         return key, masked
 
-    def lookup(self, text: str, source: str, target: str, *, store_key: str | None = None
+    async def lookup(self, text: str, source: str, target: str, *, store_key: str | None = None
                ) -> str | None:
         """The remembered translation (a correction first), without calling anyone."""
         if same_language(source, target) or not text.strip():
             return text
-        key, _ = self._prepare(text, source, target, store_key)
-        return self.memory.lookup(key)
+        key, _ = await self._prepare(text, source, target, store_key)
+        return await self.memory.lookup(key)
 
     async def translate(self, text: str, source: str, target: str, *,
                         store_key: str | None = None) -> str:
@@ -50,8 +50,8 @@ class Translator:
         (global, plus ``store_key``'s) applied. Raises :class:`TranslationError`."""
         if same_language(source, target) or not text.strip():
             return text
-        key, masked = self._prepare(text, source, target, store_key)
-        known = self.memory.lookup(key)
+        key, masked = await self._prepare(text, source, target, store_key)
+        known = await self.memory.lookup(key)
         if known is not None:
             return known
         task = self._in_flight.get(key)
@@ -72,15 +72,15 @@ class Translator:
         if masked.slots and masked.lost_tokens(raw):
             log.warning("the %s provider dropped %d protected glossary term(s)",
                         self.provider.name, masked.lost_tokens(raw))
-        self.memory.save(key, text, masked.restore(raw))
+        await self.memory.save(key, text, masked.restore(raw))
         # Read back: a correction or another worker's row may have landed meanwhile.
-        return self.memory.lookup(key) or masked.restore(raw)
+        return await self.memory.lookup(key) or masked.restore(raw)
 
-    def correct(self, text: str, source: str, target: str, corrected: str, *, by: str,
+    async def correct(self, text: str, source: str, target: str, corrected: str, *, by: str,
                 store_key: str | None = None, shown: str | None = None) -> None:
         """Save a person's translation of ``text``: used for it from now on."""
-        key, _ = self._prepare(text, source, target, store_key)
-        self.memory.correct(key, text, corrected, by, machine=shown)
+        key, _ = await self._prepare(text, source, target, store_key)
+        await self.memory.correct(key, text, corrected, by, machine=shown)
 
     async def back_translate(self, text: str, lang: str) -> str | None:
         """``text``, written in ``lang``, in the team's language; None if that failed."""

@@ -55,7 +55,7 @@ def listeners(actions: TranslationActions) -> Callable[[AsyncApp], None]:
         async def on_fix(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                          client: AsyncWebClient) -> None:
             await ack()
-            found = actions.fixable(int(action["value"]), body["user"]["id"])
+            found = await actions.fixable(int(action["value"]), body["user"]["id"])
             if found is None:
                 return
             msg, _conv = found
@@ -66,7 +66,7 @@ def listeners(actions: TranslationActions) -> Callable[[AsyncApp], None]:
         async def on_fix_submit(ack: AsyncAck, body: dict[str, Any],
                                 view: dict[str, Any]) -> None:
             text = view["state"]["values"]["translation"]["value"]["value"] or ""
-            problem = actions.save_correction(int(view["private_metadata"]),
+            problem = await actions.save_correction(int(view["private_metadata"]),
                                               body["user"]["id"], text)
             if problem:
                 await ack(response_action="errors", errors={"translation": problem})
@@ -77,6 +77,6 @@ def listeners(actions: TranslationActions) -> Callable[[AsyncApp], None]:
         async def on_toggle(ack: AsyncAck, body: dict[str, Any],
                             action: dict[str, Any]) -> None:
             await ack()
-            actions.toggle_replies(int(action["value"]), body["user"]["id"])
+            await actions.toggle_replies(int(action["value"]), body["user"]["id"])
 
     return register

@@ -124,8 +124,8 @@ class TokenKeeper:
         self._clock = clock
         self._locks: dict[str, asyncio.Lock] = {}
 
-    def current(self, account: StoreAccount) -> Tokens:
-        stored = self._store.get_tokens(PLATFORM, account.shop_id)
+    async def current(self, account: StoreAccount) -> Tokens:
+        stored = await self._store.get_tokens(PLATFORM, account.shop_id)
         if stored is not None:
             return stored
         creds = account.credentials
@@ -139,7 +139,7 @@ class TokenKeeper:
         return expires is not None and expires - self._clock() <= self._margin
 
     async def access_token(self, account: StoreAccount) -> str:
-        tokens = self.current(account)
+        tokens = await self.current(account)
         if not self.expiring(tokens):
             return tokens.access_token
         try:
@@ -155,7 +155,7 @@ class TokenKeeper:
         """New tokens, unless another call already replaced ``stale`` meanwhile."""
         lock = self._locks.setdefault(account.shop_id, asyncio.Lock())
         async with lock:
-            tokens = self.current(account)
+            tokens = await self.current(account)
             if stale is not None and tokens.access_token != stale and not self.expiring(tokens):
                 return tokens
             now = self._clock()
@@ -174,7 +174,7 @@ class TokenKeeper:
             except PermanentError as exc:
                 raise AuthError(str(exc), code=exc.code) from exc
             _, fresh = tokens_from_response(body, now, previous=tokens, shop_id=account.shop_id)
-            self._store.put_tokens(PLATFORM, account.shop_id, fresh)
+            await self._store.put_tokens(PLATFORM, account.shop_id, fresh)
             return fresh
 
     async def exchange(self, code: str, shop_id: str | None = None) -> tuple[ShopId, Tokens]:
@@ -184,7 +184,7 @@ class TokenKeeper:
         found, tokens = tokens_from_response(body, self._clock(), shop_id=shop_id)
         if not found:
             raise AuthError("lazada token answer names no seller", code="NoSeller")
-        self._store.put_tokens(PLATFORM, found, tokens)
+        await self._store.put_tokens(PLATFORM, found, tokens)
         return found, tokens
 
 

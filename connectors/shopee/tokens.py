@@ -113,8 +113,8 @@ class TokenKeeper:
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
 
-    def current(self, account: StoreAccount) -> Tokens:
-        tokens = self._store.get_tokens(PLATFORM, account.shop_id)
+    async def current(self, account: StoreAccount) -> Tokens:
+        tokens = await self._store.get_tokens(PLATFORM, account.shop_id)
         if tokens is not None:
             return tokens
         access = account.credentials.get("access_token", "")
@@ -131,11 +131,11 @@ class TokenKeeper:
         return self._locks.setdefault(shop_id, asyncio.Lock())
 
     async def access_token(self, account: StoreAccount, base: str) -> str:
-        tokens = self.current(account)
+        tokens = await self.current(account)
         if not self._due(tokens):
             return tokens.access_token
         async with self._lock(account.shop_id):
-            tokens = self.current(account)  # another task may have refreshed meanwhile
+            tokens = await self.current(account)  # another task may have refreshed meanwhile
             if not self._due(tokens):
                 return tokens.access_token
             return (await self._refresh(account, base, tokens)).access_token
@@ -143,7 +143,7 @@ class TokenKeeper:
     async def after_rejection(self, account: StoreAccount, base: str, rejected: str) -> str:
         """Shopee refused ``rejected``: refresh, unless someone already did."""
         async with self._lock(account.shop_id):
-            tokens = self.current(account)
+            tokens = await self.current(account)
             if tokens.access_token != rejected:
                 return tokens.access_token
             return (await self._refresh(account, base, tokens)).access_token
@@ -170,7 +170,7 @@ class TokenKeeper:
                             user_message="Shopee refused to renew the store's access; "
                                          "reconnect the store.") from exc
         new = tokens_from_response(data, now, previous=tokens)
-        self._store.put_tokens(PLATFORM, account.shop_id, new)
+        await self._store.put_tokens(PLATFORM, account.shop_id, new)
         log.info("shopee shop %s: access token refreshed", account.shop_id)
         return new
 
@@ -195,7 +195,7 @@ class TokenKeeper:
         # A main-account authorization fans out: the first refresh of every shop
         # spends the same initial refresh token once, so each shop gets its own copy.
         for shop in shops:
-            self._store.put_tokens(PLATFORM, ShopId(shop), tokens)
+            await self._store.put_tokens(PLATFORM, ShopId(shop), tokens)
         return ShopId(shops[0]), tokens
 
 

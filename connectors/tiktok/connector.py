@@ -138,7 +138,7 @@ class TikTokConnector:
                      "shop_name": str(shop.get("name") or ""),
                      "shop_region": str(shop.get("region") or "")}
             tokens = replace(grant, extra=extra)
-            self._token_store.put_tokens(PLATFORM, sid, tokens)
+            await self._token_store.put_tokens(PLATFORM, sid, tokens)
             result.append((sid, tokens))
         if not result:
             raise AuthError("token grant without any authorized shop",

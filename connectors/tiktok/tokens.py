@@ -115,8 +115,8 @@ class TokenKeeper:
         self._auth_base = auth_base
         self._locks: dict[str, asyncio.Lock] = {}
 
-    def load(self, account: StoreAccount) -> Tokens:
-        stored = self._store.get_tokens(self._platform, account.shop_id)
+    async def load(self, account: StoreAccount) -> Tokens:
+        stored = await self._store.get_tokens(self._platform, account.shop_id)
         if stored is not None:
             return stored
         creds = account.credentials
@@ -128,7 +128,7 @@ class TokenKeeper:
                       refresh_token=creds.get("refresh_token", ""), extra=extra)
 
     async def fresh(self, account: StoreAccount) -> Tokens:
-        tokens = self.load(account)
+        tokens = await self.load(account)
         if needs_refresh(tokens, self._now(), self._margin):
             try:
                 tokens = await self.refresh(account, tokens)
@@ -143,7 +143,7 @@ class TokenKeeper:
         # One refresh per shop at a time: a refresh token may be single-use, so a
         # second caller must find the first caller's result instead of spending it again.
         async with self._locks.setdefault(account.shop_id, asyncio.Lock()):
-            current = self.load(account)
+            current = await self.load(account)
             if current.access_token != stale.access_token:
                 return current
             now = self._now()
@@ -162,7 +162,7 @@ class TokenKeeper:
             if not fresh.refresh_token:  # kept, not rotated
                 fresh = replace(fresh, refresh_token=current.refresh_token,
                                 refresh_expires_at=current.refresh_expires_at)
-            self._store.put_tokens(self._platform, account.shop_id, fresh)
+            await self._store.put_tokens(self._platform, account.shop_id, fresh)
             log.info("TikTok tokens refreshed for shop %s", account.shop_id)
             return fresh
 
@@ -184,7 +184,7 @@ class TokenKeeper:
                                            tokens.access_token):
             if str(shop.get("id")) == account.shop_id and shop.get("cipher"):
                 cipher = str(shop["cipher"])
-                self._store.put_tokens(self._platform, account.shop_id, replace(
+                await self._store.put_tokens(self._platform, account.shop_id, replace(
                     tokens, extra={**tokens.extra, "shop_cipher": cipher}))
                 return cipher
         raise AuthError(f"shop {account.shop_id} not authorized for this app",

@@ -32,9 +32,9 @@ class MemoryTokenStore:
         self.current: dict[tuple[str, str], Tokens] = {}
         self.puts: list[TokenPut] = []
 
-    def get_tokens(self, platform: str, shop_id: ShopId) -> Tokens | None:
+    async def get_tokens(self, platform: str, shop_id: ShopId) -> Tokens | None:
         return self.current.get((platform, shop_id))
 
-    def put_tokens(self, platform: str, shop_id: ShopId, tokens: Tokens) -> None:
+    async def put_tokens(self, platform: str, shop_id: ShopId, tokens: Tokens) -> None:
         self.current[(platform, shop_id)] = tokens
         self.puts.append(TokenPut(platform, shop_id, tokens))

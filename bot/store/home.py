@@ -8,15 +8,17 @@ GROUP BY, so the panel stays fast at 100,000 conversations (``bench/app_home.py`
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from bot.store.db import Database
+from bot.store.db import Row as DbRow
 
 UNASSIGNED = "-"  # the assignee filter value meaning "nobody"
-ROW_COLUMNS = ("id, ref, store_key, buyer_name, buyer_id, channel_id, thread_ts, status, "
-               "unread, waiting_since, last_at, last_summary, assignee, flags")
+ROW_COLUMNS = (
+    "id, ref, store_key, buyer_name, buyer_id, channel_id, thread_ts, status, "
+    "unread, waiting_since, last_at, last_summary, assignee, flags"
+)
 # Waiting ones first (longest first), then the most recently active.
 WAITING_ORDER = "ORDER BY waiting_since IS NULL, waiting_since, last_at DESC"
 
@@ -83,7 +85,7 @@ class Row:
     flags: list[str]
 
     @classmethod
-    def of(cls, r: sqlite3.Row) -> Row:
+    def of(cls, r: DbRow) -> Row:
         data = {k: r[k] for k in r.keys()}
         try:
             data["flags"] = [str(f) for f in json.loads(data["flags"] or "[]")]
@@ -116,22 +118,31 @@ class HomeQueries:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._covering = db.one("SELECT 1 FROM sqlite_master WHERE type = 'index' AND "
-                                "name = ?", COUNTS_INDEX) is not None
+        # Migration 4 made the covering index; the hints are SQLite's syntax only.
+        self._covering = True
+        self._sqlite = db.dialect == "sqlite"
+
+    @property
+    def _no_index(self) -> str:
+        return "NOT INDEXED" if self._sqlite else ""
 
     # -- scope ---------------------------------------------------------------------
     def _scope(self, f: HomeFilters) -> tuple[str, list[Any]]:
         """The filters as a WHERE fragment over ``conversations``."""
-        where, args = ["1"], []
+        where, args = ["1 = 1"], []
         if f.store:  # plainly, so the planner sees the store index's leading column
             where.append("store_key = ?")
             args.append(f.store)
-        store_terms = [(col, val) for col, val in (("site", f.site), ("platform", f.platform))
-                       if val]
+        store_terms = [
+            (col, val) for col, val in (("site", f.site), ("platform", f.platform)) if val
+        ]
         if store_terms:
             # The store table is small: the sub-select becomes a tiny IN list.
-            where.append("store_key IN (SELECT key FROM stores WHERE "
-                         + " AND ".join(f"{col} = ?" for col, _ in store_terms) + ")")
+            where.append(
+                "store_key IN (SELECT key FROM stores WHERE "
+                + " AND ".join(f"{col} = ?" for col, _ in store_terms)
+                + ")"
+            )
             args += [val for _, val in store_terms]
         if f.assignee == UNASSIGNED:
             where.append("assignee IS NULL")
@@ -139,25 +150,34 @@ class HomeQueries:
             where.append("assignee = ?")
             args.append(f.assignee)
         if f.keyword:
-            like = "%" + f.keyword.replace("\\", "\\\\").replace("%", "\\%").replace(
-                "_", "\\_") + "%"
-            where.append("(buyer_name LIKE ? ESCAPE '\\' OR ref LIKE ? ESCAPE '\\' OR "
-                         "last_summary LIKE ? ESCAPE '\\' OR buyer_id = ?)")
+            like = (
+                "%" + f.keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            )
+            where.append(
+                "(buyer_name LIKE ? ESCAPE '\\' OR ref LIKE ? ESCAPE '\\' OR "
+                "last_summary LIKE ? ESCAPE '\\' OR buyer_id = ?)"
+            )
             args += [like, like, like, f.keyword]
         return " AND ".join(where), args
 
     # -- counts --------------------------------------------------------------------
-    def store_counts(self, f: HomeFilters) -> dict[str, StoreCount]:
+    async def store_counts(self, f: HomeFilters) -> dict[str, StoreCount]:
         where, args = self._scope(f)
         # A keyword needs every row anyway: scan. Otherwise an index that narrows
         # (one store, one person) or covers the counts wins over a scan (see above).
-        hint = "NOT INDEXED" if f.keyword or not (
-            self._covering or f.store or f.assignee) else ""
+        hint = (
+            "NOT INDEXED"
+            if self._sqlite and (f.keyword or not (self._covering or f.store or f.assignee))
+            else ""
+        )
         out: dict[str, dict[str, int]] = {}
-        for r in self.db.all(
-                "SELECT store_key, status, COUNT(*), SUM(unread), COUNT(waiting_since), "
-                f"SUM(assignee IS NULL) FROM conversations {hint} WHERE {where} "
-                "GROUP BY store_key, status", *args):
+        for r in await self.db.all(
+            "SELECT store_key, status, COUNT(*), SUM(unread), COUNT(waiting_since), "
+            "SUM(CASE WHEN assignee IS NULL THEN 1 ELSE 0 END) "
+            f"FROM conversations {hint} WHERE {where} "
+            "GROUP BY store_key, status",
+            *args,
+        ):
             c = out.setdefault(r[0], {})
             if r[1] == "open":
                 c.update(open=r[2], unread=r[3] or 0, waiting=r[4], unassigned=r[5] or 0)
@@ -165,60 +185,86 @@ class HomeQueries:
                 c["closed"] = c.get("closed", 0) + r[2]
         return {k: StoreCount(k, **v) for k, v in out.items()}
 
-    def stores(self) -> list[sqlite3.Row]:
+    async def stores(self) -> list[DbRow]:
         """Every store (a few hundred at most), in a stable display order."""
-        return self.db.all("SELECT key, platform, site, name, nickname, health FROM stores "
-                           "ORDER BY platform, site, COALESCE(nickname, name)")
+        return await self.db.all(
+            "SELECT key, platform, site, name, nickname, health FROM stores "
+            "ORDER BY platform, site, COALESCE(nickname, name)"
+        )
 
     # -- lists ---------------------------------------------------------------------
-    def assigned_to(self, user: str, f: HomeFilters, limit: int) -> Section:
+    async def assigned_to(self, user: str, f: HomeFilters, limit: int) -> Section:
         where, args = self._scope(f)
         base = f"FROM conversations WHERE assignee = ? AND status = 'open' AND {where}"
-        rows = self.db.all(f"SELECT {ROW_COLUMNS} {base} {WAITING_ORDER} LIMIT ?",
-                           user, *args, limit)
-        total = self.db.one(f"SELECT COUNT(*) {base}", user, *args)[0]
+        rows = await self.db.all(
+            f"SELECT {ROW_COLUMNS} {base} {WAITING_ORDER} LIMIT ?", user, *args, limit
+        )
+        total = await self.db.value(f"SELECT COUNT(*) {base}", user, *args)
         return Section([Row.of(r) for r in rows], total)
 
-    def unassigned(self, f: HomeFilters, limit: int, total: int) -> Section:
+    async def unassigned(self, f: HomeFilters, limit: int, total: int) -> Section:
         where, args = self._scope(f)
         if f.keyword:  # one scan and a top-N sort (see above)
-            return Section([Row.of(r) for r in self.db.all(
-                f"SELECT {ROW_COLUMNS} FROM conversations NOT INDEXED WHERE assignee IS NULL "
-                f"AND status = 'open' AND {where} {WAITING_ORDER} LIMIT ?", *args, limit)],
-                total)
-        rows = self._waiting(f"assignee IS NULL AND {where}", args, limit, f)
+            return Section(
+                [
+                    Row.of(r)
+                    for r in await self.db.all(
+                        f"SELECT {ROW_COLUMNS} FROM conversations {self._no_index} "
+                        "WHERE assignee IS NULL "
+                        f"AND status = 'open' AND {where} {WAITING_ORDER} LIMIT ?",
+                        *args,
+                        limit,
+                    )
+                ],
+                total,
+            )
+        rows = await self._waiting(f"assignee IS NULL AND {where}", args, limit, f)
         if len(rows) < limit:
             # Then the unassigned nobody is waiting on, newest activity first.
-            rows += [Row.of(r) for r in self.db.all(
-                f"SELECT {ROW_COLUMNS} FROM conversations WHERE assignee IS NULL AND "
-                f"status = 'open' AND waiting_since IS NULL AND {where} "
-                "ORDER BY last_at DESC LIMIT ?", *args, limit - len(rows))]
+            rows += [
+                Row.of(r)
+                for r in await self.db.all(
+                    f"SELECT {ROW_COLUMNS} FROM conversations WHERE assignee IS NULL AND "
+                    f"status = 'open' AND waiting_since IS NULL AND {where} "
+                    "ORDER BY last_at DESC LIMIT ?",
+                    *args,
+                    limit - len(rows),
+                )
+            ]
         return Section(rows, total)
 
-    def waiting_longest(self, f: HomeFilters, limit: int, total: int) -> Section:
+    async def waiting_longest(self, f: HomeFilters, limit: int, total: int) -> Section:
         where, args = self._scope(f)
-        return Section(self._waiting(where, args, limit, f), total)
+        return Section(await self._waiting(where, args, limit, f), total)
 
-    def _waiting(self, where: str, args: list[Any], limit: int, f: HomeFilters) -> list[Row]:
+    async def _waiting(self, where: str, args: list[Any], limit: int, f: HomeFilters) -> list[Row]:
         # Walks conversations_waiting (status, waiting_since) in order and stops at
         # LIMIT; with a keyword, one scan and a top-N sort is cheaper (see above).
-        hint = "NOT INDEXED" if f.keyword else ""
-        return [Row.of(r) for r in self.db.all(
-            f"SELECT {ROW_COLUMNS} FROM conversations {hint} "
-            f"WHERE status = 'open' AND waiting_since IS NOT NULL AND {where} "
-            "ORDER BY waiting_since LIMIT ?", *args, limit)]
+        hint = self._no_index if f.keyword else ""
+        return [
+            Row.of(r)
+            for r in await self.db.all(
+                f"SELECT {ROW_COLUMNS} FROM conversations {hint} "
+                f"WHERE status = 'open' AND waiting_since IS NOT NULL AND {where} "
+                "ORDER BY waiting_since LIMIT ?",
+                *args,
+                limit,
+            )
+        ]
 
-    def conversation(self, conversation_id: int) -> Row | None:
-        r = self.db.one(f"SELECT {ROW_COLUMNS} FROM conversations WHERE id = ?",
-                        conversation_id)
+    async def conversation(self, conversation_id: int) -> Row | None:
+        r = await self.db.one(
+            f"SELECT {ROW_COLUMNS} FROM conversations WHERE id = ?", conversation_id
+        )
         return Row.of(r) if r else None
 
     # -- people --------------------------------------------------------------------
-    def agent(self, user: str) -> tuple[str, int | None]:
+    async def agent(self, user: str) -> tuple[str, int | None]:
         """(status, current conversation); someone never seen is online (the default)."""
-        r = self.db.one("SELECT status, current_conversation_id FROM agents WHERE user_id = ?",
-                        user)
+        r = await self.db.one(
+            "SELECT status, current_conversation_id FROM agents WHERE user_id = ?", user
+        )
         return (r[0] or "online", r[1]) if r else ("online", None)
 
-    def known_agents(self) -> list[str]:
-        return [r[0] for r in self.db.all("SELECT user_id FROM agents ORDER BY user_id")]
+    async def known_agents(self) -> list[str]:
+        return [r[0] for r in await self.db.all("SELECT user_id FROM agents ORDER BY user_id")]

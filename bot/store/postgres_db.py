@@ -1,0 +1,101 @@
+"""PostgreSQL through psycopg 3's async pool (native asyncio, no threads).
+
+psycopg rather than asyncpg: it speaks the same DB-API shape as sqlite3, so one
+repository serves both backends with the placeholder rewrite in
+:mod:`bot.store.dialect`; asyncpg would need ``$n`` SQL and its own row type.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from psycopg import AsyncConnection, AsyncCursor
+from psycopg.rows import RowMaker
+from psycopg.types.numeric import FloatLoader
+from psycopg_pool import AsyncConnectionPool
+
+from bot.store.db import Clock, Database
+from bot.store.dialect import for_postgres
+
+
+class PgRow:
+    """Index and key access, like sqlite3.Row."""
+
+    __slots__ = ("_values", "_index")
+
+    def __init__(self, values: Sequence[Any], index: dict[str, int]) -> None:
+        self._values = values
+        self._index = index
+
+    def __getitem__(self, key: int | str) -> Any:
+        if isinstance(key, str):
+            return self._values[self._index[key]]
+        return self._values[key]
+
+    def keys(self) -> list[str]:
+        return list(self._index)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __iter__(self) -> Any:
+        return iter(self._values)
+
+
+def _rows(cursor: AsyncCursor[Any]) -> RowMaker[PgRow]:
+    index = {c.name: i for i, c in enumerate(cursor.description or ())}
+    return lambda values: PgRow(values, index)
+
+
+async def _configure(conn: AsyncConnection[Any]) -> None:
+    # SUM/AVG of integers are NUMERIC: the code wants floats, as from SQLite.
+    conn.adapters.register_loader("numeric", FloatLoader)
+
+
+class PostgresDatabase(Database):
+    dialect = "postgresql"
+
+    def __init__(self, url: str, *, clock: Clock = time.time, max_size: int = 10) -> None:
+        super().__init__(clock=clock)
+        self.url = url
+        self.pool = AsyncConnectionPool(
+            url,
+            min_size=1,
+            max_size=max_size,
+            open=False,
+            configure=_configure,
+            kwargs={"autocommit": True, "row_factory": _rows},
+            timeout=30,
+        )
+
+    async def open(self) -> PostgresDatabase:
+        await self.pool.open(wait=True, timeout=15)
+        return self
+
+    @asynccontextmanager
+    async def _begin(self) -> AsyncIterator[AsyncConnection[Any]]:
+        async with self.pool.connection() as conn, conn.transaction():
+            yield conn
+
+    async def _execute(self, sql: str, args: tuple[Any, ...], *, fetch: str) -> Any:
+        tx = self._current()
+        if tx is not None:
+            return await self._do(tx.conn, sql, args, fetch)
+        async with self.pool.connection() as conn:
+            return await self._do(conn, sql, args, fetch)
+
+    @staticmethod
+    async def _do(conn: AsyncConnection[Any], sql: str, args: tuple[Any, ...], fetch: str) -> Any:
+        cur = await conn.execute(for_postgres(sql), args)  # type: ignore[arg-type]
+        if fetch == "one":
+            row = await cur.fetchone()
+            return [row] if row is not None else []
+        if fetch == "all":
+            return await cur.fetchall()
+        return cur.rowcount
+
+    async def close(self) -> None:
+        await self.pool.close()

@@ -1,0 +1,98 @@
+"""SQLite through aiosqlite: one connection on its own thread, WAL, one writer.
+
+One connection keeps SQLite's promise simple (one process, serial writes); an
+asyncio lock gives each transaction the connection to itself. The busy timeout
+is short on purpose: a file locked by another program fails a statement after
+a few seconds instead of holding the service, and callers bound their waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiosqlite
+
+from bot.store.db import Clock, Database
+from bot.store.dialect import for_sqlite
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class SqliteDatabase(Database):
+    dialect = "sqlite"
+
+    def __init__(self, path: str, *, clock: Clock = time.time) -> None:
+        super().__init__(clock=clock)
+        self.path = path
+        self.url = path
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> SqliteDatabase:
+        if self.path != ":memory:":
+            await asyncio.to_thread(_create_private, self.path)
+        conn = await aiosqlite.connect(
+            self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+        conn.row_factory = sqlite3.Row
+        if self.path != ":memory:":
+            await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = NORMAL")  # durable across crashes in WAL
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self._conn = conn
+        return self
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        assert self._conn is not None, "database not open"
+        return self._conn
+
+    @asynccontextmanager
+    async def _begin(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                # Shielded: a cancelled caller must still leave the connection clean.
+                await asyncio.shield(self.conn.execute("ROLLBACK"))
+                raise
+            else:
+                await asyncio.shield(self.conn.execute("COMMIT"))
+
+    async def _execute(self, sql: str, args: tuple[Any, ...], *, fetch: str) -> Any:
+        if self._current() is not None:
+            return await self._do(sql, args, fetch)
+        async with self._lock:
+            return await asyncio.shield(self._do(sql, args, fetch))
+
+    async def _do(self, sql: str, args: tuple[Any, ...], fetch: str) -> Any:
+        async with self.conn.execute(for_sqlite(sql), args) as cur:
+            if fetch == "one":
+                row = await cur.fetchone()
+                return [row] if row is not None else []
+            if fetch == "all":
+                return list(await cur.fetchall())
+            return cur.rowcount
+
+    async def user_version(self) -> int:
+        return int(await self.value("PRAGMA user_version") or 0)
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+
+def _create_private(path: str) -> None:
+    """Tokens and buyers' messages live in the file: readable by its owner only.
+    SQLite creates the -wal and -shm files with the database file's mode."""
+    if not os.path.exists(path):
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
