@@ -55,6 +55,15 @@ class Relay:
         conv = await self.store.conversations.by_thread(channel, thread_ts)
         if conv is None:
             return "ignored: not a conversation thread"
+        # The event id is claimed in the same transaction as the reply it carries: a
+        # crash in between must leave both undone, so Slack's retry is not dropped.
+        # (Workers woken inside it start after the commit: see Database.defer.)
+        async with self.store.database.tx():
+            return await self._record(event, event_id, conv)
+
+    async def _record(self, event: dict[str, Any], event_id: str | None,
+                      conv: Conversation) -> str:
+        channel, ts, subtype = event["channel"], event["ts"], event.get("subtype")
         if event_id and not await self.store.books.claim_event(event_id):
             return "duplicate event"
         user, text = event["user"], event.get("text") or ""
@@ -66,12 +75,13 @@ class Relay:
         if not self.may_reply(user, conv.store_key):
             await self.tell(conv, user,
                             "You are not an agent of this store's team, so your message "
-                      "was not sent to the buyer. Start it with `note:` to keep it internal.")
+                            "was not sent to the buyer. Start it with `note:` to keep it "
+                            "internal.")
             return "refused: not an agent of this store"
         if not text.strip():
             if subtype == "file_share":
-                await self.tell(conv, user, "Files are not sent to buyers from Slack yet; only the "
-                          "text of a message is relayed.")
+                await self.tell(conv, user, "Files are not sent to buyers from Slack yet; only "
+                                "the text of a message is relayed.")
             return "ignored: no text"
         if await self.store.replies.record(conv, channel, ts, user, text, note=False) is None:
             return "duplicate message"

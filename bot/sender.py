@@ -85,7 +85,7 @@ class Sender:
 
     def kick(self, store_key: str) -> None:
         if store_key in self.hub.stores:
-            self._workers.kick(store_key)
+            self.store.database.defer(lambda: self._workers.kick(store_key))
 
     async def _run(self, store_key: str, wake: asyncio.Event) -> None:
         while not self._workers.stopping:

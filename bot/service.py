@@ -186,9 +186,13 @@ class Service:
     async def repair(self, store_key: str, full: bool = False) -> int:
         """Catch a store up; a failure pauses it and starts the health probe. One
         worker at a time syncs a store (platforms revoke apps that poll)."""
+        return await self._repair_leased(store_key, full) or 0
+
+    async def _repair_leased(self, store_key: str, full: bool) -> int | None:
+        """None: another worker holds the store's sync (or a dead one still did)."""
         name = f"sync:{store_key}"
         if await self.leases.claim(name) is None:
-            return 0
+            return None
         try:
             return await self._repair(store_key, full)
         finally:
@@ -209,8 +213,19 @@ class Service:
         return count
 
     async def repair_all(self) -> int:
-        counts = await asyncio.gather(*(self.repair(k) for k in self.hub.stores))
-        return sum(counts)
+        """Every store catches up. A store whose sync lease is still held (by a
+        worker that died mid-sync, until the lease expires) is tried again, so a
+        restart after a crash never leaves a store to the next periodic sweep."""
+        pending, total = list(self.hub.stores), 0
+        deadline = self.store.database.clock() + 3 * self.leases.ttl
+        while pending:
+            counts = await asyncio.gather(*(self._repair_leased(k, False) for k in pending))
+            total += sum(c for c in counts if c)
+            pending = [k for k, c in zip(pending, counts, strict=True) if c is None]
+            if not pending or self.store.database.clock() > deadline:
+                break
+            await asyncio.sleep(self.leases.heartbeat)
+        return total
 
     async def repair_periodic(self) -> None:
         for key in self.hub.stores:

@@ -69,8 +69,9 @@ class SlackOutbox:
         await self._workers.stop()
 
     def kick(self, channel_ref: str) -> None:
-        """New work for a channel: wake its worker, starting one if needed."""
-        self._workers.kick(channel_ref)
+        """New work for a channel: wake its worker, starting one if needed (after the
+        caller's transaction, if it is in one)."""
+        self.store.database.defer(lambda: self._workers.kick(channel_ref))
 
     async def idle(self, timeout: float = 10.0) -> None:
         """Wait until no channel has ready work (tests, demo, shutdown)."""
@@ -95,7 +96,8 @@ class SlackOutbox:
                     await self._bucket(ref).acquire()
                 if self.leases is not None and not await self.leases.holds(f"slack:{ref}"):
                     return  # another worker took this channel over while we waited
-                await self.store.ops.start(op.id)
+                if not await self.store.ops.start(op.id):
+                    continue
                 result_ts = await self.effects.do(op, ref)
                 await self.store.ops.finish(op.id, result_ts)
                 self._note_success()

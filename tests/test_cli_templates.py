@@ -8,13 +8,15 @@ from pathlib import Path
 
 import yaml
 
+from tests.dbmode import env_for
+
 ROOT = Path(__file__).parents[1]
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     cfg = tmp_path / "sb.yml"
     cfg.write_text("stores: []\n")
-    env = {"PATH": "/usr/bin:/bin", "STOREBRIDGE_DB": str(tmp_path / "t.db")}
+    env = {"PATH": "/usr/bin:/bin", **env_for(str(tmp_path / "t.db"))}
     return subprocess.run([sys.executable, "-m", "bot", "--config", str(cfg), *args],
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
 

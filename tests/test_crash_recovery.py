@@ -15,6 +15,7 @@ import aiohttp
 
 from bot.standins.slack_api import SlackEmulator
 from connectors.sandbox import SandboxMarketplace
+from tests.dbmode import env_for
 from tests.harness import BUYER, SHOP, seed
 
 BUYER_MESSAGES = 40
@@ -48,7 +49,7 @@ async def start_service(tmp_path: Path, slack: SlackEmulator, port: int
                         ) -> asyncio.subprocess.Process:
     env = {**os.environ, "SLACK_BOT_TOKEN": slack.bot_token,
            "SLACK_SIGNING_SECRET": slack.signing_secret, "SLACK_API_URL": slack.api_url,
-           "STOREBRIDGE_DB": str(tmp_path / "crash.db"), "PORT": str(port), "HOST": "127.0.0.1",
+           **env_for(str(tmp_path / "crash.db")), "PORT": str(port), "HOST": "127.0.0.1",
            "STOREBRIDGE_CONFIG": str(tmp_path / "storebridge.yml")}
     log = open_log(tmp_path)
     proc = await asyncio.create_subprocess_exec(

@@ -13,6 +13,7 @@ import pytest
 
 from bot import oauth
 from connectors.models import ShopId
+from tests.dbmode import env_for
 from tests.emulators.lazada import running as lazada_running
 from tests.emulators.shopee_app import ShopeeEmulator
 from tests.emulators.tiktok_server import APP_KEY, APP_SECRET, TikTokEmulator
@@ -90,7 +91,7 @@ def test_cli_authorize_needs_public_url(tmp_path: Path) -> None:
     import sys
     cfg = tmp_path / "sb.yml"
     cfg.write_text("stores: []\n")
-    env = {"PATH": "/usr/bin:/bin", "STOREBRIDGE_DB": str(tmp_path / "x.db"),
+    env = {"PATH": "/usr/bin:/bin", **env_for(str(tmp_path / "x.db")),
            "LAZADA_APP_KEY": "k", "LAZADA_APP_SECRET": "s"}
     proc = subprocess.run([sys.executable, "-m", "bot", "--config", str(cfg), "stores",
                            "authorize", "lazada"], capture_output=True, text=True, env=env,

@@ -63,6 +63,10 @@ async def test_the_job_posts_the_digest_in_the_ops_channel(tmp_path: Path) -> No
     async with bridge(tmp_path) as b:
         await buyer_waits_and_gets_a_reply(b)
         await b.buyer_says("Still waiting", buyer="b-daniel")
+        # The sandbox pushes asynchronously: the digest reads the database once the
+        # second buyer's message is in it.
+        await b.until(lambda: b.store.database.one(
+            "SELECT 1 FROM conversations WHERE buyer_id = 'b-daniel'"))
         schedule_digest(b.service, 9, 0, "UTC")
         job = b.service.scheduler.get_job("daily_digest")
         assert await job.func(*job.args) is True  # what the scheduler runs at 09:00

@@ -68,6 +68,8 @@ class Conversations:
         in one transaction with the conversation it belongs to."""
         async with self.db.tx():
             conv, new = await self._conversation_for(store_key, platform, site, channel_ref, msg)
+            if msg.from_seller:  # maybe the echo of a reply being recorded right now
+                await self.db.serialize(f"echo:{store_key}")
             known = await self.db.one(
                 "SELECT 1 FROM messages WHERE store_key = ? AND platform_message_id = ? UNION "
                 "SELECT 1 FROM sent_parts WHERE store_key = ? AND platform_message_id = ?",

@@ -31,13 +31,14 @@ class DatabaseBusy(Exception):
 
 
 class _Tx:
-    __slots__ = ("conn", "db", "task", "active")
+    __slots__ = ("conn", "db", "task", "active", "after")
 
     def __init__(self, db: Database, conn: Any) -> None:
         self.db = db
         self.conn = conn
         self.task = asyncio.current_task()
         self.active = True
+        self.after: list[Callable[[], None]] = []
 
 
 _CURRENT: contextvars.ContextVar[_Tx | None] = contextvars.ContextVar("sb_tx", default=None)
@@ -78,6 +79,13 @@ class Database:
         for args in rows:
             await self._execute(sql, tuple(args), fetch="count")
 
+    async def serialize(self, key: str) -> None:
+        """Inside a transaction: wait for any other transaction serialized on ``key``
+        to finish. SQLite has one writer already; PostgreSQL takes an advisory lock
+        released at commit (a reply's send and its echo push meet here)."""
+        if self.dialect == "postgresql":
+            await self.value("SELECT pg_advisory_xact_lock(hashtext(?))", key)
+
     # -- transactions ------------------------------------------------------------
     def _current(self) -> _Tx | None:
         tx = _CURRENT.get()
@@ -102,6 +110,18 @@ class Database:
             finally:
                 tx.active = False
                 _CURRENT.reset(token)
+        for callback in tx.after:  # committed: now others can see what it wrote
+            callback()
+
+    def defer(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current transaction commits (now, outside one;
+        never, if it rolls back). Waking a worker inside a transaction would let it
+        look before the work it is woken for is visible."""
+        tx = self._current()
+        if tx is None:
+            callback()
+        else:
+            tx.after.append(callback)
 
     # -- health ----------------------------------------------------------------------
     async def ping(self, timeout: float = 0.08) -> bool:

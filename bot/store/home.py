@@ -20,7 +20,7 @@ ROW_COLUMNS = (
     "unread, waiting_since, last_at, last_summary, assignee, flags"
 )
 # Waiting ones first (longest first), then the most recently active.
-WAITING_ORDER = "ORDER BY waiting_since IS NULL, waiting_since, last_at DESC"
+WAITING_ORDER = "ORDER BY waiting_since IS NULL, waiting_since, last_at DESC, id"
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,7 @@ class HomeQueries:
                 for r in await self.db.all(
                     f"SELECT {ROW_COLUMNS} FROM conversations WHERE assignee IS NULL AND "
                     f"status = 'open' AND waiting_since IS NULL AND {where} "
-                    "ORDER BY last_at DESC LIMIT ?",
+                    "ORDER BY last_at DESC, id LIMIT ?",
                     *args,
                     limit - len(rows),
                 )
@@ -246,7 +246,7 @@ class HomeQueries:
             for r in await self.db.all(
                 f"SELECT {ROW_COLUMNS} FROM conversations {hint} "
                 f"WHERE status = 'open' AND waiting_since IS NOT NULL AND {where} "
-                "ORDER BY waiting_since LIMIT ?",
+                "ORDER BY waiting_since, id LIMIT ?",
                 *args,
                 limit,
             )

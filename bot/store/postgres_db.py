@@ -13,8 +13,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from psycopg import AsyncConnection, AsyncCursor
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
 from psycopg.rows import RowMaker
-from psycopg.types.numeric import FloatLoader
 from psycopg_pool import AsyncConnectionPool
 
 from bot.store.db import Clock, Database
@@ -50,9 +51,19 @@ def _rows(cursor: AsyncCursor[Any]) -> RowMaker[PgRow]:
     return lambda values: PgRow(values, index)
 
 
+class _NumberLoader(Loader):
+    """SUM() of integers is NUMERIC in PostgreSQL: an int when whole (as SQLite
+    gives), a float otherwise (AVG and friends)."""
+
+    def load(self, data: Buffer) -> int | float:
+        text = bytes(data).decode()
+        if "." in text or "e" in text.lower() or text.lower() == "nan":
+            return float(text)
+        return int(text)
+
+
 async def _configure(conn: AsyncConnection[Any]) -> None:
-    # SUM/AVG of integers are NUMERIC: the code wants floats, as from SQLite.
-    conn.adapters.register_loader("numeric", FloatLoader)
+    conn.adapters.register_loader("numeric", _NumberLoader)
 
 
 class PostgresDatabase(Database):

@@ -175,6 +175,7 @@ class Replies:
         async with self.db.tx():
             msg = await self.get(message_id)
             assert msg is not None
+            await self.db.serialize(f"echo:{msg.store_key}")
             # Our own reply may already have come back as a seller-side push: it is
             # the same message, so drop the echo (and its not-yet-done Slack post).
             echo = await self.db.one(

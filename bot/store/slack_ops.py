@@ -33,10 +33,14 @@ class SlackOps:
         delay: float = 0.0,
     ) -> None:
         """Schedule a Slack side effect. With ``dedupe_key`` an identical pending
-        op absorbs this one (card refreshes, reaction syncs)."""
+        op absorbs this one (card refreshes, reaction syncs). Absorbing is an update
+        that locks the pending row until this transaction commits: a worker about to
+        start that op waits, and so renders what this transaction wrote."""
         await self.db.run(
-            "INSERT OR IGNORE INTO slack_ops (channel_ref, kind, conversation_id, message_id, "
-            "payload, dedupe_key, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO slack_ops (channel_ref, kind, conversation_id, message_id, "
+            "payload, dedupe_key, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (dedupe_key) WHERE state = 'pending' AND dedupe_key IS NOT NULL "
+            "DO UPDATE SET not_before = slack_ops.not_before",
             channel_ref,
             kind,
             conversation_id,
@@ -95,12 +99,17 @@ class SlackOps:
             )
         ]
 
-    async def start(self, op_id: int) -> None:
-        await self.db.run(
-            "UPDATE slack_ops SET state = 'inflight', started_at = ?, "
-            "attempts = attempts + 1 WHERE id = ?",
-            self.db.clock(),
-            op_id,
+    async def start(self, op_id: int) -> bool:
+        """Pending → inflight, written before the Slack call; False if it was not
+        pending any more."""
+        return (
+            await self.db.run(
+                "UPDATE slack_ops SET state = 'inflight', started_at = ?, "
+                "attempts = attempts + 1 WHERE id = ? AND state = 'pending'",
+                self.db.clock(),
+                op_id,
+            )
+            == 1
         )
 
     async def back_to_pending(self, op_id: int, error: str) -> None:

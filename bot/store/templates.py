@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.store.db import Database
-from bot.templates.model import Template
+from bot.store.template_model import Template
 
 _ORDER = "ORDER BY lower(topic), lower(name)"
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.store import Conversation
-from bot.templates.model import Template, normalise_language
+from bot.store.template_model import Template, normalise_language
 from bot.templates.placeholders import fill, unfilled
 from bot.text_safety import slack_to_plain
 

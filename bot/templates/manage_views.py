@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from bot.render.labels import slack_date
-from bot.templates.model import Template, language_name
+from bot.store.template_model import Template, language_name
 from bot.templates.placeholders import KNOWN
 from bot.templates.validate import MAX_BODY, MAX_NAME, MAX_TOPIC
 from bot.text_safety import escape_mrkdwn

@@ -9,8 +9,8 @@ import json
 from typing import Any
 
 from bot.render.labels import flag
+from bot.store.template_model import Template, language_name
 from bot.templates.compose import Draft
-from bot.templates.model import Template, language_name
 
 CALLBACK_ID = "template_reply"
 PICK_ACTION = "template_pick"

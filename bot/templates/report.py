@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.render.labels import slack_date
+from bot.store.template_model import Template
 from bot.store.templates import Templates
-from bot.templates.model import Template
 from bot.text_safety import escape_mrkdwn
 
 if TYPE_CHECKING:

@@ -12,10 +12,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.store import Conversation
+from bot.store.template_model import Template
 from bot.store.templates import Templates
 from bot.templates import modal
 from bot.templates.compose import Draft, draft, may_reply, with_back_translation
-from bot.templates.model import Template
 from bot.templates.placeholders import unfilled
 from bot.text_safety import escape_untrusted
 
