@@ -147,10 +147,10 @@ class _Api:
         failure = self.market.take_send_failure()
         if failure is not None and failure != "timeout":
             raise ApiError(*SEND_FAILURES[failure])
-        message = key and self.market.ledger.sent_with_key(store.shop_id, key)
-        if not message:
-            message = self.market.record(buyer, from_seller=True, kind="text",
-                                         content={"text": text}, idempotency_key=key)
+        # Like the real marketplaces, a send is never deduplicated: a repeat with the
+        # same key reaches the buyer again. Only the bot's look-up (GET /sent) prevents it.
+        message = self.market.record(buyer, from_seller=True, kind="text",
+                                     content={"text": text}, idempotency_key=key)
         if failure == "timeout":
             await self.market.hold(self.market.timeout_delay)
         return web.json_response({"message_id": message["message_id"],
