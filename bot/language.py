@@ -115,16 +115,15 @@ def detect(text: str) -> str | None:
 
 def normalize(code: str | None) -> str | None:
     """A language tag from elsewhere (``zh-TW``, ``pt_BR``, ``fil``) as one of ours,
-    or its primary subtag; None for empty or plain ``zh`` (which script?)."""
+    or its primary subtag (plain ``zh`` stays ``zh``: no script named)."""
     tag = (code or "").strip().replace("_", "-").lower()
     if not tag:
         return None
-    if tag.startswith("zh"):
+    if tag.startswith("zh-"):
         if tag in ("zh-tw", "zh-hk", "zh-mo") or "hant" in tag:
             return "zh-Hant"
         if tag in ("zh-cn", "zh-sg", "zh-my") or "hans" in tag:
             return "zh-Hans"
-        return None
     primary = tag.split("-")[0]
     return {"fil": "tl", "in": "id", "zsm": "ms", "may": "ms"}.get(primary, primary)
 
@@ -133,11 +132,26 @@ def site_language(site: str | None) -> str:
     return SITE_LANGUAGES.get((site or "").upper(), (FALLBACK,))[0]
 
 
+def _confident(votes: Counter[str], site_langs: tuple[str, ...]) -> str | None:
+    if not votes:
+        return None
+    (lang, n), total = votes.most_common(1)[0], sum(votes.values())
+    tied = sum(1 for c in votes.values() if c == n) > 1
+    if tied or n < MIN_SHARE * total or (lang not in site_langs and n < 2):
+        return None
+    for family in FAMILIES:
+        if lang in family:
+            return next((s for s in site_langs if s in family), lang)
+    return lang
+
+
 def buyer_language(detected_history: Iterable[str | None], site: str | None,
                    platform_reported: str | None = None) -> str:
     """The language to answer a buyer in.
 
-    1. What the platform reports wins (it knows the buyer's app setting).
+    1. What the platform reports wins (it knows the buyer's app setting). A bare
+       ``zh`` takes its script from the buyer's messages, else from the site, else
+       simplified.
     2. Else the language detected in the buyer's messages, once it is confident:
        it holds at least 60 % of the messages that had a detectable language, and
        either it is one of the site's languages or it was seen at least twice (it
@@ -146,19 +160,14 @@ def buyer_language(detected_history: Iterable[str | None], site: str | None,
        member wins.
     3. Else the site's default (English for an unknown site).
     """
+    site_langs = SITE_LANGUAGES.get((site or "").upper(), (FALLBACK,))
+    votes: Counter[str] = Counter(n for n in map(normalize, detected_history) if n)
     reported = normalize(platform_reported)
+    if reported == "zh":
+        scripts = Counter({k: v for k, v in votes.items() if k.startswith("zh-")})
+        default = next((s for s in site_langs if s.startswith("zh-")), "zh-Hans")
+        # Chinese is certain here, so one message is enough to tell its script.
+        return _confident(scripts, ("zh-Hans", "zh-Hant")) or default
     if reported:
         return reported
-    site_langs = SITE_LANGUAGES.get((site or "").upper(), (FALLBACK,))
-    votes = Counter(normalize(d) for d in detected_history)
-    votes.pop(None, None)
-    if votes:
-        (lang, n), total = votes.most_common(1)[0], sum(votes.values())
-        tied = sum(1 for c in votes.values() if c == n) > 1
-        if lang is not None and not tied and n >= MIN_SHARE * total and (
-                lang in site_langs or n >= 2):
-            for family in FAMILIES:
-                if lang in family:
-                    return next((s for s in site_langs if s in family), lang)
-            return lang
-    return site_langs[0]
+    return _confident(votes, site_langs) or site_langs[0]

@@ -80,7 +80,7 @@ def test_chinese_variant(text: str, expected: str | None) -> None:
 
 @pytest.mark.parametrize(("code", "expected"), [
     ("zh-TW", "zh-Hant"), ("zh_HK", "zh-Hant"), ("zh-Hant-TW", "zh-Hant"),
-    ("zh-CN", "zh-Hans"), ("zh-Hans", "zh-Hans"), ("zh", None), ("pt-BR", "pt"),
+    ("zh-CN", "zh-Hans"), ("zh-Hans", "zh-Hans"), ("zh", "zh"), ("ZH", "zh"), ("pt-BR", "pt"),
     ("es_MX", "es"), ("EN", "en"), ("fil", "tl"), ("in", "id"), ("", None), (None, None),
     ("  vi ", "vi"),
 ])
@@ -105,7 +105,10 @@ def test_every_site_language_is_supported() -> None:
 @pytest.mark.parametrize(("history", "site", "reported", "expected", "why"), [
     (["vi", "vi"], "SG", "th", "th", "the platform's word wins over detection"),
     ([], "VN", "zh-TW", "zh-Hant", "a reported tag is normalized"),
-    ([], "MY", "zh", "ms", "a reported tag that names no script is ignored"),
+    ([], "MY", "zh", "zh-Hans", "bare zh, nothing detected, no Chinese site: simplified"),
+    ([], "TW", "zh", "zh-Hant", "bare zh on the Taiwan site: traditional"),
+    (["zh-Hant", None], "SG", "zh", "zh-Hant", "bare zh: the buyer's own script"),
+    (["en", "en", "zh-Hans"], "TW", "zh", "zh-Hans", "bare zh: only Chinese votes count"),
     ([], "TH", None, "th", "nothing detected: the site's default"),
     ([None, None], "BR", None, "pt", "only unsure messages: the site's default"),
     ([], None, None, "en", "unknown site: English"),
