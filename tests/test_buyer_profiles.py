@@ -161,3 +161,31 @@ def test_avatar_accepts_only_web_urls() -> None:
     assert avatar("ftp://x/y.png") is None
     assert avatar(12) is None
     assert avatar("HTTPS://X.example/y.png") == "HTTPS://X.example/y.png"
+
+
+async def test_pulled_and_fetched_avatars_are_web_urls_only() -> None:
+    """An avatar is rendered as an image: one that is not http(s) is dropped
+    (Slack would refuse the whole card), the name stays."""
+    bad = "javascript:alert(1)"
+    async with aiohttp.ClientSession() as session, shopee.harness(session) as h:
+        await h.buyer_says("c1", "Hello")
+        h.emulator.conversation(shopee.SHOP_ID, h._buyer("c1")).buyer_avatar = bad
+        messages, _ = await pull_all(h.connector, h.store, None)
+        assert [m.buyer.avatar_url for m in messages] == [None]
+        conv = h.outbound("c1", "-", "k").conversation_id
+        assert await h.connector.fetch_buyer(h.store, conv) == BuyerProfile("buyer_c1")
+    async with aiohttp.ClientSession() as session, lazada.harness(session) as h:
+        await h.buyer_says("c1", "Hello")
+        h.session("c1").head_url = bad
+        messages, _ = await pull_all(h.connector, h.store, None)
+        assert [m.buyer.avatar_url for m in messages] == [None]
+    async with aiohttp.ClientSession() as session, tiktok.harness(session) as h:
+        await h.buyer_says("c1", "Hello")
+        h.conversation("c1").buyer.avatar = bad
+        messages, _ = await pull_all(h.connector, h.store, None)
+        assert [m.buyer.avatar_url for m in messages] == [None]
+    async with aiohttp.ClientSession() as session, sandbox.harness(session) as h:
+        h.buyer("c1").avatar_url = bad
+        await h.buyer_says("c1", "Hello")
+        messages, _ = await pull_all(h.connector, h.store, None)
+        assert [m.buyer.avatar_url for m in messages] == [None]
