@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from connectors.buyer_profile import BuyerProfile
 from connectors.models import (
     ConversationFacts,
     FetchPage,
@@ -91,6 +92,14 @@ class Connector(Protocol):
         self, store: StoreAccount, out: OutboundText, since: datetime
     ) -> SentMessage | None:
         """After an :class:`OutcomeUnknown`: was ``out`` delivered after ``since``?"""
+        ...
+
+    async def fetch_buyer(self, store: StoreAccount, conversation_id: str
+                          ) -> BuyerProfile | None:
+        """The buyer's name and avatar (and language, where the platform says) from the
+        platform's conversation API. ``None`` when the platform does not know the
+        conversation or names nobody; other failures raise like any call
+        (TransientError: ask again later)."""
         ...
 
     async def check(self, store: StoreAccount) -> None:

@@ -197,15 +197,16 @@ async def test_check_maps_auth_and_shop_errors(market: SandboxMarketplace,
 # -- sending -------------------------------------------------------------------------
 
 
-async def test_send_is_idempotent(market: SandboxMarketplace,
-                                  connector: SandboxConnector) -> None:
+async def test_send_is_not_deduplicated(market: SandboxMarketplace,
+                                        connector: SandboxConnector) -> None:
+    # Like the real marketplaces: the idempotency key is only for the bot's look-up.
     store, out = market.store_account(MY), reply(market, MY, "b-2001", "Boleh, stok ada.")
     first = await connector.send_text(store, out)
     again = await connector.send_text(store, out)
-    assert first == again
+    assert first.message_id != again.message_id
     assert first.sent_at.tzinfo is not None
     sent = market.sent_messages(MY, out.conversation_id)
-    assert [m["message_id"] for m in sent] == [first.message_id]
+    assert [m["message_id"] for m in sent] == [first.message_id, again.message_id]
     assert sent[0]["content"]["text"] == "Boleh, stok ada."
 
 
@@ -268,8 +269,12 @@ async def test_timeout_is_outcome_unknown_then_found(market: SandboxMarketplace,
     found = await connector.find_sent(store, out, since)
     assert found is not None
     assert [m["message_id"] for m in market.sent_messages(SG)] == [found.message_id]
-    # A resend with the same key does not duplicate it.
-    assert (await connector.send_text(store, out)).message_id == found.message_id
+    # The marketplace does not deduplicate: a blind resend is a second message, which is
+    # why the bot looks up before resending. The look-up still names the first one.
+    again = await connector.send_text(store, out)
+    assert again.message_id != found.message_id
+    assert len(market.sent_messages(SG)) == 2
+    assert (await connector.find_sent(store, out, since)).message_id == found.message_id
     other = reply(market, SG, "b-1002", key="never-sent")
     assert await connector.find_sent(store, other, since) is None
 

@@ -13,7 +13,8 @@ import aiohttp
 
 from connectors import errors
 from connectors.base import PushAck, Tokens, TokenStore
-from connectors.lazada import orders_details, orders_pull, push, sync
+from connectors.buyer_profile import BuyerProfile
+from connectors.lazada import buyers, orders_details, orders_pull, push, sync
 from connectors.lazada.client import (
     DEFAULT_BACKOFF,
     Backoff,
@@ -203,6 +204,10 @@ class LazadaConnector:
                 return SentMessage(PlatformMessageId(str(wire["message_id"])),
                                    from_ms(wire.get("send_time")))
         return None
+
+    async def fetch_buyer(self, store: StoreAccount, conversation_id: str
+                          ) -> BuyerProfile | None:
+        return await buyers.fetch_buyer(self._reader(store), conversation_id)
 
     async def check(self, store: StoreAccount) -> None:
         # /seller/get rather than an IM list: IM list calls count towards polling detection.

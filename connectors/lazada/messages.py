@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors.buyer_profile import avatar
 from connectors.lazada.client import as_int, truthy
 from connectors.models import (
     Buyer,
@@ -83,7 +84,8 @@ def to_inbound(
         shop_id=ShopId(shop_id),
         conversation_id=ConversationId(session_id),
         message_id=PlatformMessageId(message_id),
-        buyer=Buyer(id=BuyerId(str(buyer_id or "")), name=buyer_name, avatar_url=buyer_avatar),
+        buyer=Buyer(id=BuyerId(str(buyer_id or "")), name=buyer_name,
+                    avatar_url=avatar(buyer_avatar)),
         kind=kind,
         text=text,
         sent_at=from_ms(wire.get("send_time")),

@@ -13,6 +13,7 @@ import aiohttp
 from yarl import URL
 
 from connectors.base import PushAck
+from connectors.buyer_profile import BuyerProfile
 from connectors.errors import (
     AuthError,
     ConnectorError,
@@ -33,6 +34,7 @@ from connectors.models import (
     StoreAccount,
 )
 from connectors.retry_after import parse_retry_after
+from connectors.sandbox import profiles
 from connectors.sandbox.inbound import MalformedMessage, parse_message, unix_to_utc
 from connectors.sandbox.signing import (
     APP_KEY_HEADER,
@@ -184,6 +186,10 @@ class SandboxConnector:
         except (KeyError, TypeError, MalformedMessage):
             raise TransientError("unreadable lookup response",
                                  code="malformed_response") from None
+
+    async def fetch_buyer(self, store: StoreAccount, conversation_id: str
+                          ) -> BuyerProfile | None:
+        return await profiles.fetch_buyer(self._call, store, conversation_id)
 
     async def check(self, store: StoreAccount) -> None:
         await self._call(store, "GET", "")

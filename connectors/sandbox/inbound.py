@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors.buyer_profile import avatar
 from connectors.models import (
     Buyer,
     BuyerId,
@@ -42,8 +43,8 @@ def parse_message(shop_id: object, data: object) -> InboundMessage:
         message_id=PlatformMessageId(_text(msg.get("message_id"), "message.message_id")),
         buyer=Buyer(id=BuyerId(_text(buyer.get("id"), "message.buyer.id")),
                     name=_optional_text(buyer.get("name"), "message.buyer.name") or "",
-                    avatar_url=_optional_text(buyer.get("avatar_url"),
-                                              "message.buyer.avatar_url") or None),
+                    avatar_url=avatar(_optional_text(buyer.get("avatar_url"),
+                                                     "message.buyer.avatar_url"))),
         kind=kind,
         text=_optional_text(content.get("text"), "message.content.text") or "",
         sent_at=unix_to_utc(msg.get("created_at"), "message.created_at"),

@@ -58,6 +58,7 @@ def build_app(market: SandboxMarketplace) -> web.Application:
     app.add_routes([
         web.get(API, api.shop),
         web.post(API + "/conversations/{conversation_id}/messages", api.send),
+        web.get(API + "/conversations/{conversation_id}", api.conversation),
         web.get(API + "/messages", api.list_messages),
         web.get(API + "/sent", api.sent),
     ])
@@ -147,14 +148,24 @@ class _Api:
         failure = self.market.take_send_failure()
         if failure is not None and failure != "timeout":
             raise ApiError(*SEND_FAILURES[failure])
-        message = key and self.market.ledger.sent_with_key(store.shop_id, key)
-        if not message:
-            message = self.market.record(buyer, from_seller=True, kind="text",
-                                         content={"text": text}, idempotency_key=key)
+        # Like the real marketplaces, a send is never deduplicated: a repeat with the
+        # same key reaches the buyer again. Only the bot's look-up (GET /sent) prevents it.
+        message = self.market.record(buyer, from_seller=True, kind="text",
+                                     content={"text": text}, idempotency_key=key)
         if failure == "timeout":
             await self.market.hold(self.market.timeout_delay)
         return web.json_response({"message_id": message["message_id"],
                                   "sent_at": message["created_at"]})
+
+    async def conversation(self, request: web.Request) -> web.Response:
+        """The conversation and its buyer, language included: the sandbox knows it."""
+        store = self._store(request)
+        conv_id = request.match_info["conversation_id"]
+        buyer = self.market.ledger.conversation(store.shop_id, conv_id)
+        if buyer is None:
+            raise ApiError(404, "conversation_not_found", "No such conversation in this shop")
+        return web.json_response({"conversation_id": conv_id,
+                                  "buyer": {**buyer.public(), "language": buyer.language}})
 
     async def list_messages(self, request: web.Request) -> web.Response:
         store = self._store(request)

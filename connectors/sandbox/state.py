@@ -110,7 +110,8 @@ class Ledger:
         rec = _Record(self._seq, message, idempotency_key)
         self._records[buyer.shop_id].append(rec)
         if idempotency_key:
-            self._by_key[(buyer.shop_id, idempotency_key)] = rec
+            # The first message sent with a key is the one a look-up reports.
+            self._by_key.setdefault((buyer.shop_id, idempotency_key), rec)
         return _copy(message)
 
     def sent_with_key(self, shop_id: str, key: str) -> dict[str, Any] | None:

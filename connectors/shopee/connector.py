@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import aiohttp
 
 from connectors.base import PushAck, Tokens, TokenStore
+from connectors.buyer_profile import BuyerProfile
 from connectors.errors import ConnectorError, OutcomeUnknown
 from connectors.models import (
     ConversationFacts,
@@ -25,7 +26,7 @@ from connectors.models import (
     StoreAccount,
 )
 from connectors.orders import Order, OrderPage
-from connectors.shopee import hosts
+from connectors.shopee import buyers, hosts
 from connectors.shopee.client import RetryPolicy, ShopeeHttp, with_backoff
 from connectors.shopee.errors import AccessTokenRejected
 from connectors.shopee.messages import is_from_seller, to_datetime
@@ -332,6 +333,10 @@ class ShopeeConnector:
         if is_from_seller(m, store.shop_id, frozenset(self._seller_ids)):
             return True
         return str(m.get("to_id")) == str(out.buyer_id) != str(m.get("from_id"))
+
+    async def fetch_buyer(self, store: StoreAccount, conversation_id: str
+                          ) -> BuyerProfile | None:
+        return await buyers.fetch_buyer(lambda p, q: self._get(store, p, q), conversation_id)
 
     async def check(self, store: StoreAccount) -> None:
         await self._get(store, LIST, {"direction": "older", "type": "all", "page_size": 1})

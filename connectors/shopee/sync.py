@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from connectors.buyer_profile import avatar
 from connectors.errors import PermanentError
 from connectors.models import Buyer, BuyerId, InboundMessage, ShopId
 from connectors.shopee.messages import parse_message, to_ns
@@ -182,7 +183,7 @@ class RepairWalk:
             if stop or not items or not offset:
                 break
         buyer = Buyer(id=BuyerId(_sid(conv.get("to_id"))), name=str(conv.get("to_name") or ""),
-                      avatar_url=conv.get("to_avatar") or None)
+                      avatar_url=avatar(conv.get("to_avatar")))
         parsed: list[InboundMessage] = []
         for mid, m in raw.items():
             try:

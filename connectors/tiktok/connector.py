@@ -15,6 +15,7 @@ from urllib.parse import quote
 import aiohttp
 
 from connectors.base import PushAck, Tokens, TokenStore
+from connectors.buyer_profile import BuyerProfile
 from connectors.errors import AuthError, ConnectorError, OutcomeUnknown
 from connectors.models import (
     ConversationFacts,
@@ -27,6 +28,7 @@ from connectors.models import (
     StoreAccount,
 )
 from connectors.orders import Order, OrderPage
+from connectors.tiktok import buyers
 from connectors.tiktok import tokens as tok
 from connectors.tiktok.client import DEFAULT_RETRY, RetryPolicy, TikTokHttp
 from connectors.tiktok.errors import QuotaExhausted
@@ -211,6 +213,13 @@ class TikTokConnector:
             if not token:
                 return None
         return None
+
+    async def fetch_buyer(self, store: StoreAccount, conversation_id: str
+                          ) -> BuyerProfile | None:
+        return await buyers.fetch_buyer(
+            lambda p, q: self._cs_call(store, "GET", p, params=q, pull=True), store.shop_id,
+            conversation_id, pages=self._order_options.conversation_pages,
+            buyer_ids=self._buyer_ids)
 
     async def check(self, store: StoreAccount) -> None:
         """Lists the shops behind the token: authenticated, and free of the CS quota."""

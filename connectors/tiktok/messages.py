@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors.buyer_profile import avatar
 from connectors.models import (
     Buyer,
     BuyerId,
@@ -63,7 +64,7 @@ def buyer_from_participants(participants: Any) -> BuyerInfo:
         if isinstance(p, dict) and p.get("role") == BUYER:
             return BuyerInfo(Buyer(id=BuyerId(str(p.get("im_user_id") or "")),
                                    name=str(p.get("nickname") or ""),
-                                   avatar_url=p.get("avatar") or None),
+                                   avatar_url=avatar(p.get("avatar"))),
                              user_id=str(p["user_id"]) if p.get("user_id") else None)
     return NO_BUYER
 
@@ -134,7 +135,7 @@ def to_inbound(msg: Mapping[str, Any], *, shop_id: str, conversation_id: str,
     if role == BUYER:
         who = BuyerInfo(Buyer(id=BuyerId(str(sender.get("im_user_id") or buyer.buyer.id)),
                               name=str(sender.get("nickname") or buyer.buyer.name),
-                              avatar_url=sender.get("avatar") or buyer.buyer.avatar_url),
+                              avatar_url=avatar(sender.get("avatar")) or buyer.buyer.avatar_url),
                         user_id=buyer.user_id)
     if who.user_id:
         attrs["buyer_user_id"] = who.user_id

@@ -314,6 +314,11 @@ class LazadaHarness:
     def sent_texts(self, conversation_key: str) -> list[str]:
         return self.emulator.state.seller_texts(self.session(conversation_key).session_id)
 
+    def buyer_profile(self, conversation_key: str) -> tuple[str, str | None, str | None]:
+        """(name, avatar, language) as the emulator holds them."""
+        session = self.session(conversation_key)
+        return session.buyer_name, session.head_url or None, None
+
     def fail_next_send(self, mode: str) -> None:
         if mode == "timeout":
             self.emulator.delay_next(SEND, self.answer_delay)

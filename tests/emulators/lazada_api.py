@@ -22,6 +22,7 @@ from tests.emulators.lazada_state import (
 
 SEND, READ = "/im/message/send", "/im/session/read"
 SESSIONS, MESSAGES = "/im/session/list", "/im/message/list"
+SESSION_GET = "/im/session/get"
 TOKEN_CREATE, TOKEN_REFRESH, SELLER_GET = "/auth/token/create", "/auth/token/refresh", "/seller/get"
 TOKEN_APIS = {TOKEN_CREATE, TOKEN_REFRESH}
 POST_ONLY = {SEND, READ}
@@ -76,11 +77,13 @@ class ImApis:
                        "location": seller.site_id})
         if api == SESSIONS:
             return self._session_list(p, grant.seller_id)
-        if api not in (MESSAGES, SEND, READ):
+        if api not in (MESSAGES, SEND, READ, SESSION_GET):
             raise ApiFailure("InvalidApiPath", f"Specified api {api} does not exist")
         session = self.state.sessions.get(p.get("session_id", ""))
         if session is None or session.seller.seller_id != grant.seller_id:
             raise ApiFailure("SESSION_NOT_EXIST")
+        if api == SESSION_GET:  # GetSessionDetail: the list's fields for one session
+            return ok(session.wire(quoted=self.quote_scalars))
         if api == MESSAGES:
             return self._message_list(p, session)
         if api == SEND:

@@ -45,7 +45,8 @@ class SandboxHarness:
         if conversation_key not in self._buyers:
             buyer_id = f"b-{len(self._buyers) + 1:04d}"
             self._buyers[conversation_key] = self.market.add_buyer(
-                SHOP_ID, buyer_id, f"Buyer {conversation_key}", "en")
+                SHOP_ID, buyer_id, f"Buyer {conversation_key}", "en",
+                avatar_url=f"https://img.example/{buyer_id}.png")
         return self._buyers[conversation_key]
 
     async def buyer_says(self, conversation_key: str, text: str) -> None:
@@ -74,6 +75,11 @@ class SandboxHarness:
         conv = self.market.conversation_id(SHOP_ID, buyer.buyer_id)
         return [m["content"].get("text", "") for m in self.market.sent_messages(SHOP_ID, conv)
                 if m["type"] == "text"]
+
+    def buyer_profile(self, conversation_key: str) -> tuple[str, str | None, str | None]:
+        """(name, avatar, language) as the marketplace holds them."""
+        buyer = self.buyer(conversation_key)
+        return buyer.name, buyer.avatar_url, buyer.language
 
     def fail_next_send(self, mode: str) -> None:
         """"transient", "permanent", "timeout" (stored, answered after the connector's

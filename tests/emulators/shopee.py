@@ -117,6 +117,11 @@ class ShopeeHarness:
         return [m.content.get("text", "") for m in conv.messages
                 if m.from_shop_id == SHOP_ID and m.message_type == "text"]
 
+    def buyer_profile(self, conversation_key: str) -> tuple[str, str | None, str | None]:
+        """(name, avatar, language) as the emulator holds them."""
+        conv = self.emulator.conversation(SHOP_ID, self._buyer(conversation_key))
+        return conv.buyer_name, conv.buyer_avatar, None
+
     def fail_next_send(self, mode: str) -> None:
         emu = self.emulator
         if mode == "transient":

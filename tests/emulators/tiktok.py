@@ -73,6 +73,11 @@ class TikTokHarness:
         conv = self.conversation(conversation_key)
         return [m.text() or "" for m in conv.messages if m.role == "SHOP" and m.type == "TEXT"]
 
+    def buyer_profile(self, conversation_key: str) -> tuple[str, str | None, str | None]:
+        """(name, avatar, language) as the emulator holds them."""
+        buyer = self.conversation(conversation_key).buyer
+        return buyer.nickname, buyer.avatar or None, None
+
     def fail_next_send(self, mode: str) -> None:
         """"transient", "permanent", "auth" or "timeout" (stored, answered too late)."""
         if mode == "auth":
