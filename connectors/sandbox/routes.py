@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from connectors.sandbox.rich_routes import rich_routes
 from connectors.sandbox.signing import (
     APP_KEY_HEADER,
     REQUEST_ID_HEADER,
@@ -60,6 +61,7 @@ def build_app(market: SandboxMarketplace) -> web.Application:
         web.post(API + "/conversations/{conversation_id}/messages", api.send),
         web.get(API + "/messages", api.list_messages),
         web.get(API + "/sent", api.sent),
+        *rich_routes(market, API, ApiError, SEND_FAILURES),
     ])
     return app
 
