@@ -60,6 +60,8 @@ async def test_products_cards_and_order_text_fallback() -> None:
         h.market.shelf.add_product(SHOP_ID, "p101", "Linen trousers", "39.90", "SGD")
         found = await h.connector.search_products(h.store, "linen s")
         assert [(p.product_id, p.price) for p in found] == [("p100", "29.90")]
+        assert [p.product_id for p in await h.connector.search_products(h.store, "LINEN")] == [
+            "p100", "p101"]  # a one-word query is tried as an id first, then as a name
         assert [p.name for p in await h.connector.search_products(h.store, "p101")] == [
             "Linen trousers"]
         card = await h.connector.send_product_card(h.store, target(h), "p101")

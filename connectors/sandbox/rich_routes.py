@@ -105,8 +105,8 @@ def rich_routes(market: SandboxMarketplace, api: str, error: Any,
 
     async def product(request: web.Request) -> web.Response:
         found = market.shelf.products.get(shop(request), {}).get(request.match_info["pid"])
-        if found is None:
-            raise error(404, "product_not_found", "No such product in this shop")
+        if found is None:  # "not_found", like /sent: a lookup that may miss
+            raise error(404, "not_found", "No such product in this shop")
         return web.json_response(found)
 
     return [web.post(api + "/media", upload),
