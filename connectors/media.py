@@ -67,16 +67,16 @@ def _gif(d: bytes) -> tuple[int, int] | None:
 
 
 def _webp(d: bytes) -> tuple[int, int] | None:
-    if len(d) < 30 or d[:4] != b"RIFF" or d[8:12] != b"WEBP":
+    if len(d) < 25 or d[:4] != b"RIFF" or d[8:12] != b"WEBP":
         return None
     chunk = d[12:16]
-    if chunk == b"VP8 " and d[23:26] == b"\x9d\x01\x2a":
+    if chunk == b"VP8 " and len(d) >= 30 and d[23:26] == b"\x9d\x01\x2a":
         w, h = struct.unpack("<HH", d[26:30])
         return w & 0x3FFF, h & 0x3FFF
     if chunk == b"VP8L" and d[20] == 0x2F:
         b = int.from_bytes(d[21:25], "little")
         return (b & 0x3FFF) + 1, ((b >> 14) & 0x3FFF) + 1
-    if chunk == b"VP8X":
+    if chunk == b"VP8X" and len(d) >= 30:
         return int.from_bytes(d[24:27], "little") + 1, int.from_bytes(d[27:30], "little") + 1
     return None
 
