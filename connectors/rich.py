@@ -48,13 +48,6 @@ class SentCard:
     as_text: bool = False  # True when the platform could not send a card
 
 
-def product_line(p: Product) -> str:
-    """The text sent where a product card cannot be (names and prices only)."""
-    price = f" — {p.price} {p.currency}".rstrip() if p.price else ""
-    link = f" {p.url}" if p.url else ""
-    return f"{p.name}{price}{link}"
-
-
 @runtime_checkable
 class RichSender(Protocol):
     cards: CardSupport

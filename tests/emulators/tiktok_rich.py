@@ -41,6 +41,17 @@ def _fail(code: int, message: str) -> WireFailure:
     return WireFailure(code, message, 200)
 
 
+def _doc(body: bytes) -> dict[str, Any]:
+    """The JSON body as an object, or TikTok's invalid-parameter answer."""
+    try:
+        doc = json.loads(body or b"{}")
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict):
+        raise _fail(INVALID, "Invalid parameter: the body must be a JSON object.")
+    return doc
+
+
 def _image(data: bytes) -> bool:
     return data.startswith(MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
 
@@ -117,7 +128,7 @@ class RichEndpoints:
             size = 0
         if not 1 <= size <= 100:
             raise _fail(INVALID, "Invalid parameter: page_size must be in [1-100].")
-        doc = json.loads(body or b"{}")
+        doc = _doc(body)
         status = doc.get("status") or "ALL"
         rows = [p for p in self.products.get(shop.id, {}).values()
                 if status == "ALL" or p["status"] == status]
@@ -157,7 +168,7 @@ class RichEndpoints:
                              grant: Any) -> Any:
         assert shop is not None
         c = self._after_sale(shop, "cancel", request.match_info["cid"])
-        self._reason(json.loads(body or b"{}"))
+        self._reason(_doc(body))
         if c.get("cancel_status") != "CANCELLATION_REQUEST_PENDING":
             raise _fail(25001003, "Invalid order status.")
         c.update(cancel_status="CANCELLATION_REQUEST_CANCEL", seller_next_action_response=[],
@@ -175,11 +186,12 @@ class RichEndpoints:
                               grant: Any) -> Any:
         assert shop is not None
         row = self._after_sale(shop, "return", request.match_info["rid"])
-        doc = json.loads(body or b"{}")
+        doc = _doc(body)
         if row.get("return_status") != "RETURN_OR_REFUND_REQUEST_PENDING":
             raise _fail(25011012, "reverse status cannot approve application")
         if doc.get("decision") == "OFFER_PARTIAL_REFUND":
-            offer = doc.get("partial_refund") or {}
+            offer = doc.get("partial_refund")
+            offer = offer if isinstance(offer, dict) else {}
             total = (row.get("refund_amount") or {}).get("refund_total") or "0"
             try:
                 ok = 0 < float(offer.get("amount")) <= float(total)
@@ -202,7 +214,7 @@ class RichEndpoints:
                              grant: Any) -> Any:
         assert shop is not None
         row = self._after_sale(shop, "return", request.match_info["rid"])
-        doc = json.loads(body or b"{}")
+        doc = _doc(body)
         if row.get("return_status") != "RETURN_OR_REFUND_REQUEST_PENDING":
             raise _fail(25020010, "Aftersales has been approved and cannot be rejected.")
         self._decided(row, doc.get("decision"), {"REFUND": "REJECT_REFUND",
