@@ -118,3 +118,32 @@ class OrderSource(Protocol):
         """Where the platform can search by buyer (TikTok), that buyer's recent
         orders; None where it cannot (Shopee, Lazada: the bot keeps an index)."""
         ...
+
+
+@runtime_checkable
+class OrderActor(Protocol):
+    """Answers to buyer requests (types in :mod:`connectors.order_actions`). Both
+    raise ``ActionRefused`` with the platform's words when it says no, and the usual
+    TransientError / OutcomeUnknown otherwise."""
+
+    def allowed_actions(self, order: Order, return_id: str | None = None) -> frozenset[Any]:
+        """Which ``OrderAction`` the platform allows on ``order`` now (no I/O)."""
+        ...
+
+    async def refusal_reasons(self, store: StoreAccount, request_id: str, kind: str
+                              ) -> list[Any]:
+        """``Reason`` choices for rejecting a cancellation (kind "cancel", ``request_id``
+        = order id) or refusing a return (kind "return", ``request_id`` = return id);
+        empty where the platform takes none."""
+        ...
+
+    async def answer_cancellation(self, store: StoreAccount, order_id: str, accept: bool,
+                                  reason: str | None = None) -> Any:
+        """Accept or reject the buyer's pending cancellation; returns ``ActionResult``."""
+        ...
+
+    async def answer_return(self, store: StoreAccount, order_id: str, return_id: str,
+                            decision: Any, *, reason: str | None = None,
+                            amount: str | None = None, comment: str = "") -> Any:
+        """Accept, refuse (with ``reason``) or offer a partial refund of ``amount``."""
+        ...

@@ -97,8 +97,10 @@ class LazadaClient:
         method: str = "GET",
         access_token: str | None = None,
         idempotent: bool = True,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> dict[str, Any]:
-        """The whole response envelope of a successful call.
+        """The whole response envelope of a successful call. ``files`` makes it a
+        multipart POST (field -> (filename, bytes, type)); files are not signed.
 
         Throttling is retried here (the gateway refuses throttled calls before
         they reach the service, so even a send is safe to repeat); every other
@@ -108,7 +110,7 @@ class LazadaClient:
         while True:
             try:
                 return await self._call_once(
-                    base_url, api_path, params, method, access_token, idempotent
+                    base_url, api_path, params, method, access_token, idempotent, files
                 )
             except RateLimited as exc:
                 if attempt >= self._backoff.retries:
@@ -126,6 +128,7 @@ class LazadaClient:
         method: str,
         access_token: str | None,
         idempotent: bool,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> dict[str, Any]:
         signed = signing.sign_params(
             self._secret,
@@ -141,6 +144,11 @@ class LazadaClient:
         url = endpoint(base_url, api_path)
         # Like the official SDK: GET carries everything in the query, POST as form fields.
         kwargs: dict[str, Any] = {"params": signed} if method == "GET" else {"data": signed}
+        if files:  # like the SDK's file parameters: multipart, outside the signature
+            form = aiohttp.FormData({k: str(v) for k, v in signed.items()})
+            for name, (filename, blob, ctype) in files.items():
+                form.add_field(name, blob, filename=filename, content_type=ctype)
+            kwargs = {"data": form}
         try:
             async with self._session.request(
                 method, url, timeout=self._timeout, **kwargs

@@ -15,6 +15,7 @@ from connectors import errors
 from connectors.base import PushAck, Tokens, TokenStore
 from connectors.buyer_profile import BuyerProfile
 from connectors.lazada import buyers, orders_details, orders_pull, push, sync
+from connectors.lazada.actions import LazadaActions
 from connectors.lazada.client import (
     DEFAULT_BACKOFF,
     Backoff,
@@ -24,6 +25,7 @@ from connectors.lazada.client import (
 )
 from connectors.lazada.errors import ErrorSpec
 from connectors.lazada.hosts import AUTH_BASE, AUTHORIZE_PAGE, rest_base
+from connectors.lazada.media import LazadaRich
 from connectors.lazada.messages import SELLER, TEXT, content_of, from_ms
 from connectors.lazada.orders_pull import OrderOptions
 from connectors.lazada.rules import (
@@ -44,6 +46,7 @@ from connectors.models import (
     StoreAccount,
 )
 from connectors.orders import Order, OrderPage
+from connectors.rich_delegate import RichAndActions
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +55,7 @@ READ = "/im/session/read"
 SELLER_GET = "/seller/get"
 
 
-class LazadaConnector:
+class LazadaConnector(RichAndActions):
     """One Lazada app (app key + secret) serving every store authorized for it.
 
     Also an :class:`~connectors.orders.OrderSource` (see :mod:`orders_pull`);
@@ -115,6 +118,8 @@ class LazadaConnector:
         self._tokens = TokenKeeper(
             self._client, tokens, auth_base=self._auth_url, margin=refresh_margin, clock=clock
         )
+        self.rich = LazadaRich(self._call)
+        self.actions = LazadaActions(self._call, clock)
 
     @classmethod
     def from_env(
@@ -248,13 +253,14 @@ class LazadaConnector:
 
     async def _call(
         self, store: StoreAccount, path: str, params: Mapping[str, object], *,
-        method: str = "GET", idempotent: bool = True,
+        method: str = "GET", idempotent: bool = True, files: Any = None,
     ) -> dict[str, Any]:
         base = rest_base(store.site, store.api_url, self._api_url)
         token = await self._tokens.access_token(store)
         try:
             return await self._client.call(base, path, params, method=method,
-                                           access_token=token, idempotent=idempotent)
+                                           access_token=token, idempotent=idempotent,
+                                           files=files)
         except errors.AuthError as exc:
             if exc.code != "IllegalAccessToken":
                 raise
@@ -262,7 +268,8 @@ class LazadaConnector:
         # retry cannot duplicate even a send.
         fresh = await self._tokens.refresh(store, stale=token)
         return await self._client.call(base, path, params, method=method,
-                                       access_token=fresh.access_token, idempotent=idempotent)
+                                       access_token=fresh.access_token, idempotent=idempotent,
+                                       files=files)
 
     async def _mark_session_read(self, store: StoreAccount, session_id: str,
                                  message_id: str) -> None:

@@ -34,8 +34,10 @@ from connectors.models import (
     StoreAccount,
 )
 from connectors.retry_after import parse_retry_after
+from connectors.rich_delegate import RichAndActions
 from connectors.sandbox import profiles
 from connectors.sandbox.inbound import MalformedMessage, parse_message, unix_to_utc
+from connectors.sandbox.media import NoOrderActions, SandboxRich
 from connectors.sandbox.signing import (
     APP_KEY_HEADER,
     SIGNATURE_HEADER,
@@ -77,7 +79,7 @@ ERRORS: dict[str, tuple[type[ConnectorError], str]] = {
 }
 
 
-class SandboxConnector:
+class SandboxConnector(RichAndActions):
     platform = "sandbox"
     push_ack = PushAck(200, b"")
     max_text_length = MAX_TEXT_LENGTH
@@ -92,6 +94,8 @@ class SandboxConnector:
         self._app_secret = app_secret
         self._send_timeout = _timeout(send_timeout)
         self._request_timeout = _timeout(request_timeout)
+        self.rich = SandboxRich(self._call)
+        self.actions = NoOrderActions()
 
     @classmethod
     def from_env(cls, session: aiohttp.ClientSession, env: Mapping[str, str],
@@ -201,10 +205,15 @@ class SandboxConnector:
 
     async def _call(self, store: StoreAccount, method: str, path: str, *,
                     query: Mapping[str, str] | None = None, payload: Any = None,
-                    sending: bool = False, missing_ok: bool = False) -> dict[str, Any] | None:
+                    sending: bool = False, missing_ok: bool = False,
+                    raw: tuple[bytes, str] | None = None) -> dict[str, Any] | None:
+        """``raw``: (bytes, content type) sent as the body instead of JSON (uploads)."""
         url = self._url(store, path, query)
         body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+        body = raw[0] if raw is not None else body
         headers = self._headers(store, method, url, body)
+        if raw is not None:
+            headers["Content-Type"] = raw[1]
         timeout = self._send_timeout if sending else self._request_timeout
         try:
             async with self._session.request(method, url, data=body or None, headers=headers,

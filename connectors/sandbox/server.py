@@ -21,6 +21,7 @@ from aiohttp import web
 from connectors.models import ShopId, StoreAccount
 from connectors.sandbox import buyers as lines
 from connectors.sandbox.pushes import RETRY_DELAYS, PushDelivery, PushQueue, encode_push
+from connectors.sandbox.rich_routes import Shelf
 from connectors.sandbox.routes import SEND_FAILURES, build_app
 from connectors.sandbox.state import Ledger, SandboxBuyer, SandboxStore
 from connectors.sandbox.state import conversation_id as make_conversation_id
@@ -41,6 +42,7 @@ class SandboxMarketplace:
         self.push_retry_delays: tuple[float, ...] = RETRY_DELAYS
         self.push_log: list[PushDelivery] = []
         self.ledger = Ledger()
+        self.shelf = Shelf()  # uploaded media and products (rich_routes)
         self._rng = random.Random(seed)
         self._webhook: str | None = None
         self._queues: dict[str, PushQueue] = {}

@@ -103,6 +103,7 @@ class ShopeeHttp:
         read_timeout: float = 10.0,
         unsafe: bool = False,
         top_level: bool = False,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> dict[str, Any]:
         """One signed call. Returns ``response`` (or the whole envelope for the token
         APIs, which put their fields at top level). ``unsafe`` marks a call with a side
@@ -111,7 +112,12 @@ class ShopeeHttp:
         if method == "GET" and params:
             query.update({k: _qs(v) for k, v in params.items() if v is not None})
         kwargs: dict[str, Any] = {"params": query}
-        if method != "GET":
+        if files:  # multipart uploads (field -> (filename, bytes, content type)); unsigned
+            form = aiohttp.FormData()
+            for name, (filename, data, ctype) in files.items():
+                form.add_field(name, data, filename=filename, content_type=ctype)
+            kwargs["data"] = form
+        elif method != "GET":
             kwargs["json"] = dict(body or {})
         # sock_read bounds the wait for an answer; connect bounds reaching the host, and
         # only a connect failure proves the request never left.

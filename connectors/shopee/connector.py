@@ -26,9 +26,12 @@ from connectors.models import (
     StoreAccount,
 )
 from connectors.orders import Order, OrderPage
+from connectors.rich_delegate import RichAndActions
 from connectors.shopee import buyers, hosts
+from connectors.shopee.actions import ShopeeActions
 from connectors.shopee.client import RetryPolicy, ShopeeHttp, with_backoff
 from connectors.shopee.errors import AccessTokenRejected
+from connectors.shopee.media import ShopeeRich
 from connectors.shopee.messages import is_from_seller, to_datetime
 from connectors.shopee.orders import OrderSettings, ShopeeOrders
 from connectors.shopee.push import verify_push
@@ -45,7 +48,7 @@ LOST = "/api/v2/push/get_lost_push_message"
 CONFIRM_LOST = "/api/v2/push/confirm_consumed_lost_push_message"
 
 
-class ShopeeConnector:
+class ShopeeConnector(RichAndActions):
     """One Shopee partner app and every store authorized for it.
 
     Hosts: a store's ``api_url`` wins, then ``api_url`` (``SHOPEE_API_URL``, scheme and
@@ -109,6 +112,8 @@ class ShopeeConnector:
         # without from_shop_id/to_shop_id can only be attributed through them.
         self._seller_ids: set[str] = set()
         self._orders = ShopeeOrders(self._get, orders or OrderSettings(), clock)
+        self.rich = ShopeeRich(self._shop_call, send_timeout=send_timeout, clock=clock)
+        self.actions = ShopeeActions(self._shop_call, clock)
 
     @classmethod
     def from_env(cls, session: aiohttp.ClientSession, env: Mapping[str, str],
@@ -155,10 +160,13 @@ class ShopeeConnector:
     async def _shop_call(self, store: StoreAccount, method: str, path: str, *,
                          params: dict[str, Any] | None = None,
                          body: dict[str, Any] | None = None, unsafe: bool = False,
-                         read_timeout: float | None = None, backoff: bool = True) -> dict[str, Any]:
+                         read_timeout: float | None = None, backoff: bool = True,
+                         files: Mapping[str, tuple[str, bytes, str]] | None = None
+                         ) -> dict[str, Any]:
         base = self._base(store)
         kwargs = dict(method=method, params=params, body=body, shop_id=store.shop_id,
-                      unsafe=unsafe, read_timeout=read_timeout or self._request_timeout)
+                      unsafe=unsafe, read_timeout=read_timeout or self._request_timeout,
+                      files=files)
 
         async def attempt() -> dict[str, Any]:
             token = await self._tokens.access_token(store, base)

@@ -110,8 +110,10 @@ class TikTokHttp:
                    params: Mapping[str, Any] | None = None, body: Any = None,
                    access_token: str | None = None, shop_cipher: str | None = None,
                    idempotent: bool = True,
-                   on_attempt: Callable[[], None] | None = None) -> dict[str, Any]:
-        """A signed Open API call; returns the envelope's ``data``."""
+                   on_attempt: Callable[[], None] | None = None,
+                   files: Mapping[str, tuple[str, bytes, str]] | None = None) -> dict[str, Any]:
+        """A signed Open API call; returns the envelope's ``data``. ``files``: a
+        multipart upload (field -> (filename, bytes, type)), whose body is not signed."""
         data = compact_json(body) if body is not None else None
         pace_key = (shop_cipher or "-", method + _ID_SEGMENT.sub("/{id}", path))
 
@@ -125,10 +127,16 @@ class TikTokHttp:
                 query["shop_cipher"] = shop_cipher
             query["sign"] = sign_request(self._app_secret, path, query, data)
             headers = {"content-type": "application/json"}
+            payload: Any = data
+            if files:
+                headers = {}  # aiohttp writes the multipart boundary itself
+                payload = aiohttp.FormData()
+                for name, (filename, blob, ctype) in files.items():
+                    payload.add_field(name, blob, filename=filename, content_type=ctype)
             if access_token:
                 headers["x-tts-access-token"] = access_token
             url = URL(base + path).with_query({k: param_text(v) for k, v in query.items()})
-            return await self._exchange(method, url, headers, data, idempotent)
+            return await self._exchange(method, url, headers, payload, idempotent)
 
         return await with_backoff(once, self._retry, sleep=self._sleep)
 
@@ -140,7 +148,7 @@ class TikTokHttp:
                                   self._retry, sleep=self._sleep)
 
     async def _exchange(self, method: str, url: URL, headers: dict[str, str],
-                        data: bytes | None, idempotent: bool) -> dict[str, Any]:
+                        data: Any, idempotent: bool) -> dict[str, Any]:
         where = f"{method} {url.path}"  # never the query: it may carry app_secret
         try:
             async with self._session.request(method, url, headers=headers, data=data,

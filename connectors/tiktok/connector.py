@@ -28,11 +28,14 @@ from connectors.models import (
     StoreAccount,
 )
 from connectors.orders import Order, OrderPage
+from connectors.rich_delegate import RichAndActions
 from connectors.tiktok import buyers
 from connectors.tiktok import tokens as tok
+from connectors.tiktok.actions import TikTokActions
 from connectors.tiktok.client import DEFAULT_RETRY, RetryPolicy, TikTokHttp
 from connectors.tiktok.errors import QuotaExhausted
 from connectors.tiktok.hosts import API_BASE, api_base_for_site, auth_base_for, normalize_base_url
+from connectors.tiktok.media import TikTokRich
 from connectors.tiktok.messages import AGENT_ROLES, parse_content, text_content, timestamp
 from connectors.tiktok.orders import BuyerIds, OrderApi, OrderOptions
 from connectors.tiktok.orders_sync import OrderSync
@@ -45,7 +48,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "tiktok"
 
 
-class TikTokConnector:
+class TikTokConnector(RichAndActions):
     platform = PLATFORM
     # TikTok wants 200 (or 401) with an EMPTY body within 3 s, else it retries.
     push_ack = PushAck(status=200, body=b"")
@@ -91,6 +94,8 @@ class TikTokConnector:
         self._skew = clock_skew.total_seconds()
         self._order_options = orders or OrderOptions()
         self._buyer_ids = BuyerIds()
+        self.rich = TikTokRich(self._cs_call, clock)
+        self.actions = TikTokActions(self._cs_call, clock)
         self._keeper = tok.TokenKeeper(self._http, tokens, platform=PLATFORM,
                                        margin=refresh_margin, now=self._now,
                                        api_base=self._api_base, auth_base=self._auth_base)
@@ -288,14 +293,14 @@ class TikTokConnector:
     async def _cs_call(self, store: StoreAccount, method: str, path: str, *,
                        params: dict[str, Any] | None = None, body: Any = None,
                        idempotent: bool = True, pull: bool = False,
-                       cs_quota: bool = True) -> dict[str, Any]:
+                       cs_quota: bool = True, files: Any = None) -> dict[str, Any]:
         base = self._api_base(store)
 
         async def call(tokens: Tokens) -> dict[str, Any]:
             cipher = await self._keeper.cipher(store, tokens)
             return await self._http.call(
                 base, method, path, params=params, body=body, access_token=tokens.access_token,
-                shop_cipher=cipher, idempotent=idempotent,
+                shop_cipher=cipher, idempotent=idempotent, files=files,
                 on_attempt=(lambda: self._quota.take(store.shop_id, pull=pull))
                 if cs_quota else None)
 

@@ -39,6 +39,7 @@ from tests.emulators.lazada_api import (
 )
 from tests.emulators.lazada_orders_api import OrderApis
 from tests.emulators.lazada_push import PushAttempt, PushDelivery, PushMixin
+from tests.emulators.lazada_rich import RichApis
 from tests.emulators.lazada_state import Grant, LazadaState, Session, new_id
 from tests.emulators.tokens import MemoryTokenStore
 
@@ -77,7 +78,7 @@ class Injected:
 
 
 @dataclass
-class LazadaEmulator(OrderApis, PushMixin, ImApis):
+class LazadaEmulator(RichApis, OrderApis, PushMixin, ImApis):
     app_key: str = "100001"
     app_secret: str = "MockLazadaSecretForTestsOnly0001"
     access_ttl: int = 30 * 86400  # online app: 30 days
@@ -172,7 +173,10 @@ class LazadaEmulator(OrderApis, PushMixin, ImApis):
         api = "/" + request.match_info["api"]
         params = dict(request.query)
         posted = await request.post() if request.method == "POST" else {}
-        params.update({k: str(v) for k, v in posted.items()})
+        # File parts (uploads) are not signed: kept apart from the parameters.
+        self.request_files = {k: (v.filename, v.file.read(), v.content_type)
+                              for k, v in posted.items() if isinstance(v, web.FileField)}
+        params.update({k: str(v) for k, v in posted.items() if k not in self.request_files})
         self.calls.append(Call(api, request.method, params, bool(posted)))
         try:
             grant = self._gateway(api, request.method, params)

@@ -20,6 +20,7 @@ from tests.emulators.shopee_handlers import ChatHandlers, WireError
 from tests.emulators.shopee_orders import OrderBook
 from tests.emulators.shopee_orders_api import OrderHandlers
 from tests.emulators.shopee_push import PushSender, compact, webchat_payload
+from tests.emulators.shopee_rich_api import RichHandlers, read_multipart
 from tests.emulators.shopee_state import Conv, IdSource, Msg, Shop, TokenBook
 
 PARTNER_ID = 2001887
@@ -61,7 +62,7 @@ class Seen:
     at: float = field(default_factory=time.monotonic)
 
 
-class ShopeeEmulator(ChatHandlers, OrderHandlers):
+class ShopeeEmulator(ChatHandlers, OrderHandlers, RichHandlers):
     def __init__(self, *, partner_id: int = PARTNER_ID, partner_key: str = PARTNER_KEY,
                  clock: Callable[[], float] = time.time, direction_semantics: str = "field",
                  conversation_page_cap: int = 25, oversize_page: str = "empty",
@@ -109,7 +110,7 @@ class ShopeeEmulator(ChatHandlers, OrderHandlers):
 
     def app(self) -> web.Application:
         app = web.Application()
-        for name, method, kind, handler in self.routes() + self.order_routes():
+        for name, method, kind, handler in self.routes() + self.order_routes() + self.rich_routes():
             app.router.add_route(method, "/api/v2/" + name, self._endpoint(name, kind, handler))
         app.router.add_get("/api/v2/shop/auth_partner", self.auth_partner)
         app.router.add_get("/auth", self.auth_page)
@@ -243,7 +244,9 @@ class ShopeeEmulator(ChatHandlers, OrderHandlers):
                   ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def endpoint(request: web.Request) -> web.StreamResponse:
             body: Any = None
-            if request.method == "POST":
+            if request.method == "POST" and request.content_type.startswith("multipart/"):
+                body = await read_multipart(request)
+            elif request.method == "POST":
                 try:
                     body = await request.json()
                 except (ValueError, UnicodeDecodeError):

@@ -212,6 +212,7 @@ class ChatHandlers:
             raise WireError("error_param", "Wrong parameters, detail: message_type/content.")
         if shop.region == "TW":
             raise WireError("error_param", "Currently TW region is not supported.")
+        self.check_send_content(shop, message_type, content)
         if message_type == "text":
             text = content.get("text")
             if not isinstance(text, str) or not text:

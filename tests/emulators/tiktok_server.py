@@ -26,6 +26,7 @@ from aiohttp import web
 from tests.emulators.tiktok_orders import OrderBook
 from tests.emulators.tiktok_orders_http import OrderEndpoints, OrderPushes
 from tests.emulators.tiktok_push import PushSender
+from tests.emulators.tiktok_rich import RichEndpoints
 from tests.emulators.tiktok_state import Conversation, Grant, Shop, TikTokState, WireFailure
 
 APP_KEY = "6abc12mock"
@@ -104,6 +105,7 @@ class TikTokEmulator:
         self.push = PushSender(self.state)
         self.orders = OrderBook(self.state)  # order side: tiktok_orders*.py
         self.order_pushes = OrderPushes(self.orders, self.push)
+        self.rich = RichEndpoints(self)  # images, products, after-sales answers
         self.slow_seconds = slow_seconds
         self.retry_after: float | None = None  # TikTok documents no Retry-After header
         self.auto_push = False  # push every new message (incl. the shop's own) to push.url
@@ -192,6 +194,7 @@ class TikTokEmulator:
         r.add_post(f"{CS}/conversations/{{cid}}/messages/read",
                    self._wrap("read", self._read, True))
         OrderEndpoints(self.orders).add_routes(r, self._wrap)
+        self.rich.add_routes(r, self._wrap)
         return app
 
     def _wrap(self, endpoint: str, handler: Handler, cs: bool | None, *,
@@ -380,6 +383,8 @@ class TikTokEmulator:
                 raise fail(45101006)
         if not conv.can_send_message:
             raise fail(45109001)
+        assert shop is not None
+        self.rich.check_send(shop, type_, content)
         msg = self.state.add_message(conv, role="SHOP", type_=type_, content=doc["content"])
         if self.auto_push and self.push.url:
             # TikTok pushes the shop's own messages too (type 14, role SHOP).

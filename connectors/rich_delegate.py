@@ -1,0 +1,55 @@
+"""A mixin that gives a connector class the RichSender and OrderActor methods by
+delegating to per-platform helpers, so the connector classes change by two lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectors.models import SentMessage, StoreAccount
+from connectors.order_actions import ActionResult, OrderAction, Reason, ReturnDecision
+from connectors.orders import Order
+from connectors.rich import CardSupport, ChatTarget, Product, SentCard
+
+
+class RichAndActions:
+    rich: Any  # the platform's media/cards helper
+    actions: Any  # the platform's order-actions helper
+
+    @property
+    def cards(self) -> CardSupport:
+        return self.rich.cards
+
+    async def send_image(self, store: StoreAccount, target: ChatTarget, data: bytes,
+                         content_type: str, filename: str) -> SentMessage:
+        return await self.rich.send_image(store, target, data, content_type, filename)
+
+    async def search_products(self, store: StoreAccount, query: str) -> list[Product]:
+        return await self.rich.search_products(store, query)
+
+    async def send_product_card(self, store: StoreAccount, target: ChatTarget,
+                                product_id: str, *, text_fallback: bool = False) -> SentCard:
+        return await self.rich.send_product_card(store, target, product_id,
+                                                 text_fallback=text_fallback)
+
+    async def send_order_card(self, store: StoreAccount, target: ChatTarget, order_id: str,
+                              *, text_fallback: bool = False) -> SentCard:
+        return await self.rich.send_order_card(store, target, order_id,
+                                               text_fallback=text_fallback)
+
+    def allowed_actions(self, order: Order, return_id: str | None = None
+                        ) -> frozenset[OrderAction]:
+        return self.actions.allowed_actions(order, return_id)
+
+    async def refusal_reasons(self, store: StoreAccount, request_id: str, kind: str
+                              ) -> list[Reason]:
+        return await self.actions.refusal_reasons(store, request_id, kind)
+
+    async def answer_cancellation(self, store: StoreAccount, order_id: str, accept: bool,
+                                  reason: str | None = None) -> ActionResult:
+        return await self.actions.answer_cancellation(store, order_id, accept, reason)
+
+    async def answer_return(self, store: StoreAccount, order_id: str, return_id: str,
+                            decision: ReturnDecision, *, reason: str | None = None,
+                            amount: str | None = None, comment: str = "") -> ActionResult:
+        return await self.actions.answer_return(store, order_id, return_id, decision,
+                                                reason=reason, amount=amount, comment=comment)
