@@ -73,20 +73,20 @@ class CardFallbacks:
     it, and the ops channel is told again the first time after one)."""
 
     ops_channel: str | None = None
-    #: Called once, with the ops channel, the alert text and the conversation id.
-    alert: Callable[[str, str, int | None], None] | None = None
+    #: Awaited once, with the ops channel, the alert text and the conversation id.
+    alert: Callable[[str, str, int | None], Awaitable[None]] | None = None
     count: int = 0
     last_error: str | None = None
     last_at: float | None = None
     by_kind: dict[str, int] = field(default_factory=dict)
 
-    def note(self, kind: str, error: str, conversation_id: int | None) -> None:
+    async def note(self, kind: str, error: str, conversation_id: int | None) -> None:
         self.count += 1
         self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
         self.last_error, self.last_at = error, time.time()
         log.warning("Slack refused a %s (%s); posted it as plain text", kind, error)
         if self.count == 1 and self.ops_channel and self.alert:
-            self.alert(self.ops_channel, (
+            await self.alert(self.ops_channel, (
                 f"⚠️ Slack refused a message StoreBridge built ({kind}: {error}), so it "
                 "was posted as plain text. Conversations keep flowing; the card's buttons "
                 "are missing on such posts. Further cases are only counted in /healthz "
@@ -109,5 +109,5 @@ async def call_or_plain(call: Callable[..., Awaitable[Any]], args: dict[str, Any
             raise
         resp = await call(**plain_args(args))
         if fallbacks is not None:
-            fallbacks.note(kind, error, conversation_id)
+            await fallbacks.note(kind, error, conversation_id)
         return resp

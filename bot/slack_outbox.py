@@ -76,7 +76,8 @@ class SlackOutbox:
         """Wait until no channel has ready work (tests, demo, shutdown)."""
         await self._workers.idle(timeout)
 
-    def _alert(self, channel_ref: str, text: str, conversation_id: int | None) -> None:
+    async def _alert(self, channel_ref: str, text: str, conversation_id: int | None) -> None:
+        # Async already so the store's async rewrite only adds an `await` below.
         self.store.ops.enqueue(channel_ref, "post_channel", conversation_id=conversation_id,
                                payload={"text": text})
         self.kick(channel_ref)
