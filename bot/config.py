@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bot import yaml_strict
 from bot.config_checker import Checker
 from bot.config_sections import (
     HHMM,
@@ -327,17 +326,10 @@ def load_settings(path: str | os.PathLike[str] | None = None,
     env = dict(os.environ if env is None else env)
     file = Path(path or env.get("STOREBRIDGE_CONFIG", "storebridge.yml"))
     try:
-        text = file.read_text(encoding="utf-8")
+        raw = yaml_strict.load_file(file, ConfigError)
     except FileNotFoundError:
         raise ConfigError(str(file), ["file not found (set STOREBRIDGE_CONFIG or create "
                                       "storebridge.yml; see storebridge.example.yml)"]) from None
     except OSError as e:
         raise ConfigError(str(file), [f"cannot be read: {e.strerror}"]) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
-        raise ConfigError(str(file), [f"{where}: not valid YAML ({getattr(e, 'problem', e)})"]
-                          ) from None
     return parse_settings(raw, env, str(file))

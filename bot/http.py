@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 from bot import oauth
+from bot.request_body import body_timeout, read_body
 from bot.service import Service
+from bot.slack_ingress import slack_events as checked_slack_events
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +56,14 @@ async def _socket_mode(app: web.Application) -> AsyncIterator[None]:
 
 
 async def slack_events(request: web.Request) -> web.Response:
-    bolt = request.app[SERVICE].bolt
-    return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+    service = request.app[SERVICE]
+    return await checked_slack_events(request, service.bolt, service.settings.slack.signing_secret,
+                                      body_timeout(service.settings.env))
 
 
 async def webhook(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
-    body = await request.read()
+    body = await read_body(request, body_timeout(service.settings.env))
     # Shopee signs the callback URL as configured with them, which is our public
     # origin plus this path; behind a proxy the URL we see differs.
     public = service.settings.public_url

@@ -96,6 +96,7 @@ class Service:
         self.outbox = SlackOutbox(self.store, self.slack, directory, stores=self._store_info,
                                   post_rate=s.slack.post_rate_per_channel,
                                   post_burst=s.slack.post_burst, leases=self.leases)
+        self.outbox.card_fallbacks.ops_channel = s.ops_channel
         self.ingest = Ingest(self.store, self.hub, on_claimed=self.outbox.kick)
         self.health_monitor = StoreHealth(
             self.store, self.hub, ops_channel=s.ops_channel, repair=self.ingest.repair,
@@ -275,7 +276,8 @@ class Service:
             "status": "ok" if ok else "degraded",
             "database": "ok",
             "slack": {"state": slack_state, "error": self.outbox.last_error,
-                      "outbox": await self.store.ops.counts()},
+                      "outbox": await self.store.ops.counts(),
+                      "card_fallbacks": self.outbox.card_fallbacks.health()},
             "replies": await self.store.replies.counts(),
             "stores": stores,
             "workers": await self.workers(),

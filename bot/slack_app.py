@@ -15,6 +15,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.relay import Relay
+from bot.slack_ingress import install_error_handler
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, re
     """``features`` register their own listeners (templates, translation, team)."""
     app = AsyncApp(client=client, signing_secret=signing_secret or "unset",
                    process_before_response=True, request_verification_enabled=True)
+    install_error_handler(app)  # a malformed signed payload is 400, not 500 + traceback
 
     @app.event("message")
     async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.card_fallback import CardFallbacks, call_or_plain
 from bot.orders.render import card_lines
 from bot.render.banner import banner
 from bot.render.card import card
@@ -46,6 +47,7 @@ class SlackEffects:
         self.customize = False
         self.workspace_url: str | None = None  # from auth.test, for thread links
         self.team_id: str | None = None
+        self.fallbacks: CardFallbacks | None = None  # set by the outbox, which owns it
 
     async def permalink(self, conversation_id: int) -> str | None:
         conv = await self.store.conversations.get(conversation_id)
@@ -83,9 +85,10 @@ class SlackEffects:
 
     async def _post(self, op: SlackOp, ref: str, **args: Any) -> str:
         channel = await self.channel(ref)
-        resp = await self.client.chat_postMessage(
-            channel=channel, metadata={"event_type": METADATA_TYPE,
-                                       "event_payload": {"op": op.id}}, **args)
+        args = dict(channel=channel, metadata={"event_type": METADATA_TYPE,
+                                               "event_payload": {"op": op.id}}, **args)
+        resp = await call_or_plain(self.client.chat_postMessage, args, self.fallbacks,
+                                   op.kind, op.conversation_id)
         ts = str(resp["ts"])
         await self.complete_post(op, ref, ts)
         return ts
@@ -114,8 +117,9 @@ class SlackEffects:
         if not conv.thread_ts:
             return None  # the root post, still to come, renders the current state
         try:
-            await self.client.chat_update(channel=conv.channel_id, ts=conv.thread_ts,
-                                          text=text, blocks=blocks)
+            await call_or_plain(self.client.chat_update, dict(
+                channel=conv.channel_id, ts=conv.thread_ts, text=text, blocks=blocks),
+                self.fallbacks, op.kind, conv.id)
         except SlackApiError as e:
             if e.response.get("error") in ("message_not_found", "cant_update_message"):
                 raise Permanent(str(e.response.get("error"))) from None
@@ -142,8 +146,9 @@ class SlackEffects:
         assert conv is not None
         args = thread_message(msg, conv, customize=self.customize)
         try:
-            await self.client.chat_update(channel=msg.channel_id, ts=msg.slack_ts,
-                                          text=args["text"], blocks=args["blocks"])
+            await call_or_plain(self.client.chat_update, dict(
+                channel=msg.channel_id, ts=msg.slack_ts, text=args["text"],
+                blocks=args["blocks"]), self.fallbacks, op.kind, conv.id)
         except SlackApiError as e:
             if e.response.get("error") in ("message_not_found", "cant_update_message"):
                 raise Permanent(str(e.response.get("error"))) from None

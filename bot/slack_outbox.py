@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.card_fallback import CardFallbacks
 from bot.leases import LeaseKeeper
 from bot.pacing import TokenBucket, backoff
 from bot.slack_directory import SlackDirectory
@@ -35,6 +36,9 @@ class SlackOutbox:
         self.client = client
         self.directory = directory
         self.effects = SlackEffects(store, client, directory, stores=stores)
+        # Posts Slack refused as built and that went out as plain text (in memory).
+        self.card_fallbacks = CardFallbacks(alert=self._alert)
+        self.effects.fallbacks = self.card_fallbacks
         self.post_rate = post_rate
         self.post_burst = post_burst
         self.reachable: bool | None = None
@@ -76,6 +80,11 @@ class SlackOutbox:
     async def idle(self, timeout: float = 10.0) -> None:
         """Wait until no channel has ready work (tests, demo, shutdown)."""
         await self._workers.idle(timeout)
+
+    async def _alert(self, channel_ref: str, text: str, conversation_id: int | None) -> None:
+        await self.store.ops.enqueue(channel_ref, "post_channel",
+                                     conversation_id=conversation_id, payload={"text": text})
+        self.kick(channel_ref)
 
     # -- the worker -------------------------------------------------------------
     async def _run(self, ref: str, wake: asyncio.Event) -> None:

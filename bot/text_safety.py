@@ -12,21 +12,29 @@ from collections.abc import Awaitable, Callable
 
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 _ZWJ = "\u2060"  # word joiner: invisible, breaks Slack's @keyword matching
+# mrkdwn has no escape character, so the markup characters are swapped for ones that
+# look alike but mean nothing to Slack: deterministic, whatever Slack's rules for
+# word boundaries are (a zero-width space next to `*` is known to *enable* bold
+# mid-word, so inserting one is not a safe escape).
+_LOOK_ALIKE = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u02dc", "`": "\u02cb"})
+_QUOTE_START = re.compile(r"^(\s*)&gt;", re.MULTILINE)
+_SHORTCODE_START = re.compile(r":(?=[a-z0-9_+\-])", re.IGNORECASE)
 
 
 def escape_untrusted(text: str) -> str:
-    """Escape buyer-controlled text for any Slack text field (mrkdwn or fallback)."""
+    """Escape buyer-controlled text for any Slack text field (mrkdwn or fallback):
+    it can neither mention, link with ``<...>``, nor format (bold, italic, strike,
+    code, quote, emoji shortcodes)."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.translate(_LOOK_ALIKE)
+    text = _QUOTE_START.sub(lambda m: m.group(1) + _ZWJ + "&gt;", text)
+    text = _SHORTCODE_START.sub(":" + _ZWJ, text)
     return _BROADCAST.sub(lambda m: "@" + _ZWJ + m.group(1), text)
 
 
-_MRKDWN_SPECIAL = re.compile(r"([*_~`|])")
-
-
 def escape_mrkdwn(text: str) -> str:
-    """Like :func:`escape_untrusted`, and also inert as mrkdwn formatting (for
-    untrusted names shown inside mrkdwn fields)."""
-    return _MRKDWN_SPECIAL.sub("\u200b\\1", escape_untrusted(text))
+    """Kept for its callers: :func:`escape_untrusted` is now inert as mrkdwn too."""
+    return escape_untrusted(text)
 
 
 def plain_for_buyer(text: str) -> str:

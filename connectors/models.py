@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NewType
 
+from connectors.display_text import clean_display_name
+
 ShopId = NewType("ShopId", str)
 ConversationId = NewType("ConversationId", str)
 PlatformMessageId = NewType("PlatformMessageId", str)
@@ -29,6 +31,10 @@ class Buyer:
     id: BuyerId
     name: str
     avatar_url: str | None = None
+
+    def __post_init__(self) -> None:
+        # One place for every platform: the name is shown next to our agents' names.
+        object.__setattr__(self, "name", clean_display_name(self.name or ""))
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,8 @@ async def test_buyer_names_and_messages_cannot_ping_link_or_format(tmp_path: Pat
         for bad in ("<!channel>", "<https://evil", "<@U0ADMIN>", "@here", "*Boss*", "_see_"):
             assert bad not in body, bad
         # Shown as the text it is (escaped, formatting characters made inert).
-        assert "&lt;!channel&gt;" in body and "&lt;https://evil.example\u200b|pay&gt;" in body
+        assert "&lt;!channel&gt;" in body and "&lt;https://evil.example|pay&gt;" in body
+        assert "∗Boss∗" in body and "ˍseeˍ" in body
 
 
 async def test_long_lists_stay_within_the_100_block_limit(tmp_path: Path) -> None:

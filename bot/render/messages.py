@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.render.author_name import buyer_username
 from bot.render.labels import KIND_ICONS, summarize
 from bot.store.rows import Conversation, Message
 from bot.text_safety import escape_untrusted, plain_for_buyer
@@ -61,13 +62,13 @@ def thread_message(msg: Message, conv: Conversation, *, customize: bool) -> dict
     blocks = _content(msg)
     args: dict[str, Any] = {}
     if customize:
-        args["username"] = (f"{who} · {conv.ref}" if seller else f"{who} (buyer)")[:80]
+        args["username"] = f"{who} · {conv.ref}" if seller else buyer_username(who)
         if not seller and conv.buyer_avatar:
             args["icon_url"] = conv.buyer_avatar
         else:
             args["icon_emoji"] = ":shopping_bags:" if seller else ":bust_in_silhouette:"
     else:
-        label = "↩️ Sent from the seller centre" if seller else f"👤 {who} (buyer)"
+        label = "↩️ Sent from the seller centre" if seller else f"👤 {buyer_username(who)}"
         blocks.insert(0, {"type": "context", "elements": [
             {"type": "plain_text", "emoji": True, "text": label}]})
     if seller and customize:

@@ -65,6 +65,8 @@ def normalise_blocks(raw: Any, *, limit: int = MAX_MESSAGE_BLOCKS) -> list[dict[
                 if not isinstance(b, dict) or not b.get("type")]
     if len(raw) > limit:
         problems.append(f"[ERROR] no more than {limit} items allowed [json-pointer:/blocks]")
+    problems += [f"[ERROR] Downloading image failed [json-pointer:/blocks{where}/image_url]"
+                 for where, url in _image_urls(raw) if not _FETCHABLE.match(url)]
     if problems:
         raise SlackError("invalid_blocks", response_metadata={"messages": problems})
     blocks = copy.deepcopy(raw)
@@ -73,6 +75,24 @@ def normalise_blocks(raw: Any, *, limit: int = MAX_MESSAGE_BLOCKS) -> list[dict[
         for element in block_elements(block):
             element.setdefault("action_id", short_id())
     return blocks
+
+
+_FETCHABLE = re.compile(r"^https?://[^\s/]+\S*$")
+
+
+def _image_urls(node: Any, where: str = "") -> Iterator[tuple[str, str]]:
+    """Every image's URL with its JSON pointer. Slack fetches each one while posting and
+    refuses the whole message when one cannot be fetched; an http(s) URL is the least
+    it needs (the emulator does not fetch)."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _image_urls(item, f"{where}/{i}")
+    elif isinstance(node, dict):
+        if node.get("type") == "image" and "image_url" in node:
+            yield where, str(node["image_url"])
+        for key in ("elements", "accessory"):
+            if key in node:
+                yield from _image_urls(node[key], f"{where}/{key}")
 
 
 def find_element(blocks: list[dict[str, Any]], action_id: str

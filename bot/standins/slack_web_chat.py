@@ -108,7 +108,8 @@ def _identity(ws: Workspace, p: Params) -> dict[str, Any]:
     username = p.text("username")
     icons = {k: p.text(f"icon_{k}") for k in ("url", "emoji") if p.text(f"icon_{k}")}
     if (username or icons) and ws.has_scope("chat:write.customize"):
-        base.update(subtype="bot_message", username=username or ws.bot_name)
+        # Slack keeps the first 80 characters of a username and drops the rest.
+        base.update(subtype="bot_message", username=(username or ws.bot_name)[:80])
         if icons:
             base["icons"] = {"emoji" if k == "emoji" else "image_48": v for k, v in icons.items()}
         return base

@@ -8,7 +8,8 @@ from pathlib import Path
 from bot.config import Settings
 from bot.store import Store
 from bot.store.templates import Templates
-from bot.templates.yaml_io import TemplateEntry, dump, parse
+from bot.templates.yaml_io import TemplateEntry, TemplateFileError, dump, parse
+from bot.yaml_strict import decode
 
 
 async def import_templates(settings: Settings, path: str | Path) -> int:
@@ -16,7 +17,7 @@ async def import_templates(settings: Settings, path: str | Path) -> int:
     how many entries it held. Nothing is written unless every entry is valid
     (:class:`~bot.templates.yaml_io.TemplateFileError` lists every problem)."""
     path = Path(path)
-    entries = parse(path.read_text(encoding="utf-8"), str(path))
+    entries = parse(decode(path.read_bytes(), str(path), TemplateFileError), str(path))
     store = await Store.open(settings.database)
     try:
         repo = Templates(store.database)

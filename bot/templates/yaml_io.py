@@ -13,6 +13,7 @@ import yaml
 
 from bot.problems import ProblemsError
 from bot.templates.validate import problems
+from bot.yaml_strict import load_text
 
 _ENTRY_KEYS = ("topic", "name", "body", "variants")
 
@@ -32,10 +33,7 @@ class TemplateEntry:
 
 
 def parse(text: str, source: str = "<templates>") -> list[TemplateEntry]:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise TemplateFileError(source, [f"not valid YAML: {e}"]) from None
+    data = load_text(text, source, TemplateFileError)  # repeated keys are errors too
     if data is None:
         return []
     if not isinstance(data, list):
