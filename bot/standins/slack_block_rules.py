@@ -88,11 +88,12 @@ def _options(element: dict[str, Any], pointer: str) -> Problems:
     groups = [(f"{pointer}/options", element.get("options") or [])]
     groups += [(f"{pointer}/option_groups/{g}/options", group.get("options") or [])
                for g, group in enumerate(element.get("option_groups") or [])]
+    # Each list counts on its own: up to 100 options, or up to 100 groups of 100.
     limit = _OPTION_LISTS.get(element.get("type", ""))
-    total = sum(len(opts) for _, opts in groups)
-    if limit is not None and total > limit:
-        problems.append(f"[ERROR] no more than {limit} items allowed "
-                        f"[json-pointer:{pointer}/options]")
+    lists = [(f"{pointer}/option_groups", element.get("option_groups") or []), *groups]
+    for where, items in lists:
+        if limit is not None and len(items) > limit:
+            problems.append(f"[ERROR] no more than {limit} items allowed [json-pointer:{where}]")
     # radio/checkbox options may be mrkdwn; select and overflow options are plain text
     plain = element.get("type") not in ("radio_buttons", "checkboxes")
     for where, opts in groups:
