@@ -137,7 +137,9 @@ async def test_shift_handover_moves_everything_with_notes(tmp_path: Path) -> Non
         b.store.team.assign(b.store.database.one(
             "SELECT id FROM conversations WHERE buyer_id = 'b-daniel'")[0], mai, actor=None,
             kind="test")
-        answer = await cs(b, mai, f"handover <@{an}|an>")
+        # Mai picks An from the @ list; with the manifest's should_escape: false the app
+        # receives "handover @An" (see tests/test_team_handover_names.py).
+        answer = await cs(b, mai, f"handover <@{an}>")
         assert "Handed 2 conversation(s) over" in answer
         assert b.store.team.open_of(mai) == []
         note = await b.wait(lambda: [t for t in thread_notes(b, conv) if "hand-over" in t])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -11,7 +10,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 if TYPE_CHECKING:
     from bot.team import TeamFeature
 
-_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 HELP = ("*/cs* commands: `online`, `idle`, `handover @member` or `handover <group>`, `stats`"
         ", `order <order-number>`")
 
@@ -74,11 +72,3 @@ def register(app: AsyncApp, team: TeamFeature) -> None:
             # Publishing may take a few queries and a users.info: not before the ack.
             team.service.spawn(team.publish_home(event["user"],
                                                  filters_from_view(event.get("view"))))
-
-
-def mention_target(words: list[str]) -> tuple[str | None, str | None]:
-    """`@member` (as Slack sends it, <@U…|name>) or a group name."""
-    if not words:
-        return None, None
-    m = _MENTION.match(words[0])
-    return (m.group(1), None) if m else (None, " ".join(words))
