@@ -27,6 +27,7 @@ from bot.standins.slack_api import SlackEmulator
 from bot.standins.slack_commands import commands_from_manifest
 from bot.store import Conversation
 from connectors.sandbox import SandboxMarketplace
+from tests.block_ids import assert_unique_ids
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
 SHOP = "sg-1"
@@ -190,5 +191,6 @@ async def running_bridge(tmp_path: Path, *, slack_kwargs: dict[str, Any] | None 
                         agents=team, manager=manager, clock=clock)
         try:
             yield bridge
+            assert_unique_ids(slack.workspace)  # the project's rule, see tests/block_ids.py
         finally:
             await runner.cleanup()

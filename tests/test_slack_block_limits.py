@@ -126,3 +126,32 @@ async def test_views_answer_invalid_arguments_with_view_pointers(client, world) 
 async def test_long_text_is_cut_at_40000_characters_not_refused(emu, client, world) -> None:
     posted = await client.chat_postMessage(channel=world["ops"], text="x" * 40_001)
     assert len(emu.message(world["ops"], posted["ts"])["text"]) == 40_000
+
+
+async def test_option_lists_are_limited_each_on_its_own(client, world) -> None:
+    def select(options: int, groups: int = 0) -> list[dict[str, Any]]:
+        opts = [{"text": {"type": "plain_text", "text": str(i)}, "value": str(i)}
+                for i in range(options)]
+        element: dict[str, Any] = {"type": "static_select", "action_id": "s"}
+        if groups:
+            element["option_groups"] = [{"label": {"type": "plain_text", "text": str(g)},
+                                         "options": opts} for g in range(groups)]
+        else:
+            element["options"] = opts
+        return [{"type": "actions", "elements": [element]}]
+
+    answer = await refused(client.chat_postMessage(channel=world["ops"], text="t",
+                                                   blocks=select(101)))
+    assert "[ERROR] no more than 100 items allowed [json-pointer:/blocks/0/elements/0/options]" \
+        in answer["response_metadata"]["messages"]
+    assert (await client.chat_postMessage(channel=world["ops"], text="t",
+                                          blocks=select(100, groups=3)))["ok"]
+
+
+def test_the_projects_own_rule_sees_an_action_id_in_two_blocks() -> None:
+    from tests.block_ids import repeated_ids
+
+    rows = [{"type": "section", "block_id": f"r{i}", "text": {"type": "mrkdwn", "text": "x"},
+             "accessory": button("open")} for i in range(2)]
+    assert repeated_ids(rows) == ["action_id open"]
+    assert repeated_ids([section("a", "x"), section("b", "x")]) == ["block_id x"]

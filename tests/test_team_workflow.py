@@ -103,11 +103,11 @@ async def test_transfer_to_member_and_group_with_errors_for_idle(tmp_path: Path)
         await cs(b, binh, "idle")
         await b.slack.user_clicks(mai, conv.channel_id, conv.thread_ts, "transfer_open")
         view = (await b.wait(lambda: b.slack.open_views(mai)))[-1]
-        refused = await b.slack.user_submits_view(mai, view["id"], {"member": {"value": binh}})
+        refused = await b.slack.user_submits_view(mai, view["id"], {"member": {"member": binh}})
         assert "errors" in json.dumps(refused.json) and "idle" in json.dumps(refused.json)
         ok = await b.slack.user_submits_view(
-            mai, view["id"], {"member": {"value": an},
-                              "note": {"value": "Buyer wants a size chart <!here>"}})
+            mai, view["id"], {"member": {"member": an},
+                              "note": {"note": "Buyer wants a size chart <!here>"}})
         assert ok.status == 200 and not (ok.json or {}).get("errors")
         await b.wait(lambda: b.store.conversations.get(conv.id).assignee == an)
         note = await b.wait(lambda: [t for t in thread_notes(b, conv) if "transferred" in t])
@@ -120,7 +120,7 @@ async def test_transfer_to_member_and_group_with_errors_for_idle(tmp_path: Path)
         # To the group: an online member other than the sender is picked.
         await b.slack.user_clicks(an, conv.channel_id, conv.thread_ts, "transfer_open")
         view = (await b.wait(lambda: b.slack.open_views(an)))[-1]
-        await b.slack.user_submits_view(an, view["id"], {"group": {"value": "team"}})
+        await b.slack.user_submits_view(an, view["id"], {"group": {"group": "team"}})
         await b.wait(lambda: b.store.conversations.get(conv.id).assignee == mai)
 
 

@@ -68,7 +68,7 @@ def _postable_channel(ws: Workspace, ref: str | None) -> Channel:
 
 
 def _content(p: Params, *, required: bool = True) -> dict[str, Any]:
-    """``text``/``blocks``/``attachments`` as Slack validates them (no_text, invalid_blocks, ...)."""
+    """``text``/``blocks``/``attachments`` as Slack checks them (no_text, invalid_blocks, ...)."""
     text = p.text("text", "") or ""
     blocks = normalise_blocks(p.structured("blocks", "invalid_blocks_format"))
     attachments = p.structured("attachments", "invalid_attachments")

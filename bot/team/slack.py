@@ -46,9 +46,10 @@ def register(app: AsyncApp, team: TeamFeature) -> None:
     async def transfer_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
                               ) -> None:
         values = view["state"]["values"]
-        member = ((values.get("member") or {}).get("value") or {}).get("selected_option")
-        group = ((values.get("group") or {}).get("value") or {}).get("selected_option")
-        note = ((values.get("note") or {}).get("value") or {}).get("value") or ""
+        # each input's action_id is its block_id: unique in the view, like every id here
+        member = ((values.get("member") or {}).get("member") or {}).get("selected_option")
+        group = ((values.get("group") or {}).get("group") or {}).get("selected_option")
+        note = ((values.get("note") or {}).get("note") or {}).get("value") or ""
         outcome = team.handoffs.transfer(
             int(view["private_metadata"]), body["user"]["id"],
             user=member["value"] if member else None, group=group["value"] if group else None,
