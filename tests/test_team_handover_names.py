@@ -55,6 +55,13 @@ async def test_typed_handles_and_full_names_with_spaces(tmp_path: Path) -> None:
         sent, answer = await handover(b, mai, "handover @an")
         assert sent == "handover @an" and "Handed 1 conversation(s) over" in answer
         assert b.store.conversations.get(conv).assignee == an
+        # Without the @: a group if there is one by that name, else a person.
+        b.store.team.assign(conv, mai, actor=None, kind="test")
+        _, answer = await handover(b, mai, "handover An")
+        assert "Handed 1 conversation(s) over" in answer
+        assert b.store.conversations.get(conv).assignee == an
+        _, answer = await handover(b, mai, "handover nightshift")
+        assert "There is no group called nightshift" in answer
         # A name with a space: the longest run of words that is somebody's name.
         b.store.team.assign(conv, mai, actor=None, kind="test")
         _, answer = await handover(b, mai, "handover @Lan Pham")

@@ -117,8 +117,9 @@ class TeamFeature:
 
     async def _handover(self, user: str, words: list[str]) -> str:
         from bot.team.member_lookup import directory_of, resolve_target
-        target = await resolve_target(directory_of(self.service), words,
-                                      is_agent=self.roster.is_agent)
+        target = await resolve_target(
+            directory_of(self.service), words, is_agent=self.roster.is_agent,
+            is_group=lambda name: self.service.settings.group(name) is not None)
         if target.error:
             return target.error
         if not target.user and not target.group:

@@ -95,15 +95,22 @@ def directory_of(service: Any) -> MemberDirectory:
 
 
 async def resolve_target(directory: MemberDirectory, words: Sequence[str], *,
-                         is_agent: Callable[[str], bool]) -> Target:
-    """``<@U…>``/``<@U…|name>``, ``@name`` (one or more words), or a group name."""
+                         is_agent: Callable[[str], bool],
+                         is_group: Callable[[str], bool] = lambda _: True) -> Target:
+    """``<@U…>``/``<@U…|name>``, ``@name`` (one or more words), or a group name; a
+    bare word that names no group is tried as a person ("handover an")."""
     if not words:
         return Target()
     escaped = _ESCAPED.match(words[0])
     if escaped:
         return Target(user=escaped.group(1))
     if not words[0].startswith("@"):
-        return Target(group=" ".join(words))
+        group = " ".join(words)
+        if is_group(group):
+            return Target(group=group)
+        found = await resolve_target(directory, [f"@{words[0]}", *words[1:]],
+                                     is_agent=is_agent)
+        return found if found.user else Target(group=group)  # "no group called …"
     # "@Mai Tran": the longest run of words that is somebody's name wins
     for end in range(len(words), 0, -1):
         name = " ".join(words[:end])
