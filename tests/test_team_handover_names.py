@@ -60,6 +60,7 @@ async def test_typed_handles_and_full_names_with_spaces(tmp_path: Path) -> None:
         _, answer = await handover(b, mai, "handover An")
         assert "Handed 1 conversation(s) over" in answer
         assert b.store.conversations.get(conv).assignee == an
+        b.store.team.assign(conv, mai, actor=None, kind="test")
         _, answer = await handover(b, mai, "handover nightshift")
         assert "There is no group called nightshift" in answer
         # A name with a space: the longest run of words that is somebody's name.
