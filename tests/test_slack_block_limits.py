@@ -155,3 +155,14 @@ def test_the_projects_own_rule_sees_an_action_id_in_two_blocks() -> None:
              "accessory": button("open")} for i in range(2)]
     assert repeated_ids(rows) == ["action_id open"]
     assert repeated_ids([section("a", "x"), section("b", "x")]) == ["block_id x"]
+
+
+async def test_the_bot_keeps_slacks_words_on_a_refused_message(client, world) -> None:
+    from bot.slack_errors import classify
+
+    with pytest.raises(SlackApiError) as info:
+        await client.chat_postMessage(channel=world["ops"], text="t",
+                                      blocks=[section("a", "x"), section("b", "x")])
+    failure = classify(info.value)
+    assert failure.kind == "permanent" and failure.error == "invalid_blocks"
+    assert "[json-pointer:/blocks/1/block_id]" in failure.detail
