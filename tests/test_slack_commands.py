@@ -18,6 +18,8 @@ def test_escaped_and_plain_text_for_people_channels_and_links() -> None:
     composed = f"to <@{mai}> and <@{vic}> in <#{ops}> see <https://x.example/a|a> @mai"
     assert as_sent(ws, composed, should_escape=False) == \
         "to @Mai and @Vic Visitor in #cs-ops see https://x.example/a @mai"
+    assert as_sent(ws, "<!here> and <!subteam^S1|@night>", should_escape=False) == \
+        "@here and @night"
     assert as_sent(ws, composed, should_escape=True) == \
         (f"to <@{mai}|mai> and <@{vic}|vic> in <#{ops}|cs-ops> see <https://x.example/a|a> "
          f"<@{mai}|mai>")

@@ -26,6 +26,7 @@ from .slack_state import Workspace
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^>|]+)(?:\|[^>]*)?>")
+_SPECIAL = re.compile(r"<!([a-z]+)(?:\^[^>|]*)?(?:\|([^>]*))?>")  # <!here>, <!subteam^S1|x>
 _TYPED_USER = re.compile(r"(?<![<\w])@([a-z0-9][a-z0-9._-]*)")
 
 
@@ -71,4 +72,5 @@ def as_sent(ws: Workspace, text: str, *, should_escape: bool) -> str:
     text = _CHANNEL.sub(lambda m: "#" + (ws.channels[m.group(1)].name
                                          if m.group(1) in ws.channels
                                          else (m.group(2) or m.group(1))), text)
+    text = _SPECIAL.sub(lambda m: m.group(2) or f"@{m.group(1)}", text)
     return _LINK.sub(lambda m: m.group(1), text)
