@@ -105,6 +105,7 @@ CASES: dict[str, list[tuple[str, list[str]]]] = {
         ("Produto falsificado", ["fake"]),
         ("Vou fazer uma reclamação", ["complaint"]),
         ("Volto amanhã", []),
+        ("O pedido saiu em rota de entrega?", []),
         ("Não está danificado, obrigado", []),
     ],
     "es": [
@@ -114,6 +115,7 @@ CASES: dict[str, list[tuple[str, list[str]]]] = {
         ("Quiero devolver el producto", ["return"]),
         ("La cancelacion no llegó", ["cancel"]),
         ("Llegó roto", ["damaged"]),
+        ("La caja llegó rota", ["damaged"]),
         ("Es una imitación", ["fake"]),
         ("Tengo una queja", ["complaint"]),
         ("Vuelvo mañana", []),

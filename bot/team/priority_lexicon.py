@@ -114,4 +114,6 @@ NOT_PRIORITY: tuple[str, ...] = (
     r"ไม่(?:ได้)?(?:เสียหาย|ชำรุด)", r"没有?(?:损坏|破损)", r"沒有?(?:損壞|破損)",
     # "is it fake?" is a priority, "fake it", "fake news" are not worth a page
     r"fake news",
+    # Portuguese "rota" is a delivery route, Spanish "rota" is broken
+    r"(?:em|na|da|de|sua|nossa|a) rota", r"rota de (?:entrega|envio|transporte)",
 )
