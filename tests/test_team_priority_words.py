@@ -54,6 +54,8 @@ CASES: dict[str, list[tuple[str, list[str]]]] = {
         ("Tôi sẽ trả tiền khi nhận hàng", []),
         ("Cảm ơn, tôi sẽ trả lời sau", []),
         ("Hàng không bị hỏng", []),
+        ("Tôi muốn mua cốc thủy tinh", []),  # "thủy" (water) contains "hủy" (cancel)
+        ("Cốc thủy tinh bị vỡ", ["damaged"]),
     ],
     "th": [
         ("ขอคืนเงินค่ะ", ["refund"]),

@@ -15,9 +15,14 @@ from bot.team.priority_lexicon import NOT_PRIORITY, PRIORITY
 _ACCENTLESS = frozenset({"pt", "es"})
 
 
+# Scripts written without spaces between words: Thai, Lao, Myanmar, Khmer, CJK.
+_UNSPACED = re.compile(r"[\u0E00-\u0EFF\u1000-\u109F\u1780-\u17FF\u2E80-\u9FFF\uF900-\uFAFF]")
+
+
 def _is_spaced(word: str) -> bool:
-    """Latin and Vietnamese script separate words with spaces; Thai and CJK do not."""
-    return all(ord(ch) < 0x0E00 for ch in word)
+    """Latin script, Vietnamese included (its "ủ" is U+1EE7), separates words with
+    spaces: those words match whole ("hủy" must not match inside "thủy", water)."""
+    return _UNSPACED.search(word) is None
 
 
 def _strip_accents(text: str) -> str:
@@ -26,8 +31,8 @@ def _strip_accents(text: str) -> str:
         "NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
-def _compile(pattern: str, *, spaced: bool) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)" if spaced else pattern)
+def _bounded(pattern: str) -> str:
+    return f"(?:{pattern})"
 
 
 def _prepare(text: str) -> str:
@@ -35,35 +40,50 @@ def _prepare(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold()
 
 
+def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
+    """One regex per label and text form: a dozen searches a message, not hundreds.
+    Word bounds are checked once around all spaced words (fast inside long words)."""
+    spaced = [p for p in patterns if _is_spaced(p)]
+    others = [p for p in patterns if not _is_spaced(p)]
+    parts = ([rf"(?<!\w)(?:{'|'.join(spaced)})(?!\w)"] if spaced else []) + others
+    return re.compile("|".join(parts)) if parts else None
+
+
 class PriorityWords:
     def __init__(self, extra: tuple[str, ...] = ()) -> None:
-        # (label, pattern, look in the accentless text too)
-        self._patterns: list[tuple[str, re.Pattern[str], bool]] = []
+        # label -> patterns for the text as written, and for the text without accents
+        written: dict[str, list[str]] = {}
+        bare: dict[str, list[str]] = {}
         for label, by_language in PRIORITY.items():
             for language, patterns in by_language.items():
                 for p in patterns:
-                    self._patterns.append((label, _compile(p, spaced=_is_spaced(p)), False))
+                    written.setdefault(label, []).append(_bounded(p))
                     if language in _ACCENTLESS and _strip_accents(p) != p:
-                        self._patterns.append(
-                            (label, _compile(_strip_accents(p), spaced=True), True))
+                        bare.setdefault(label, []).append(_bounded(_strip_accents(p)))
         for word in extra:
             w = _prepare(word)
-            spaced = _is_spaced(w)
             # a team's own word: the word and short endings ("broken" → "brokenn")
-            pattern = rf"{re.escape(w)}\w{{0,3}}" if spaced else re.escape(w)
-            self._patterns.append((w, _compile(pattern, spaced=spaced), False))
-        self._negatives = [_compile(n, spaced=_is_spaced(n)) for n in NOT_PRIORITY]
-        self._negatives += [_compile(_strip_accents(n), spaced=_is_spaced(n))
-                            for n in NOT_PRIORITY if _strip_accents(n) != n]
+            pattern = rf"{re.escape(w)}\w{{0,3}}" if _is_spaced(w) else re.escape(w)
+            written.setdefault(w, []).append(_bounded(pattern))
+        self._written = {k: _alternation(v) for k, v in written.items()}
+        self._bare = {k: _alternation(v) for k, v in bare.items()}
+        negatives = [_bounded(n) for n in NOT_PRIORITY]
+        negatives += [_bounded(_strip_accents(n)) for n in NOT_PRIORITY
+                      if _strip_accents(n) != n]
+        self._negative = _alternation(negatives)
 
     def _blank_negatives(self, text: str) -> str:
-        for negative in self._negatives:
-            text = negative.sub(lambda m: " " * len(m.group(0)), text)
-        return text
+        if self._negative is None:
+            return text
+        return self._negative.sub(lambda m: " " * len(m.group(0)), text)
 
     def find(self, text: str) -> list[str]:
         """Labels (e.g. "refund") of the priority words in ``text``."""
-        folded = self._blank_negatives(_prepare(text))
-        bare = self._blank_negatives(_strip_accents(folded))
-        return sorted({label for label, p, accentless in self._patterns
-                       if p.search(bare if accentless else folded)})
+        prepared = _prepare(text)
+        folded = self._blank_negatives(prepared)
+        labels = {k for k, p in self._written.items() if p and p.search(folded)}
+        if self._bare:
+            stripped = _strip_accents(prepared)
+            bare = folded if stripped == prepared else self._blank_negatives(stripped)
+            labels |= {k for k, p in self._bare.items() if p and p.search(bare)}
+        return sorted(labels)
