@@ -21,6 +21,8 @@ class SlackFailure:
     kind: str  # "transient" | "auth" | "not_in_channel" | "permanent" | "already"
     error: str
     retry_after: float | None = None
+    # Slack's own words on what was wrong (invalid_blocks: "[ERROR] … [json-pointer:…]")
+    detail: str = ""
 
 
 def classify(exc: BaseException) -> SlackFailure:
@@ -39,7 +41,9 @@ def classify(exc: BaseException) -> SlackFailure:
             return SlackFailure("auth", error)
         if error == "not_in_channel":
             return SlackFailure("not_in_channel", error)
-        return SlackFailure("permanent", error)
+        metadata = resp.get("response_metadata") or {}
+        messages = metadata.get("messages") if isinstance(metadata, dict) else None
+        return SlackFailure("permanent", error, detail="; ".join(map(str, messages or []))[:500])
     if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError):
         return SlackFailure("transient", type(exc).__name__)
     return SlackFailure("transient", f"unexpected {type(exc).__name__}")

@@ -140,7 +140,8 @@ class SlackOutbox:
                                               "invite it")
             return 0.0
         if failure.kind == "permanent" and op is not None:
-            log.warning("slack op %s (%s) failed: %s", op.id, op.kind, failure.error)
+            log.warning("slack op %s (%s) failed: %s %s", op.id, op.kind, failure.error,
+                        failure.detail)
             await self.store.ops.give_up(op.id, failure.error)
             return 0.0
         if failure.error.startswith("unexpected") and op is not None:

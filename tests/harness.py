@@ -24,9 +24,12 @@ from bot.config import (
 from bot.http import build_web_app
 from bot.service import Service
 from bot.standins.slack_api import SlackEmulator
+from bot.standins.slack_commands import commands_from_manifest
 from bot.store import Conversation
 from connectors.sandbox import SandboxMarketplace
+from tests.block_ids import assert_unique_ids
 
+MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
 SHOP = "sg-1"
 BUYER = "b-rachel"
 
@@ -184,15 +187,18 @@ async def running_bridge(tmp_path: Path, *, slack_kwargs: dict[str, Any] | None 
                                        **(service_kwargs or {})})
         token = slack.app_token if socket_mode else None
         runner, base = await serve(build_web_app(service, socket_mode_token=token))
+        # The slash commands as the shipped manifest declares them (should_escape too)
+        commands = commands_from_manifest(MANIFEST)
         if socket_mode:
-            slack.configure_app(socket_mode=True)
+            slack.configure_app(socket_mode=True, slash_commands=commands)
             await slack.wait_for(lambda: slack.socket_connections)
         else:
-            slack.configure_app(f"{base}/slack/events")
+            slack.configure_app(f"{base}/slack/events", slash_commands=commands)
         market.set_webhook(f"{base}/webhooks/sandbox")
         bridge = Bridge(slack, market, service, base, agent, outsider, channels, runner,
                         agents=team, manager=manager, clock=clock)
         try:
             yield bridge
+            assert_unique_ids(slack.workspace)  # the project's rule, see tests/block_ids.py
         finally:
             await runner.cleanup()

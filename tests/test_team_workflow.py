@@ -104,11 +104,11 @@ async def test_transfer_to_member_and_group_with_errors_for_idle(tmp_path: Path)
         await cs(b, binh, "idle")
         await b.slack.user_clicks(mai, conv.channel_id, conv.thread_ts, "transfer_open")
         view = (await b.wait(lambda: b.slack.open_views(mai)))[-1]
-        refused = await b.slack.user_submits_view(mai, view["id"], {"member": {"value": binh}})
+        refused = await b.slack.user_submits_view(mai, view["id"], {"member": {"member": binh}})
         assert "errors" in json.dumps(refused.json) and "idle" in json.dumps(refused.json)
         ok = await b.slack.user_submits_view(
-            mai, view["id"], {"member": {"value": an},
-                              "note": {"value": "Buyer wants a size chart <!here>"}})
+            mai, view["id"], {"member": {"member": an},
+                              "note": {"note": "Buyer wants a size chart <!here>"}})
         assert ok.status == 200 and not (ok.json or {}).get("errors")
         await b.until(lambda: b.store.conversations.get(conv.id), lambda c: c.assignee == an)
         note = await b.wait(lambda: [t for t in thread_notes(b, conv) if "transferred" in t])
@@ -121,7 +121,7 @@ async def test_transfer_to_member_and_group_with_errors_for_idle(tmp_path: Path)
         # To the group: an online member other than the sender is picked.
         await b.slack.user_clicks(an, conv.channel_id, conv.thread_ts, "transfer_open")
         view = (await b.wait(lambda: b.slack.open_views(an)))[-1]
-        await b.slack.user_submits_view(an, view["id"], {"group": {"value": "team"}})
+        await b.slack.user_submits_view(an, view["id"], {"group": {"group": "team"}})
         await b.until(lambda: b.store.conversations.get(conv.id), lambda c: c.assignee == mai)
 
 
@@ -138,7 +138,9 @@ async def test_shift_handover_moves_everything_with_notes(tmp_path: Path) -> Non
         await b.store.team.assign((await b.store.database.one(
             "SELECT id FROM conversations WHERE buyer_id = 'b-daniel'"))[0], mai, actor=None,
             kind="test")
-        answer = await cs(b, mai, f"handover <@{an}|an>")
+        # Mai picks An from the @ list; with the manifest's should_escape: false the app
+        # receives "handover @An" (see tests/test_team_handover_names.py).
+        answer = await cs(b, mai, f"handover <@{an}>")
         assert "Handed 2 conversation(s) over" in answer
         assert await b.store.team.open_of(mai) == []
         note = await b.wait(lambda: [t for t in thread_notes(b, conv) if "hand-over" in t])

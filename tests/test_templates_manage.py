@@ -37,14 +37,14 @@ async def test_manager_adds_edits_searches_and_deletes(tmp_path: Path) -> None:
         await b.slack.user_acts_in_view(boss, browser["id"], "tm_add")
         editor = b.slack.open_views(boss)[-1]
         bad = await b.slack.user_submits_view(boss, editor["id"], {
-            "topic": {"value": "Logistics"}, "name": {"value": "Standard reply"},
-            "body": {"value": "Hi {buyer}, shipped."}})
+            "topic": {"topic": "Logistics"}, "name": {"name": "Standard reply"},
+            "body": {"body": "Hi {buyer}, shipped."}})
         assert "{buyer}" in bad.json["errors"]["body"]
         saved = await b.slack.user_submits_view(boss, editor["id"], {
-            "topic": {"value": "Logistics"}, "name": {"value": "Standard reply"},
-            "body": {"value": "Hi {buyer_name}, shipped."},
-            "lang_vi": {"value": "Chào {buyer_name}, đã gửi hàng."},
-            "other_lang": {"value": "PT"}, "other_text": {"value": "Olá {buyer_name}!"}})
+            "topic": {"topic": "Logistics"}, "name": {"name": "Standard reply"},
+            "body": {"body": "Hi {buyer_name}, shipped."},
+            "lang_vi": {"lang_vi": "Chào {buyer_name}, đã gửi hàng."},
+            "other_lang": {"other_lang": "PT"}, "other_text": {"other_text": "Olá {buyer_name}!"}})
         assert saved.status == 200 and saved.json is None
         t = await templates(b).find("Logistics", "Standard reply")
         assert t.body == "Hi {buyer_name}, shipped." and t.created_by == boss
@@ -68,18 +68,18 @@ async def test_manager_adds_edits_searches_and_deletes(tmp_path: Path) -> None:
 
         # Edit: rename; the usage history stays.
         await templates(b).mark_used(t.id, 1000.0)
-        await b.slack.user_acts_in_view(boss, browser["id"], "tm_row", f"edit:{t.id}")
+        await b.slack.user_acts_in_view(boss, browser["id"], f"tm_row:{t.id}", f"edit:{t.id}")
         editor = b.slack.open_views(boss)[-1]
-        values = {bl["block_id"]: {"value": bl["element"].get("initial_value")}
+        values = {bl["block_id"]: {bl["block_id"]: bl["element"].get("initial_value")}
                   for bl in editor["blocks"] if bl["type"] == "input"}
-        values["name"] = {"value": "Shipped"}
+        values["name"] = {"name": "Shipped"}
         await b.slack.user_submits_view(boss, editor["id"], values)
         edited = await templates(b).get(t.id)
         assert (edited.name, edited.usage_count, edited.variants) == ("Shipped", 1, t.variants)
 
         # Delete, after a confirmation.
         browser = b.slack.open_views(boss)[0]
-        await b.slack.user_acts_in_view(boss, browser["id"], "tm_row", f"delete:{t.id}")
+        await b.slack.user_acts_in_view(boss, browser["id"], f"tm_row:{t.id}", f"delete:{t.id}")
         confirm = b.slack.open_views(boss)[-1]
         assert "It was used 1 time(s)" in shown(confirm)
         await b.slack.user_submits_view(boss, confirm["id"], {})
@@ -98,8 +98,8 @@ async def test_duplicate_names_are_refused(tmp_path: Path) -> None:
         await b.slack.user_acts_in_view(boss, b.slack.open_views(boss)[0]["id"], "tm_add")
         editor = b.slack.open_views(boss)[-1]
         answer = await b.slack.user_submits_view(boss, editor["id"], {
-            "topic": {"value": "Refunds"}, "name": {"value": "Approved"},
-            "body": {"value": "Again."}})
+            "topic": {"topic": "Refunds"}, "name": {"name": "Approved"},
+            "body": {"body": "Again."}})
         assert "exists" in answer.json["errors"]["name"]
         assert await templates(b).count() == 1
 

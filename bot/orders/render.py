@@ -57,12 +57,32 @@ def card_lines(orders: list[dict[str, Any]], now: float) -> str:
     return "\n".join(lines)
 
 
+ITEMS_BUDGET = 2500  # of a section's 3000 characters, the rest is the order's head line
+
+
+def _items(items: list[dict[str, Any]]) -> str:
+    """Up to 15 item lines within the budget: marketplaces allow long product names
+    (and escaping lengthens them), and Slack refuses the whole modal over 3000."""
+    lines: list[str] = []
+    used = 0
+    for i in items[:15]:
+        name = " ".join(str(i["name"]).split())
+        sku = f" ({escape_untrusted(str(i['sku'])[:40])})" if i.get("sku") else ""
+        line = f"• {escape_untrusted(name[:120] + ('…' if len(name) > 120 else ''))} " \
+               f"× {i['quantity']}{sku}"
+        if used + len(line) + 1 > ITEMS_BUDGET:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    if len(lines) < len(items):
+        lines.append(f"• …and {len(items) - len(lines)} more item(s)")
+    return "\n".join(lines) or "• (no items reported)"
+
+
 def orders_modal(orders: list[dict[str, Any]], now: float, buyer: str) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = []
     for o in orders[:10]:
-        items = "\n".join(f"• {escape_untrusted(i['name'])} × {i['quantity']}"
-                          + (f" ({escape_untrusted(i['sku'])})" if i.get("sku") else "")
-                          for i in o["items"][:15]) or "• (no items reported)"
+        items = _items(o["items"])
         extra = []
         if o.get("tracking_no"):
             extra.append(f"Tracking: `{escape_untrusted(o['tracking_no'])}`")

@@ -14,6 +14,7 @@ import string
 from collections.abc import Iterator
 from typing import Any
 
+from .slack_block_rules import check_blocks
 from .slack_state import SlackError
 
 MAX_MESSAGE_BLOCKS = 50
@@ -55,20 +56,24 @@ def block_elements(block: dict[str, Any]) -> Iterator[dict[str, Any]]:
             yield element
 
 
-def normalise_blocks(raw: Any, *, limit: int = MAX_MESSAGE_BLOCKS) -> list[dict[str, Any]]:
-    """Validate blocks like Slack (``invalid_blocks``/``invalid_blocks_format``) and fill in ids."""
+def normalise_blocks(raw: Any, *, limit: int = MAX_MESSAGE_BLOCKS,
+                     pointer: str = "/blocks") -> list[dict[str, Any]]:
+    """Validate blocks like Slack (``invalid_blocks``/``invalid_blocks_format``) and fill in ids.
+
+    Problems are listed the way Slack lists them: ``errors`` and
+    ``response_metadata.messages`` ("[ERROR] … [json-pointer:/blocks/0/text]").
+    """
     if raw is None:
         return []
     if not isinstance(raw, list):
         raise SlackError("invalid_blocks_format")
-    problems = [f"[ERROR] block {i} has no type" for i, b in enumerate(raw)
-                if not isinstance(b, dict) or not b.get("type")]
-    if len(raw) > limit:
-        problems.append(f"[ERROR] no more than {limit} items allowed [json-pointer:/blocks]")
-    problems += [f"[ERROR] Downloading image failed [json-pointer:/blocks{where}/image_url]"
+    problems = check_blocks(raw, pointer, limit=limit)
+    # Slack fetches every image it is given; one it cannot download fails the post.
+    problems += [f"[ERROR] Downloading image failed [json-pointer:{pointer}{where}/image_url]"
                  for where, url in _image_urls(raw) if not _FETCHABLE.match(url)]
     if problems:
-        raise SlackError("invalid_blocks", response_metadata={"messages": problems})
+        raise SlackError("invalid_blocks", errors=[p.removeprefix("[ERROR] ") for p in problems],
+                         response_metadata={"messages": problems})
     blocks = copy.deepcopy(raw)
     for block in blocks:
         block.setdefault("block_id", short_id())

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from .slack_blocks import block_elements, element_state, find_element, normalise_blocks
+from .slack_commands import SlashCommand, as_sent
 from .slack_payloads import (
     Delivery,
     block_actions,
@@ -69,15 +70,21 @@ class SlackInteractions:
         self._response_urls: dict[str, dict[str, Any]] = {}
         self._session: aiohttp.ClientSession | None = None
         self.socket_mode = False
+        self.slash_commands: dict[str, SlashCommand] | None = None
 
     def configure_app(self, request_url: str | None = None, *, socket_mode: bool = False,
                       interactivity_url: str | None = None, commands_url: str | None = None,
-                      options_url: str | None = None) -> None:
+                      options_url: str | None = None,
+                      slash_commands: dict[str, SlashCommand] | None = None) -> None:
         """Where to send events; interactivity, commands and options default to the same URL.
 
         ``socket_mode=True``: everything goes over the app's Socket Mode connection
         instead (see :mod:`slack_socket`), as when Socket Mode is enabled for the app.
+        ``slash_commands`` (e.g. :func:`commands_from_manifest`) are the app's commands:
+        others do not exist, and each one's ``should_escape`` shapes the text sent.
         """
+        if slash_commands is not None:
+            self.slash_commands = dict(slash_commands)
         if not request_url and not socket_mode:
             raise ValueError("configure_app() needs a request_url, or socket_mode=True")
         self.socket_mode = socket_mode
@@ -179,10 +186,18 @@ class SlackInteractions:
 
     async def user_runs_command(self, user_id: str, channel_id: str, command: str,
                                 text: str = "") -> Delivery:
-        """Type ``/command text``; a JSON or plain-text reply is shown to the user (ephemeral)."""
+        """Type ``/command text``; a JSON or plain-text reply is shown to the user (ephemeral).
+
+        ``text`` is what the person composed, a picked person written ``<@U…>``; the
+        app receives it escaped or not as the command's ``should_escape`` says.
+        """
         ws = self.workspace
         user, channel = self._human(user_id), self._channel(channel_id)
-        fields = slash_command(ws, user, channel, command, text, token=self.verification_token,
+        declared = (self.slash_commands or {}).get(command)
+        if declared is None and self.slash_commands is not None:
+            raise ValueError(f"{command} is not one of the app's slash commands")
+        sent = as_sent(ws, text, should_escape=bool(declared and declared.should_escape))
+        fields = slash_command(ws, user, channel, command, sent, token=self.verification_token,
                                trigger_id=ws.issue_trigger(user.id),
                                response_url=self._new_response_url(user, channel))
         delivery = await self._post_form("slash_command", self.commands_url, fields)

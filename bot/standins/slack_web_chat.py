@@ -68,7 +68,7 @@ def _postable_channel(ws: Workspace, ref: str | None) -> Channel:
 
 
 def _content(p: Params, *, required: bool = True) -> dict[str, Any]:
-    """``text``/``blocks``/``attachments`` as Slack validates them (no_text, msg_too_long, ...)."""
+    """``text``/``blocks``/``attachments`` as Slack checks them (no_text, invalid_blocks, ...)."""
     text = p.text("text", "") or ""
     blocks = normalise_blocks(p.structured("blocks", "invalid_blocks_format"))
     attachments = p.structured("attachments", "invalid_attachments")
@@ -76,8 +76,8 @@ def _content(p: Params, *, required: bool = True) -> dict[str, Any]:
         raise SlackError("invalid_attachments")
     if required and not text and not blocks and not attachments:
         raise SlackError("no_text")
-    if len(text) > MAX_TEXT:
-        raise SlackError("msg_too_long")
+    # Slack's documented rule since 2018: text beyond 40,000 characters is cut, not refused.
+    text = text[:MAX_TEXT]
     content: dict[str, Any] = {"text": text}
     if blocks:
         content["blocks"] = blocks

@@ -25,6 +25,26 @@ def _new_hash() -> str:
     return f"{time.time():.6f}.{random.getrandbits(32):08x}"
 
 
+def view_blocks(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """A view's blocks (modal or Home: at most 100); problems come back as Slack words
+    them for views: ``invalid_arguments`` with ``[json-pointer:/view/blocks/…]``."""
+    try:
+        return normalise_blocks(raw.get("blocks") or [], limit=MAX_VIEW_BLOCKS,
+                                pointer="/view/blocks")
+    except SlackError as exc:
+        messages = (exc.extra.get("response_metadata") or {}).get("messages") \
+            or ["[ERROR] failed to match all allowed schemas [json-pointer:/view/blocks]"]
+        raise SlackError("invalid_arguments", response_metadata={"messages": messages}) from None
+
+
+def _check_view_strings(raw: dict[str, Any]) -> None:
+    """``callback_id``/``external_id`` up to 255 characters, metadata up to 3000."""
+    for key, limit in (("callback_id", 255), ("external_id", 255), ("private_metadata", 3000)):
+        if len(str(raw.get(key) or "")) > limit:
+            raise _invalid(f"must be less than {limit + 1} characters "
+                           f"[json-pointer:/view/{key}]")
+
+
 def checked_view(raw: Any) -> dict[str, Any]:
     """Validate a view definition the way Slack reports problems (``invalid_arguments``)."""
     if not isinstance(raw, dict):
@@ -34,15 +54,12 @@ def checked_view(raw: Any) -> dict[str, Any]:
     title = raw.get("title")
     if not isinstance(title, dict) or not title.get("text"):
         raise _invalid("missing required field: title [json-pointer:/view/title]")
-    if len(title["text"]) > 24:
-        raise _invalid("must be less than 25 characters [json-pointer:/view/title/text]")
-    if len(raw.get("private_metadata") or "") > 3000:
-        raise _invalid("must be less than 3001 characters [json-pointer:/view/private_metadata]")
-    try:
-        blocks = normalise_blocks(raw.get("blocks") or [], limit=MAX_VIEW_BLOCKS)
-    except SlackError as exc:
-        raise _invalid(f"invalid blocks: {exc.extra or exc.error}") from None
-    return {**raw, "blocks": blocks}
+    for key in ("title", "submit", "close"):
+        obj = raw.get(key)
+        if isinstance(obj, dict) and len(str(obj.get("text") or "")) > 24:
+            raise _invalid(f"must be less than 25 characters [json-pointer:/view/{key}/text]")
+    _check_view_strings(raw)
+    return {**raw, "blocks": view_blocks(raw)}
 
 
 def render(ws: Workspace, definition: dict[str, Any], *, view_id: str, root_id: str,
@@ -127,10 +144,8 @@ def views_publish(ws: Workspace, p: Params) -> dict[str, Any]:
     raw = p.structured("view")
     if not isinstance(raw, dict) or raw.get("type") != "home":
         raise _invalid("must be a valid enum value [json-pointer:/view/type]")
-    try:
-        blocks = normalise_blocks(raw.get("blocks") or [], limit=100)
-    except SlackError as exc:
-        raise _invalid(f"invalid blocks: {exc.extra or exc.error}") from None
+    _check_view_strings(raw)
+    blocks = view_blocks(raw)
     view = {"id": ws.home_views.get(user_id, {}).get("id") or f"V{random.randrange(16**9):09X}",
             "team_id": ws.team_id, "type": "home", "blocks": blocks,
             "private_metadata": raw.get("private_metadata", ""),

@@ -114,11 +114,15 @@ class TeamFeature:
                 "`/cs online` to come back.")
 
     async def _handover(self, user: str, words: list[str]) -> str:
-        from bot.team.slack import mention_target
-        target_user, group = mention_target(words)
-        if not target_user and not group:
+        from bot.team.member_lookup import directory_of, resolve_target
+        target = await resolve_target(
+            directory_of(self.service), words, is_agent=self.roster.is_agent,
+            is_group=lambda name: self.service.settings.group(name) is not None)
+        if target.error:
+            return target.error
+        if not target.user and not target.group:
             return "Usage: `/cs handover @member` or `/cs handover <group>`."
-        outcome = await self.handoffs.handover(user, user=target_user, group=group)
+        outcome = await self.handoffs.handover(user, user=target.user, group=target.group)
         return outcome.message
 
     async def _stats(self, user: str, words: list[str]) -> list[dict[str, Any]]:

@@ -58,12 +58,13 @@ async def home_view(service: Any, user_id: str, filters: HomeFilters | None = No
                 and f.site in (None, s["site"]) and f.platform in (None, s["platform"])]
     blocks += count_blocks(counts, in_scope, stores)
 
-    def rows(title: str, section: Section, empty: str, *, count: bool = True
+    def rows(key: str, title: str, section: Section, empty: str, *, count: bool = True
              ) -> list[dict[str, Any]]:
         head = f"*{title}*" + (f" ({section.total})" if count else "")
         out: list[dict[str, Any]] = [{"type": "section",
                                       "text": {"type": "mrkdwn", "text": head}}]
-        out += [row_block(service, r, stores, now, current_id, names) for r in section.rows]
+        out += [row_block(service, r, stores, now, current_id, names, section=key)
+                for r in section.rows]
         if not section.rows:
             out.append(context(empty))
         elif section.total > len(section.rows):
@@ -73,17 +74,20 @@ async def home_view(service: Any, user_id: str, filters: HomeFilters | None = No
 
     current = await q.conversation(current_id) if current_id else None
     if current and current.status == "open":
-        blocks += rows("📌 Your current conversation", Section([current], 1), "", count=False)
+        blocks += rows("current", "📌 Your current conversation", Section([current], 1), "",
+                       count=False)
     mine_for = f.assignee if f.assignee not in (None, UNASSIGNED) else user_id
     if f.assignee != UNASSIGNED:
         title = "My conversations" if mine_for == user_id else f"Assigned to {who(mine_for, names)}"
-        blocks += rows(title, await q.assigned_to(mine_for, f, LIST_LIMIT),
+        blocks += rows("mine", title, await q.assigned_to(mine_for, f, LIST_LIMIT),
                        "Nothing open assigned here.")
     total = totals(counts.values())
     if f.assignee in (None, UNASSIGNED):
-        blocks += rows("Unassigned", await q.unassigned(f, LIST_LIMIT, total["unassigned"]),
+        blocks += rows("unassigned", "Unassigned", await q.unassigned(f, LIST_LIMIT,
+                                                                      total["unassigned"]),
                        "Every open conversation has an owner.")
-    blocks += rows("Waiting longest", await q.waiting_longest(f, LIST_LIMIT, total["waiting"]),
+    blocks += rows("waiting", "Waiting longest", await q.waiting_longest(f, LIST_LIMIT,
+                                                                         total["waiting"]),
                    "No buyer is waiting for an answer.")
     return {"type": "home", "private_metadata": f.to_json(), "callback_id": "home",
             "blocks": fit(blocks, MAX_BLOCKS)}

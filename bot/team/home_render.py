@@ -103,9 +103,12 @@ def count_blocks(counts: dict[str, Any], in_scope: list[Any], stores: dict[str, 
 
 
 def row_block(service: Any, r: Row, stores: dict[str, Any], now: float,
-               current_id: int | None, names: Mapping[str, str] | None) -> dict[str, Any]:
-    """One conversation. The buyer's name and last message are untrusted: escaped so
-    they can neither mention, link nor format."""
+               current_id: int | None, names: Mapping[str, str] | None, *,
+               section: str) -> dict[str, Any]:
+    """One conversation in one list (``section``). The buyer's name and last message are
+    untrusted: escaped so they can neither mention, link nor format. A conversation can
+    be in several lists at once (mine and waiting longest): the list is part of the
+    ``block_id``, since Slack refuses a view that repeats one."""
     mark = "👉 " if r.id == current_id else ""
     state = [f"⏳ waiting {duration(now - r.waiting_since)}" if r.waiting_since else "answered"]
     if r.unread:
@@ -119,4 +122,5 @@ def row_block(service: Any, r: Row, stores: dict[str, Any], now: float,
             + (" · *your current conversation*" if mark else "")
             + f"\n*{escape_mrkdwn(r.buyer_name[:80])}* · " + " · ".join(state)
             + (f"\n> {escape_mrkdwn(summary)}" if summary else ""))
-    return {"type": "section", "block_id": f"conv:{r.id}", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "block_id": f"{section}:conv:{r.id}",
+            "text": {"type": "mrkdwn", "text": text}}

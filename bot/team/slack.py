@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -11,7 +10,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 if TYPE_CHECKING:
     from bot.team import TeamFeature
 
-_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 HELP = ("*/cs* commands: `online`, `idle`, `handover @member` or `handover <group>`, `stats`"
         ", `order <order-number>`")
 
@@ -48,9 +46,10 @@ def register(app: AsyncApp, team: TeamFeature) -> None:
     async def transfer_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
                               ) -> None:
         values = view["state"]["values"]
-        member = ((values.get("member") or {}).get("value") or {}).get("selected_option")
-        group = ((values.get("group") or {}).get("value") or {}).get("selected_option")
-        note = ((values.get("note") or {}).get("value") or {}).get("value") or ""
+        # each input's action_id is its block_id: unique in the view, like every id here
+        member = ((values.get("member") or {}).get("member") or {}).get("selected_option")
+        group = ((values.get("group") or {}).get("group") or {}).get("selected_option")
+        note = ((values.get("note") or {}).get("note") or {}).get("value") or ""
         outcome = await team.handoffs.transfer(
             int(view["private_metadata"]), body["user"]["id"],
             user=member["value"] if member else None, group=group["value"] if group else None,
@@ -74,11 +73,3 @@ def register(app: AsyncApp, team: TeamFeature) -> None:
             # Publishing may take a few queries and a users.info: not before the ack.
             team.service.spawn(team.publish_home(event["user"],
                                                  filters_from_view(event.get("view"))))
-
-
-def mention_target(words: list[str]) -> tuple[str | None, str | None]:
-    """`@member` (as Slack sends it, <@U…|name>) or a group name."""
-    if not words:
-        return None, None
-    m = _MENTION.match(words[0])
-    return (m.group(1), None) if m else (None, " ".join(words))

@@ -31,16 +31,16 @@ async def transfer_view(team: TeamFeature, conversation_id: int, user: str
     if member_options:
         blocks.append({"type": "input", "block_id": "member", "optional": True,
                        "label": {"type": "plain_text", "text": "To a member"},
-                       "element": {"type": "static_select", "action_id": "value",
+                       "element": {"type": "static_select", "action_id": "member",
                                    "options": member_options}})
     if group_options:
         blocks.append({"type": "input", "block_id": "group", "optional": True,
                        "label": {"type": "plain_text", "text": "Or to a group"},
-                       "element": {"type": "static_select", "action_id": "value",
+                       "element": {"type": "static_select", "action_id": "group",
                                    "options": group_options}})
     blocks.append({"type": "input", "block_id": "note", "optional": True,
                    "label": {"type": "plain_text", "text": "Note for the recipient"},
-                   "element": {"type": "plain_text_input", "action_id": "value",
+                   "element": {"type": "plain_text_input", "action_id": "note",
                                "multiline": True, "max_length": 1000}})
     return {"type": "modal", "callback_id": "transfer_submit",
             "private_metadata": str(conversation_id),

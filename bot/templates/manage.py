@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -75,7 +76,7 @@ def register_manage(app: AsyncApp, service: Service, repo: Templates) -> None:
                                   view=await browse(back))
 
     @app.action(views.ADD_ACTION)
-    @app.action(views.ROW_ACTION)
+    @app.action(re.compile(rf"^{views.ROW_ACTION}:\d+$"))
     async def on_row(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                      client: AsyncWebClient) -> None:
         await ack()
@@ -121,7 +122,7 @@ async def _save(repo: Templates, view: dict[str, Any], user: str) -> dict[str, s
     values = view["state"]["values"]
 
     def text(block: str) -> str:
-        return (values.get(block, {}).get("value", {}).get("value") or "").strip()
+        return (values.get(block, {}).get(block, {}).get("value") or "").strip()
 
     topic, name, body = text("topic"), text("name"), text("body")
     variants = {b[len("lang_"):]: text(b) for b in values if b.startswith("lang_") and text(b)}

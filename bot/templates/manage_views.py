@@ -20,7 +20,7 @@ EDIT = "template_edit"
 DELETE = "template_delete"
 TOPIC_ACTION = "tm_topic"
 ADD_ACTION = "tm_add"
-ROW_ACTION = "tm_row"
+ROW_ACTION = "tm_row"  # one per row: "tm_row:<template id>"
 ALL_TOPICS = "*"
 #: Languages offered in the editor besides those a template already has.
 EDITOR_LANGUAGES = ("en", "vi", "th", "ms", "id", "zh")
@@ -67,7 +67,7 @@ def _row(t: Template) -> list[dict[str, Any]]:
     return [
         {"type": "section", "block_id": f"row_{t.id}", "text": {"type": "mrkdwn", "text": (
             f"*{escape_mrkdwn(t.topic)}* — {escape_mrkdwn(t.name)}\n{used} · {langs}")},
-         "accessory": {"type": "overflow", "action_id": ROW_ACTION, "options": [
+         "accessory": {"type": "overflow", "action_id": f"{ROW_ACTION}:{t.id}", "options": [
              {"text": _plain("Edit"), "value": f"edit:{t.id}"},
              {"text": _plain("Delete"), "value": f"delete:{t.id}"}]}},
         {"type": "context", "block_id": f"body_{t.id}",
@@ -116,7 +116,8 @@ def delete_view(t: Template, back: dict[str, Any]) -> dict[str, Any]:
 
 def _input(block_id: str, label: str, value: str, *, multiline: bool = False,
            optional: bool = False, max_length: int = MAX_BODY) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value",
+    # the action_id is the block_id: every id in a view is unique
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": block_id,
                                "multiline": multiline, "max_length": max_length}
     if value:
         element["initial_value"] = value
