@@ -1,0 +1,290 @@
+// Block Kit and Slack mrkdwn, drawn the way Slack shows them. Only DOM nodes and
+// textContent are used (never innerHTML): no bot or buyer text can become markup.
+"use strict";
+
+(() => {
+
+const EMOJI = {
+  white_check_mark: "✅", x: "❌", hourglass_flowing_sand: "⏳", hourglass: "⌛",
+  warning: "⚠️", memo: "📝", truck: "🚚", package: "📦", rotating_light: "🚨",
+  triangular_flag_on_post: "🚩", speech_balloon: "💬", eyes: "👀", tada: "🎉",
+  thumbsup: "👍", "+1": "👍", pray: "🙏", wave: "👋", heart: "❤️", smile: "😄",
+  link: "🔗", receipt: "🧾", no_entry_sign: "🚫", arrows_counterclockwise: "🔄",
+  globe_with_meridians: "🌐", leftwards_arrow_with_hook: "↩️", octagonal_sign: "🛑",
+  green_circle: "🟢", white_circle: "⚪", bell: "🔔", clock3: "🕒", sos: "🆘",
+};
+const REACTION_MEANING = {
+  hourglass_flowing_sand: "sending to the buyer", white_check_mark: "delivered to the buyer",
+  x: "not delivered", warning: "outcome unknown: checking with the marketplace",
+  memo: "internal note, not sent",
+};
+
+function el(tag, cls, text) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
+
+function wrap(cls, child) {
+  const node = el("div", cls);
+  node.append(child);
+  return node;
+}
+
+function emojify(s) {
+  return s.replace(/:([a-z0-9_+\-]+):/g, (m, name) => EMOJI[name] || m);
+}
+
+function unescapeSlack(s) {
+  return s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+function safeUrl(url) {
+  return /^(https?:|mailto:)/i.test(url) ? url : null;
+}
+
+function link(url, label) {
+  const href = safeUrl(url);
+  if (!href) return document.createTextNode(label || url);
+  const a = el("a", "link", label || url);
+  a.href = href;
+  a.target = "_blank";
+  a.rel = "noopener noreferrer";
+  return a;
+}
+
+// <!date^epoch^format|fallback>: shown in the reader's time zone, as Slack does.
+function slackDate(token) {
+  const [spec, fallback] = token.split("|");
+  const [, epoch, format] = spec.split("^");
+  const d = new Date(Number(epoch) * 1000);
+  if (!format || Number.isNaN(d.getTime())) return fallback || "";
+  const day = (x) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
+  const diff = Math.round((day(d) - day(new Date())) / 86400000);
+  const short = d.toLocaleDateString("en-US", { month: "short", day: "numeric" });
+  const pretty = diff === 0 ? "today" : diff === -1 ? "yesterday" : diff === 1 ? "tomorrow"
+    : short;
+  const long = d.toLocaleDateString("en-US", { weekday: "long", month: "long", day: "numeric",
+                                               year: "numeric" });
+  const words = {
+    date_num: d.toISOString().slice(0, 10), date: long.replace(/^\w+, /, ""),
+    date_short: short, date_long: long, date_pretty: pretty, date_short_pretty: pretty,
+    date_long_pretty: diff === 0 || Math.abs(diff) === 1 ? pretty : long,
+    time: d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" }),
+    time_secs: d.toLocaleTimeString("en-GB"),
+  };
+  return format.replace(/\{(\w+)\}/g, (m, k) => words[k] || m);
+}
+
+// <...> tokens: user and channel mentions, specials, links.
+function special(token, ctx) {
+  if (token.startsWith("@")) {
+    const id = token.slice(1).split("|")[0];
+    return el("span", "mention", "@" + ((ctx.users || {})[id] || id));
+  }
+  if (token.startsWith("#")) {
+    const [id, name] = token.slice(1).split("|");
+    return el("span", "mention", "#" + (name || id));
+  }
+  if (token.startsWith("!date^")) return document.createTextNode(slackDate(token));
+  if (token.startsWith("!")) return el("span", "mention", "@" + token.slice(1).split(/[|^]/)[0]);
+  const [url, label] = token.split("|");
+  return link(unescapeSlack(url), label === undefined ? undefined : unescapeSlack(label));
+}
+
+const INLINE = new RegExp([
+  "<([^<>\\n]+)>",                       // 1 link / mention
+  "`([^`\\n]+)`",                        // 2 code
+  "(?<![\\w*])\\*([^*\\n]+)\\*(?![\\w*])", // 3 bold
+  "(?<![\\w_])_([^_\\n]+)_(?![\\w_])",     // 4 italic
+  "(?<![\\w~])~([^~\\n]+)~(?![\\w~])",     // 5 strike
+].join("|"), "g");
+
+function inline(text, ctx, into) {
+  let pos = 0;
+  for (const m of text.matchAll(INLINE)) {
+    if (m.index > pos) into.append(emojify(unescapeSlack(text.slice(pos, m.index))));
+    if (m[1] !== undefined) into.append(special(m[1], ctx));
+    else if (m[2] !== undefined) into.append(el("code", null, unescapeSlack(m[2])));
+    else {
+      const tag = m[3] !== undefined ? "b" : m[4] !== undefined ? "i" : "s";
+      const node = el(tag);
+      inline(m[3] ?? m[4] ?? m[5], ctx, node);
+      into.append(node);
+    }
+    pos = m.index + m[0].length;
+  }
+  if (pos < text.length) into.append(emojify(unescapeSlack(text.slice(pos))));
+}
+
+function mrkdwn(text, ctx) {
+  const out = el("span", "mrkdwn");
+  String(text || "").split(/```/).forEach((part, i) => {
+    if (i % 2 === 1) { out.append(el("pre", null, unescapeSlack(part))); return; }
+    part.split("\n").forEach((line, j) => {
+      if (j > 0) out.append(el("br"));
+      if (line.startsWith("&gt; ")) {
+        const q = el("span", "quote");
+        inline(line.slice(5), ctx, q);
+        out.append(q);
+      } else inline(line, ctx, out);
+    });
+  });
+  return out;
+}
+
+function textObject(obj, ctx) {
+  if (!obj) return el("span");
+  if (obj.type === "mrkdwn") return mrkdwn(obj.text, ctx);
+  const t = obj.emoji === false ? obj.text : emojify(obj.text || "");
+  return el("span", "plain", t);
+}
+
+function image(url, alt, cls) {
+  const href = safeUrl(url || "");
+  const fallback = () => el("span", cls + " img-alt", alt || "image");
+  if (!href) return fallback();
+  const img = el("img", cls);
+  img.alt = alt || "";
+  img.src = href;
+  img.addEventListener("error", () => img.replaceWith(fallback()));
+  return img;
+}
+
+function optionsOf(element) {
+  const list = [...(element.options || [])];
+  for (const g of element.option_groups || []) list.push(...(g.options || []));
+  return list;
+}
+
+function selectBox(element, ctx, placeholder, onPick) {
+  const sel = el("select", "select");
+  sel.append(new Option(placeholder || "Select…", ""));
+  const addOpts = (opts, into) => opts.forEach((o) => {
+    into.append(new Option(emojify(o.text.text), o.value));
+  });
+  if (element.option_groups) {
+    for (const g of element.option_groups) {
+      const og = el("optgroup");
+      og.label = g.label.text;
+      addOpts(g.options || [], og);
+      sel.append(og);
+    }
+  } else addOpts(element.options || [], sel);
+  const initial = element.initial_option;
+  if (initial) sel.value = initial.value;
+  if (onPick) sel.addEventListener("change", () => sel.value && onPick(sel.value));
+  return sel;
+}
+
+// An interactive element; ctx.act(block, element, value) performs the user action.
+function element(block, elem, ctx) {
+  switch (elem.type) {
+    case "button": {
+      const b = el("button", "btn" + (elem.style ? " btn-" + elem.style : ""));
+      b.append(textObject(elem.text, ctx));
+      b.dataset.actionId = elem.action_id;
+      b.addEventListener("click", () => ctx.act(block, elem, undefined, b));
+      return b;
+    }
+    case "overflow": {
+      const s = selectBox(elem, ctx, "⋯", (v) => ctx.act(block, elem, v));
+      s.classList.add("overflow");
+      s.dataset.actionId = elem.action_id;
+      return s;
+    }
+    case "static_select": {
+      const s = selectBox(elem, ctx, elem.placeholder && elem.placeholder.text,
+        ctx.inView ? null : (v) => ctx.act(block, elem, v));
+      s.dataset.actionId = elem.action_id;
+      return s;
+    }
+    case "external_select": return ctx.externalSelect
+      ? ctx.externalSelect(block, elem) : el("span", "unsupported", "[search]");
+    case "image": return image(elem.image_url, elem.alt_text, "acc-img");
+    default: return el("span", "unsupported", "[" + elem.type + "]");
+  }
+}
+
+function richText(block, ctx) {
+  const out = el("div", "rich");
+  const run = (els, into) => (els || []).forEach((e) => {
+    if (e.type === "text") {
+      const s = el("span", null, emojify(e.text));
+      if (e.style && e.style.bold) s.classList.add("b");
+      if (e.style && e.style.italic) s.classList.add("i");
+      if (e.style && e.style.code) s.classList.add("code");
+      into.append(s);
+    } else if (e.type === "link") into.append(link(e.url, e.text));
+    else if (e.type === "user") into.append(special("@" + e.user_id, ctx));
+    else if (e.type === "channel") into.append(special("#" + e.channel_id, ctx));
+    else if (e.type === "broadcast") into.append(el("span", "mention", "@" + e.range));
+    else if (e.type === "emoji") into.append(EMOJI[e.name] || e.unicode || ":" + e.name + ":");
+  });
+  for (const part of block.elements || []) {
+    const tag = part.type === "rich_text_preformatted" ? "pre"
+      : part.type === "rich_text_quote" ? "blockquote" : "div";
+    const node = el(tag);
+    if (part.type === "rich_text_list") {
+      const list = el(part.style === "ordered" ? "ol" : "ul");
+      for (const item of part.elements || []) {
+        const li = el("li");
+        run(item.elements, li);
+        list.append(li);
+      }
+      node.append(list);
+    } else run(part.elements, node);
+    out.append(node);
+  }
+  return out;
+}
+
+function block(b, ctx) {
+  const node = el("div", "block block-" + b.type);
+  node.dataset.blockId = b.block_id || "";
+  switch (b.type) {
+    case "section": {
+      const main = el("div", "section-main");
+      if (b.text) main.append(wrap("section-text", textObject(b.text, ctx)));
+      if (b.fields) {
+        const grid = el("div", "fields");
+        for (const f of b.fields) grid.append(wrap("field", textObject(f, ctx)));
+        main.append(grid);
+      }
+      node.append(main);
+      if (b.accessory) node.append(wrap("accessory", element(b, b.accessory, ctx)));
+      break;
+    }
+    case "context":
+      for (const e of b.elements || []) {
+        node.append(e.type === "image" ? image(e.image_url, e.alt_text, "ctx-img")
+          : textObject(e, ctx));
+      }
+      break;
+    case "actions":
+      for (const e of b.elements || []) node.append(element(b, e, ctx));
+      break;
+    case "header": node.append(textObject(b.text, ctx)); break;
+    case "divider": node.append(el("hr")); break;
+    case "image":
+      if (b.title) node.append(wrap("img-title", textObject(b.title, ctx)));
+      node.append(image(b.image_url, b.alt_text, "block-img"));
+      break;
+    case "rich_text": node.append(richText(b, ctx)); break;
+    case "input": node.append(ctx.input ? ctx.input(b) : el("span", "unsupported", "[input]"));
+      break;
+    default: node.append(el("span", "unsupported", "[" + b.type + " block]"));
+  }
+  return node;
+}
+
+function blocks(list, ctx) {
+  const out = el("div", "blocks");
+  for (const b of list || []) out.append(block(b, ctx));
+  return out;
+}
+
+window.BlockKit = { blocks, mrkdwn, textObject, element, el, emojify, image, selectBox,
+                    optionsOf, EMOJI, REACTION_MEANING };
+})();
