@@ -186,3 +186,16 @@ async def test_bad_requests_get_a_clear_400(demo: LiveDemo) -> None:
         broken = await http.post(demo.url + "api/click", data="{not json",
                                  headers={"Content-Type": "application/json"})
         assert broken.status == 400
+
+
+def test_without_chromium_ci_fails_and_a_workstation_skips(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import tests.web_demo_browser as browser
+
+    monkeypatch.setattr(browser, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("CI", "1")
+    with pytest.raises(pytest.fail.Exception, match="apt-get install -y chromium"):
+        browser.need_browser()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        browser.need_browser()
