@@ -40,7 +40,7 @@ SIZE_QUESTION = {"en": "Which size should I take? I am 165 cm.",
 
 
 def demo_settings(slack: SlackEmulator, market: SandboxMarketplace, channels: dict[str, str],
-                  agent: str, db_path: str) -> Settings:
+                  agent: str, db_path: str, colleague: str | None = None) -> Settings:
     stores = []
     for s in market.ledger.stores.values():
         stores.append(StoreConfig(
@@ -48,7 +48,8 @@ def demo_settings(slack: SlackEmulator, market: SandboxMarketplace, channels: di
             channel=f"#cs-{s.platform}-{s.site.lower()}", group="sea-team",
             connector="sandbox", credentials={"access_token": s.access_token}))
     return Settings(
-        ops_channel="#cs-ops", groups=(GroupConfig("sea-team", members=(agent,)),),
+        ops_channel="#cs-ops", groups=(GroupConfig(
+            "sea-team", members=(agent, *([colleague] if colleague else []))),),
         stores=tuple(stores),
         slack=SlackConfig(bot_token=slack.bot_token, signing_secret=slack.signing_secret,
                           api_url=slack.api_url),
@@ -205,6 +206,7 @@ async def run_demo(*, once: bool, out: Callable[[str], None] = print,
             market.seed_demo()
             names = {}
             agent = slack.add_user("mai", real_name="Mai Tran", display_name="Mai")
+            arif = slack.add_user("arif", real_name="Arif Rahman", display_name="Arif")
             for s in market.ledger.stores.values():
                 ref = f"#cs-{s.platform}-{s.site.lower()}"
                 cid = slack.add_channel(ref[1:])
@@ -215,7 +217,7 @@ async def run_demo(*, once: bool, out: Callable[[str], None] = print,
             names[ops] = "#cs-ops"
             n = Narrator(names, out)
             slack.on_call = n.on_call
-            settings = demo_settings(slack, market, names, agent, db_path)
+            settings = demo_settings(slack, market, names, agent, db_path, colleague=arif)
             from bot.templates.cli import import_templates
             await import_templates(settings, Path(__file__).parent / "templates" /
                              "example_templates.yml")
@@ -229,11 +231,17 @@ async def run_demo(*, once: bool, out: Callable[[str], None] = print,
                 n.say(f"StoreBridge demo: {len(market.ledger.stores)} sandbox stores, "
                       f"StoreBridge at {base}.\nSlack stand-in: open {view.url} in a browser "
                       "to watch, and to reply and click as Mai.")
+                # Arif is off shift during the story (every conversation is Mai's), and
+                # comes online after it, so Transfer has someone to hand over to.
+                ops_id = next(cid for cid, name in names.items() if name == "#cs-ops")
+                await slack.user_runs_command(arif, ops_id, "/cs", "idle")
                 results = await story(slack, market, service, n, agent)
                 passed = sum(ok for _, ok in results)
                 n.say(f"\n{passed} of {len(results)} steps happened.")
                 if once:
                     return 0 if results and all(ok for _, ok in results) else 1
+                await slack.user_runs_command(arif, ops_id, "/cs", "online")
+                n.say("Arif (agent) is online now: Transfer can hand a conversation to him.")
                 n.say("Buyers keep chatting (the agent is you: there is no real Slack here). "
                       "Ctrl-C to stop.")
                 await _forever(_chatter(market, n))

@@ -164,13 +164,30 @@ async def test_quick_reply_modal_is_rendered_and_submitted(page: Any) -> None:
     await sent.last.locator('.reaction[data-name="white_check_mark"]').wait_for(timeout=TIMEOUT)
 
 
-async def test_transfer_modal_opens_with_its_choices(page: Any) -> None:
-    await card(page, "Rachel Tan").locator('button[data-action-id="transfer_open"]').click()
+async def test_transfer_hands_the_conversation_to_a_colleague(page: Any) -> None:
+    thread = await open_thread(page, "Daniel Goh")
+    await card(page, "Daniel Goh").locator('button[data-action-id="transfer_open"]').click()
     modal = page.locator('#modal .modal-card[data-callback-id="transfer_submit"]')
     await modal.wait_for(timeout=TIMEOUT)
-    assert await modal.locator("select option", has_text="sea-team").count() == 1
-    await modal.locator('button[data-role="cancel"]').click()
+    assert await modal.locator('select[data-block-id="group"] option',
+                               has_text="sea-team").count() == 1
+    await modal.locator('select[data-block-id="member"]').select_option(label="Arif (online)")
+    await modal.locator("textarea").fill("Refund case, over to you")
+    await modal.locator('button[data-role="submit"]').click()
     await page.locator("#modal").wait_for(state="hidden", timeout=TIMEOUT)
+    await card(page, "Daniel Goh").locator(".mention", has_text="@Arif").wait_for(
+        timeout=TIMEOUT)
+    await thread.locator(".msg", has_text="transferred this conversation to @Arif").wait_for(
+        timeout=TIMEOUT)
+
+
+async def test_the_ops_alert_link_opens_the_buyers_thread(page: Any) -> None:
+    await page.locator("#channels .channel", has_text="#cs-ops").click()
+    alert = page.locator("#messages .msg", has_text="Priority")
+    await alert.locator("a", has_text="Open the thread").click()
+    await page.locator("#thread .msg", has_text="The mug arrived broken").first.wait_for(
+        timeout=TIMEOUT)
+    assert await page.locator("#channel-name").inner_text() == "#cs-shopee-sg"
 
 
 async def test_bad_requests_get_a_clear_400(demo: LiveDemo) -> None:

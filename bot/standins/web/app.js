@@ -170,7 +170,10 @@ function renderThread() {
 }
 
 function openThread(channel, ts) {
+  if (!channelById(channel)) { toast("That channel is not visible to you."); return; }
+  ui.channel = channel;
   ui.thread = { channel, ts };
+  render();
   renderThread();
   const box = document.getElementById("thread-messages");
   box.scrollTop = box.scrollHeight;
@@ -228,5 +231,5 @@ window.addEventListener("DOMContentLoaded", () => {
   events.onerror = () => { document.body.dataset.live = "reconnecting"; };
 });
 
-window.App = { api, toast, ui };
+window.App = { api, toast, ui, openThread };
 })();

@@ -44,6 +44,10 @@ function safeUrl(url) {
   return /^(https?:|mailto:)/i.test(url) ? url : null;
 }
 
+// A Slack permalink (…/archives/C123/p1700000000123456[?thread_ts=…]) opens the
+// thread here: the workspace it names is this stand-in, not slack.com.
+const PERMALINK = /\/archives\/([CGD][A-Z0-9]+)\/p(\d{10})(\d{6})(?:\?thread_ts=([\d.]+))?/;
+
 function link(url, label) {
   const href = safeUrl(url);
   if (!href) return document.createTextNode(label || url);
@@ -51,6 +55,13 @@ function link(url, label) {
   a.href = href;
   a.target = "_blank";
   a.rel = "noopener noreferrer";
+  const m = href.match(PERMALINK);
+  if (m && window.App) {
+    a.addEventListener("click", (e) => {
+      e.preventDefault();
+      window.App.openThread(m[1], m[4] || `${m[2]}.${m[3]}`);
+    });
+  }
   return a;
 }
 
