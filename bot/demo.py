@@ -223,7 +223,12 @@ async def run_demo(*, once: bool, out: Callable[[str], None] = print,
                              "example_templates.yml")
             service = Service(settings)
             runner, base = await _serve(build_web_app(service))
-            view = WebView(slack, agent)
+            view = WebView(slack, agent, controls={
+                "refuse_next_reply": ("💥 Refuse the next reply once",
+                                      lambda: market.fail_next_send("refused")),
+                "buyer_writes": ("🛒 A buyer writes now",
+                                 lambda: market.random_buyer_message()),
+            })
             try:
                 await view.start(port)
                 slack.configure_app(f"{base}/slack/events")

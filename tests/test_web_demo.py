@@ -109,6 +109,34 @@ async def test_a_reply_typed_in_the_thread_is_delivered_and_the_buyer_answers(
     assert await page.evaluate("window.__pageLoadId") == load_id
 
 
+async def test_a_refused_reply_shows_x_and_retry_delivers_it(page: Any) -> None:
+    thread = await open_thread(page, "Rachel Tan")
+    await page.locator('#controls [data-control="refuse_next_reply"]').click()
+    await page.wait_for_timeout(300)  # the control's POST lands before the reply's
+    text = f"Checking with the courier ({uuid.uuid4().hex[:6]})"
+    await page.fill("#thread-input", text)
+    await page.click("#thread-send")
+    mine = thread.locator(".msg", has_text=text)
+    await mine.locator('.reaction[data-name="x"]').wait_for(timeout=TIMEOUT)
+    notice = thread.locator(".msg", has_text="Not delivered").last
+    assert "press Retry" in await notice.inner_text()
+    await notice.locator('button[data-action-id="reply_retry"]').click()
+    await mine.locator('.reaction[data-name="white_check_mark"]').wait_for(timeout=TIMEOUT)
+    assert await mine.locator('.reaction[data-name="x"]').count() == 0
+
+
+async def test_typed_markup_stays_text(page: Any) -> None:
+    """What anyone types is drawn as text: no element, script or link comes of it."""
+    thread = await open_thread(page, "Lim Wei Ming")
+    text = '<img src=x onerror="window.__owned=1"><script>window.__owned=2</script> ok'
+    await page.fill("#thread-input", text)
+    await page.press("#thread-input", "Enter")
+    shown = thread.locator(".msg", has_text="<img src=x")
+    await shown.wait_for(timeout=TIMEOUT)
+    assert await thread.locator("img[src='x'], script").count() == 0
+    assert await page.evaluate("window.__owned") is None
+
+
 async def test_close_and_reopen_change_the_card(page: Any) -> None:
     daniel = card(page, "Daniel Goh")
     await daniel.wait_for()

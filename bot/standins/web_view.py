@@ -15,6 +15,7 @@ granted, so another web page cannot click buttons on the user's behalf.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -33,6 +34,9 @@ STATIC = Path(__file__).parent / "web"
 TICK = 0.2  # how often a live page checks for changes (s)
 KEEPALIVE = 15.0
 Action = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+#: name -> (button label, what it does): knobs of the world around Slack (the
+#: sandbox marketplace), shown apart from the Slack view so they are not mistaken for it.
+Controls = dict[str, tuple[str, Callable[[], Any]]]
 
 
 class BadRequest(Exception):
@@ -57,9 +61,11 @@ def _answer(delivery: Delivery) -> dict[str, Any]:
 class WebView:
     """Serve the stand-in's workspace as ``user_id`` sees it, on 127.0.0.1."""
 
-    def __init__(self, slack: SlackEmulator, user_id: str) -> None:
+    def __init__(self, slack: SlackEmulator, user_id: str,
+                 controls: Controls | None = None) -> None:
         self.slack = slack
         self.user_id = user_id
+        self.controls = dict(controls or {})
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
         self._local = 0  # changes made here that the workspace signature cannot see
@@ -78,6 +84,7 @@ class WebView:
             "post": self._post, "command": self._command, "click": self._click,
             "shortcut": self._shortcut, "options": self._options, "view_act": self._view_act,
             "view_submit": self._view_submit, "view_close": self._view_close,
+            "control": self._control,
         }
         for name, action in actions.items():
             app.router.add_post(f"/api/{name}", self._guarded(action))
@@ -100,8 +107,12 @@ class WebView:
     async def _index(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / "index.html")
 
+    def _snapshot(self) -> dict[str, Any]:
+        return {**snapshot(self.slack, self.user_id),
+                "controls": [{"name": k, "label": v[0]} for k, v in self.controls.items()]}
+
     async def _state(self, request: web.Request) -> web.Response:
-        return web.json_response(snapshot(self.slack, self.user_id))
+        return web.json_response(self._snapshot())
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         """Server-sent events: the whole snapshot again whenever the workspace changed."""
@@ -114,7 +125,7 @@ class WebView:
             while True:
                 now = (*signature(self.slack), self._local)
                 if now != last:
-                    data = json.dumps(snapshot(self.slack, self.user_id))
+                    data = json.dumps(self._snapshot())
                     await resp.write(f"data: {data}\n\n".encode())
                     last, quiet = now, 0.0
                 elif quiet >= KEEPALIVE:
@@ -196,4 +207,14 @@ class WebView:
             raise BadRequest(f"view {view_id} is not open")
         close_views(self.slack.workspace, self.user_id, all_views=False)
         self._local += 1  # no Web API call or delivery marks this change
+        return {"ok": True}
+
+    async def _control(self, body: dict[str, Any]) -> dict[str, Any]:
+        name = _text(body, "name")
+        if name not in self.controls:
+            raise BadRequest(f"no control {name!r}")
+        result = self.controls[name or ""][1]()
+        if inspect.isawaitable(result):
+            await result
+        self._local += 1
         return {"ok": True}

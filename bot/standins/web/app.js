@@ -123,6 +123,14 @@ function renderSidebar() {
     list.append(item);
   }
   document.getElementById("me").textContent = ui.data.me.name;
+  const controls = document.getElementById("controls");
+  controls.replaceChildren();
+  for (const c of ui.data.controls || []) {
+    const b = el("button", "control", c.label);
+    b.dataset.control = c.name;
+    b.addEventListener("click", () => api("control", { name: c.name }));
+    controls.append(b);
+  }
 }
 
 function keepScroll(box, fill) {
