@@ -97,15 +97,15 @@ async def test_a_reply_typed_in_the_thread_is_delivered_and_the_buyer_answers(
     load_id = await page.evaluate("window.__pageLoadId")
     thread = await open_thread(page, "Rachel Tan")
     text = f"Your parcel is on its way ({uuid.uuid4().hex[:6]})"
-    before = await thread.locator(".msg").count()
     await page.fill("#thread-input", text)
     await page.press("#thread-input", "Enter")
     mine = thread.locator(".msg", has_text=text)
     await mine.locator('.reaction[data-name="white_check_mark"]').wait_for(timeout=TIMEOUT)
     assert await mine.locator(".author").inner_text() == "Mai"
     # The sandbox buyer answers; it shows up below without a reload.
-    answer = thread.locator(".msg").nth(before + 1).locator(".author", has_text="Rachel Tan")
-    await answer.wait_for(timeout=TIMEOUT)
+    answer = mine.locator("xpath=following-sibling::div[contains(@class, 'msg')]"
+                          ).locator(".author", has_text="Rachel Tan (buyer)")
+    await answer.first.wait_for(timeout=TIMEOUT)
     assert await page.evaluate("window.__pageLoadId") == load_id
 
 
