@@ -87,8 +87,9 @@ def describe(message: dict[str, Any]) -> str:
     detail = (content.get("label") or content.get("name") or content.get("order_sn")
               or content.get("code") or content.get("url") or "")
     seconds = f", {content['duration']} s" if content.get("duration") else ""
-    return f"{KIND_ICONS.get(kind, '❓')} a {kind} ({detail}{seconds})" if detail \
-        else f"{KIND_ICONS.get(kind, '❓')} a {kind}"
+    article = "an" if kind[:1] in "aeiou" else "a"
+    what = f"{KIND_ICONS.get(kind, '❓')} {article} {kind.replace('_', ' ')}"
+    return f"{what} ({detail}{seconds})" if detail else what
 
 
 class Narrator:

@@ -69,6 +69,7 @@ def test_media_is_described_not_an_empty_line() -> None:
     assert describe(video) == "🎬 a video (https://sandbox.example/videos/1.mp4, 12 s)"
     assert describe({"type": "sticker", "content": {"label": "thumbs up"}}) == \
         "🙂 a sticker (thumbs up)"
+    assert describe({"type": "order", "content": {"order_sn": "24X"}}) == "🧾 an order (24X)"
     assert describe({"type": "text", "content": {"text": "Hi"}}) == "Hi"
 
 
