@@ -125,6 +125,24 @@ async def test_a_refused_reply_shows_x_and_retry_delivers_it(page: Any) -> None:
     assert await mine.locator('.reaction[data-name="x"]').count() == 0
 
 
+async def test_edit_and_resend_opens_the_bots_modal_and_sends_the_edit(page: Any) -> None:
+    thread = await open_thread(page, "Rachel Tan")
+    await page.locator('#controls [data-control="refuse_next_reply"]').click()
+    await page.wait_for_timeout(300)
+    await page.fill("#thread-input", f"Draft {uuid.uuid4().hex[:6]}")
+    await page.click("#thread-send")
+    edit = thread.locator(".msg", has_text="Not delivered").last.locator(
+        'button[data-action-id="reply_edit_resend"]')
+    await edit.click(timeout=TIMEOUT)
+    modal = page.locator("#modal .modal-card")
+    await modal.wait_for(timeout=TIMEOUT)
+    corrected = f"Corrected {uuid.uuid4().hex[:6]}"
+    await modal.locator("textarea").fill(corrected)
+    await modal.locator('button[data-role="submit"]').click()
+    await thread.locator(".msg", has_text=f"The buyer received: {corrected}").wait_for(
+        timeout=TIMEOUT)
+
+
 async def test_typed_markup_stays_text(page: Any) -> None:
     """What anyone types is drawn as text: no element, script or link comes of it."""
     thread = await open_thread(page, "Lim Wei Ming")
