@@ -22,6 +22,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="everything offline: sandbox stores, local Slack stand-in")
     demo.add_argument("--once", action="store_true",
                       help="play the story once; exit 0 only if every step happened")
+    demo.add_argument("--port", type=int, default=0,
+                      help="port of the browser view of the Slack stand-in (default: any free)")
     sub.add_parser("check", help="validate the config and reach Slack and every store")
     stores = sub.add_parser("stores", help="store authorization")
     stores_sub = stores.add_subparsers(dest="stores_command", required=True)
@@ -46,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     if args.command == "demo":
         from bot.demo import run_demo
-        return asyncio.run(run_demo(once=args.once))
+        return asyncio.run(run_demo(once=args.once, port=args.port))
     try:
         settings = load_settings(args.config)
     except ConfigError as e:

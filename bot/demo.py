@@ -26,48 +26,21 @@ from bot.config import (
     StoreConfig,
     TranslationConfig,
 )
+from bot.demo_narration import Narrator, describe, first_line
 from bot.http import build_web_app
 from bot.service import Service
-from bot.standins.slack_api import CallRecord, SlackEmulator
+from bot.standins.slack_api import SlackEmulator
+from bot.standins.web_view import WebView
+from bot.store.template_model import language_name
 from connectors.sandbox import SandboxMarketplace
 
 STEP_TIMEOUT = 15.0
-
-
-class Narrator:
-    def __init__(self, channel_names: dict[str, str], out: Callable[[str], None]) -> None:
-        self.channels = channel_names
-        self.out = out
-
-    def on_call(self, call: CallRecord) -> None:
-        p, where = call.params, self.channels.get(str(call.params.get("channel")), "")
-        if not call.ok:
-            self.out(f"   ⚡ Slack answered {call.method} with {call.error}")
-        elif call.method == "chat.postMessage" and not p.get("thread_ts"):
-            if where == "#cs-ops":
-                self.out(f"📣 in {where}: {_first_line(p.get('text'))}")
-            else:
-                self.out(f"🧵 thread created in {where}: {_first_line(p.get('text'))}")
-        elif call.method == "chat.postMessage":
-            who = p.get("username") or "StoreBridge"
-            self.out(f"   💬 {who} in the thread: {_first_line(p.get('text'))}")
-        elif call.method in ("reactions.add", "reactions.remove"):
-            sign = "+" if call.method == "reactions.add" else "−"
-            self.out(f"   {sign}:{p.get('name')}: on the agent's reply")
-        elif call.method == "chat.update":
-            self.out(f"   🔄 updated in {where}: {_first_line(p.get('text'))}")
-
-    def say(self, text: str) -> None:
-        self.out(text)
-
-
-def _first_line(text: Any) -> str:
-    line = str(text or "").splitlines()[0] if text else ""
-    return line[:110]
+SIZE_QUESTION = {"en": "Which size should I take? I am 165 cm.",
+                 "zh": "我身高165厘米，应该选哪个尺码？"}
 
 
 def demo_settings(slack: SlackEmulator, market: SandboxMarketplace, channels: dict[str, str],
-                  agent: str, db_path: str) -> Settings:
+                  agent: str, db_path: str, colleague: str | None = None) -> Settings:
     stores = []
     for s in market.ledger.stores.values():
         stores.append(StoreConfig(
@@ -75,7 +48,8 @@ def demo_settings(slack: SlackEmulator, market: SandboxMarketplace, channels: di
             channel=f"#cs-{s.platform}-{s.site.lower()}", group="sea-team",
             connector="sandbox", credentials={"access_token": s.access_token}))
     return Settings(
-        ops_channel="#cs-ops", groups=(GroupConfig("sea-team", members=(agent,)),),
+        ops_channel="#cs-ops", groups=(GroupConfig(
+            "sea-team", members=(agent, *([colleague] if colleague else []))),),
         stores=tuple(stores),
         slack=SlackConfig(bot_token=slack.bot_token, signing_secret=slack.signing_secret,
                           api_url=slack.api_url),
@@ -141,8 +115,9 @@ async def story(slack: SlackEmulator, market: SandboxMarketplace, service: Servi
     if sent:
         n.say(f"   📦 the buyer received: {sent[-1]['content'].get('text')}")
 
-    n.say("\n💥 the marketplace is told to reject the next reply")
-    market.fail_next_send("permanent")
+    n.say("\n💥 the marketplace is told to refuse the next reply once (it accepts it when "
+          "sent again)")
+    market.fail_next_send("refused")
     ts2 = await slack.user_posts(agent, conv.channel_id, "Anything else I can help with?",
                                  thread_ts=conv.thread_ts)
     await _step(n, "failed send shown (❌ and a notice with Retry)", lambda: "x" in
@@ -167,8 +142,11 @@ async def _quick_reply_and_priority(slack: SlackEmulator, market: SandboxMarketp
     buyer asks for a refund and the ops channel hears about it."""
     buyers = [b for b in market.ledger.buyers.values() if b.shop_id == shop.shop_id]
     second = buyers[1]
-    n.say(f"\n🛒 {second.name} writes: “Which size should I take? I am 165 cm.”")
-    await market.buyer_says(shop.shop_id, second.buyer_id, "Which size should I take? I am 165 cm.")
+    # The sandbox knows each buyer's language: Lim Wei Ming writes Chinese, so the
+    # quick reply's Chinese variant is the right one for him.
+    question = SIZE_QUESTION.get(second.language, SIZE_QUESTION["en"])
+    n.say(f"\n🛒 {second.name} writes ({language_name(second.language)}): “{question}”")
+    await market.buyer_says(shop.shop_id, second.buyer_id, question)
 
     async def assigned_to_mai() -> Any:
         c = await service.store.conversations.first_with_thread(second.buyer_id)
@@ -185,13 +163,22 @@ async def _quick_reply_and_priority(slack: SlackEmulator, market: SandboxMarketp
         view = views[-1]
         text = next(b["element"].get("initial_value", "") for b in view["blocks"]
                     if b.get("block_id", "").startswith("text_"))
-        n.say(f"   📝 the modal's preview: {_first_line(text)}")
+        n.say(f"   📝 the modal's preview: {first_line(text)}")
         await slack.user_submits_view(agent, view["id"], {"value": text})
     await _step(n, "quick reply delivered (✅)", lambda: any(
         "white_check_mark" in slack.reactions(conv.channel_id, m["ts"])
         for m in slack.replies(conv.channel_id, conv.thread_ts)), results)
 
     third = buyers[2] if len(buyers) > 2 else buyers[0]
+    # First a plain message, so the buyer's thread exists before the alert that links to it.
+    n.say(f"\n🛒 {third.name} writes: “Hello, my order came today.”")
+    await market.buyer_says(shop.shop_id, third.buyer_id, "Hello, my order came today.")
+
+    def third_thread() -> Any:  # seen in Slack: the card names the buyer
+        return any(f"— {third.name} ·" in m.get("text", "")
+                   for m in slack.messages(conv.channel_id))
+    if await _step(n, "a third thread", third_thread, results) is None:
+        return
     n.say(f"\n🛒 {third.name} writes: “The mug arrived broken, I want a refund.”")
     await market.buyer_says(shop.shop_id, third.buyer_id,
                             "The mug arrived broken, I want a refund.")
@@ -205,46 +192,66 @@ async def _chatter(market: SandboxMarketplace, n: Narrator) -> None:
     while True:
         await asyncio.sleep(rng.uniform(4, 9))
         msg = await market.random_buyer_message(rng)
-        n.say(f"\n🛒 a buyer writes: {str(msg.get('content', {}).get('text', ''))[:80]}")
+        buyer = (msg.get("buyer") or {}).get("name") or "a buyer"
+        n.say(f"\n🛒 {buyer} sends: {describe(msg)}")
 
 
 async def run_demo(*, once: bool, out: Callable[[str], None] = print,
-                   db_dir: str | None = None) -> int:
+                   db_dir: str | None = None, port: int = 0) -> int:
+    """``port``: where the browser view of the Slack stand-in listens (0: any free port)."""
     with tempfile.TemporaryDirectory() as tmp:
         db_path = str(Path(db_dir or tmp) / "demo.db")
         async with SlackEmulator() as slack, SandboxMarketplace(auto_reply=not once) as market:
             market.seed_demo()
             names = {}
             agent = slack.add_user("mai", real_name="Mai Tran", display_name="Mai")
+            arif = slack.add_user("arif", real_name="Arif Rahman", display_name="Arif")
             for s in market.ledger.stores.values():
                 ref = f"#cs-{s.platform}-{s.site.lower()}"
                 cid = slack.add_channel(ref[1:])
                 slack.join(cid, agent)
                 names[cid] = ref
-            names[slack.add_channel("cs-ops")] = "#cs-ops"
+            ops = slack.add_channel("cs-ops")
+            slack.join(ops, agent)  # so the browser view shows the alerts too
+            names[ops] = "#cs-ops"
             n = Narrator(names, out)
             slack.on_call = n.on_call
-            settings = demo_settings(slack, market, names, agent, db_path)
+            settings = demo_settings(slack, market, names, agent, db_path, colleague=arif)
             from bot.templates.cli import import_templates
             await import_templates(settings, Path(__file__).parent / "templates" /
                              "example_templates.yml")
             service = Service(settings)
             runner, base = await _serve(build_web_app(service))
+            view = WebView(slack, agent, controls={
+                "refuse_next_reply": ("💥 Refuse the next reply once",
+                                      lambda: market.fail_next_send("refused")),
+                "buyer_writes": ("🛒 A buyer writes now",
+                                 lambda: market.random_buyer_message()),
+            })
             try:
+                await view.start(port)
                 slack.configure_app(f"{base}/slack/events")
                 market.set_webhook(f"{base}/webhooks/sandbox")
-                n.say(f"StoreBridge demo: {len(market.ledger.stores)} sandbox stores, Slack "
-                      f"stand-in at {slack.api_url}, StoreBridge at {base}")
+                n.say(f"StoreBridge demo: {len(market.ledger.stores)} sandbox stores, "
+                      f"StoreBridge at {base}.\nSlack stand-in: open {view.url} in a browser "
+                      "to watch, and to reply and click as Mai.")
+                # Arif is off shift during the story (every conversation is Mai's), and
+                # comes online after it, so Transfer has someone to hand over to.
+                ops_id = next(cid for cid, name in names.items() if name == "#cs-ops")
+                await slack.user_runs_command(arif, ops_id, "/cs", "idle")
                 results = await story(slack, market, service, n, agent)
                 passed = sum(ok for _, ok in results)
                 n.say(f"\n{passed} of {len(results)} steps happened.")
                 if once:
                     return 0 if results and all(ok for _, ok in results) else 1
+                await slack.user_runs_command(arif, ops_id, "/cs", "online")
+                n.say("Arif (agent) is online now: Transfer can hand a conversation to him.")
                 n.say("Buyers keep chatting (the agent is you: there is no real Slack here). "
                       "Ctrl-C to stop.")
                 await _forever(_chatter(market, n))
                 return 0
             finally:
+                await view.stop()
                 await runner.cleanup()
 
 

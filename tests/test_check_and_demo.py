@@ -67,6 +67,6 @@ def test_demo_once_plays_the_whole_story() -> None:
     out = proc.stdout
     for step in ("✓ thread created", "✓ buyer message shown", "✓ reply delivered",
                  "✓ failed send shown", "✓ retried reply delivered", "✓ quick reply delivered",
-                 "✓ priority flagged", "9 of 9 steps happened"):
+                 "✓ a third thread", "✓ priority flagged", "10 of 10 steps happened"):
         assert step in out, step
     assert "the buyer received: Hi! Yes" in out  # markup became plain text

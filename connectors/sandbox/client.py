@@ -70,6 +70,10 @@ ERRORS: dict[str, tuple[type[ConnectorError], str]] = {
     "invalid_request": (PermanentError, "The marketplace could not understand the request."),
     "invalid_cursor": (PermanentError, "The marketplace no longer accepts the saved sync "
                        "position."),
+    # Not resent automatically (nothing says it would pass): the agent decides.
+    "send_refused": (PermanentError, "The marketplace refused this message without giving a "
+                     "reason, so it was not delivered. It usually goes through when sent "
+                     "again: press Retry."),
     "rate_limited": (RateLimited, "The marketplace asked us to slow down; StoreBridge will "
                      "try again shortly."),
     "system_busy": (TransientError, "The marketplace is busy right now; StoreBridge will "

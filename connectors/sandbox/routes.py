@@ -40,6 +40,8 @@ SEND_FAILURES: dict[str, tuple[int, str, str, dict[str, str]]] = {
     "permanent": (403, "reply_window_closed", "The buyer's 48-hour reply window has closed", {}),
     "blocked": (403, "buyer_blocked", "The buyer has blocked this shop", {}),
     "transient": (503, "system_busy", "System busy, please try again later", {}),
+    # Refused once, accepted when sent again: a failure an agent's Retry fixes.
+    "refused": (409, "send_refused", "The message was refused; send it again", {}),
     "rate_limited": (429, "rate_limited", "Too many requests", {"Retry-After": "2"}),
     "timeout": (200, "", "", {}),  # stored and pushed, answered too late
 }
