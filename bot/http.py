@@ -10,6 +10,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
 from bot import oauth
+from bot.logs import request_id_middleware
 from bot.service import Service
 from bot.socket_mode import SocketModeLink
 
@@ -27,7 +28,7 @@ def build_web_app(service: Service, *, manage_lifecycle: bool = True,
     URL needed for Slack); marketplace webhooks still need this HTTP server. Then
     ``/slack/events`` is mounted only with a real signing secret: without one, bolt
     would verify requests against a placeholder anybody can sign with."""
-    app = web.Application(client_max_size=MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[request_id_middleware])
     app[SERVICE] = service
     if not socket_mode_token or service.settings.slack.signing_secret:
         app.router.add_post("/slack/events", slack_events)
