@@ -80,11 +80,23 @@ def run_service(settings: Settings) -> int:
     from aiohttp import web
 
     from bot.http import build_web_app
+    from bot.preflight import add_self_check, startup_findings
     from bot.service import Service
 
+    log = logging.getLogger(__name__)
+    findings = asyncio.run(startup_findings(settings))
+    errors = [f for f in findings if not f.ok and not f.warning]
+    for f in findings:
+        if not f.ok:
+            (log.warning if f.warning else log.error)("%s: %s", f.item, f.detail)
+    if errors:
+        print("error: " + "; ".join(f"{f.item}: {f.detail}" for f in errors), file=sys.stderr)
+        return 2
     service = Service(settings)
     app = build_web_app(service, socket_mode_token=settings.slack.app_token or None)
-    logging.getLogger(__name__).info("StoreBridge on port %s (%d stores)", settings.port,
+    if settings.public_url and not any(f.item == "public URL" and not f.ok for f in findings):
+        add_self_check(app, settings.public_url)
+    log.info("StoreBridge on port %s (%d stores)", settings.port,
                                      len(settings.stores))
     web.run_app(app, host=os.environ.get("HOST", "0.0.0.0"), port=settings.port,
                 print=None)
