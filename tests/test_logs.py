@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 
 import aiohttp
 import pytest
@@ -15,15 +14,6 @@ from tests.harness import serve
 
 ENV = {"LOG_FORMAT": "json", "SLACK_SIGNING_SECRET": "s3cr3t-signing-value",
        "SHOPEE_PARTNER_KEY": "shpk-partner-key-123456", "PORT": "3000"}
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def _lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, str]]:
