@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.connector_hub import ConnectorHub, account
+from bot.preflight import Finding, app_token_findings, public_url_reachable, static_findings
 from bot.slack_directory import ChannelNotFound, SlackDirectory
 from bot.slack_errors import classify
 from bot.store import Store
@@ -26,10 +27,16 @@ class Row:
     item: str
     ok: bool
     detail: str
+    warning: bool = False  # shown, but the check still passes
+
+
+def _rows(findings: list[Finding]) -> list[Row]:
+    return [Row(f.item, f.ok, f.detail, f.warning) for f in findings]
 
 
 async def collect(settings: Settings) -> list[Row]:
     rows = [Row("config", True, f"{settings.source}: {len(settings.stores)} store(s)")]
+    rows += _rows(static_findings(settings))
     try:
         store = await Store.open(settings.database)
         rows.append(Row("database", True, f"{_shown(settings.database)} (schema v"
@@ -38,6 +45,9 @@ async def collect(settings: Settings) -> list[Row]:
         return [*rows, Row("database", False, f"{_shown(settings.database)}: {e}")]
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
         rows += await _slack_rows(settings, store, session)
+        rows += _rows(await app_token_findings(settings, session))
+        if any(r.item == "public URL" and r.ok for r in rows) and settings.public_url:
+            rows += _rows([await public_url_reachable(settings.public_url, session)])
         try:
             hub = ConnectorHub(settings, session, store.books)
         except (KeyError, ValueError) as e:
@@ -101,16 +111,18 @@ async def _store_row(hub: ConnectorHub, key: str) -> Row:
 def render(rows: list[Row]) -> str:
     width = max(len(r.item) for r in rows)
     lines = [f"  {'item':<{width}}  detail", f"  {'-' * width}  {'-' * 40}"]
-    lines += [f"{'✓' if r.ok else '✗'} {r.item:<{width}}  {r.detail}" for r in rows]
-    bad = sum(not r.ok for r in rows)
-    lines.append(f"\n{len(rows) - bad} ok, {bad} problem(s)")
+    lines += [f"{'✓' if r.ok else '!' if r.warning else '✗'} {r.item:<{width}}  {r.detail}"
+              for r in rows]
+    bad = sum(not r.ok and not r.warning for r in rows)
+    warned = sum(not r.ok and r.warning for r in rows)
+    lines.append(f"\n{len(rows) - bad - warned} ok, {warned} warning(s), {bad} problem(s)")
     return "\n".join(lines)
 
 
 async def run_check(settings: Settings) -> int:
     rows = await collect(settings)
     print(render(rows))
-    return 0 if all(r.ok for r in rows) else 1
+    return 0 if all(r.ok or r.warning for r in rows) else 1
 
 
 def _shown(target: str) -> str:

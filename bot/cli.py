@@ -10,13 +10,16 @@ import sys
 from collections.abc import Sequence
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.logs import LogSettingError, configure_logging
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="storebridge", description=__doc__)
     parser.add_argument("--config", help="config file (default $STOREBRIDGE_CONFIG or "
                                          "./storebridge.yml)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="debug logging (else $LOG_LEVEL, default INFO; "
+                             "LOG_FORMAT=json for one JSON object per line)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="the service: HTTP on $PORT, Socket Mode with SLACK_APP_TOKEN")
     demo = sub.add_parser("demo", help="everything offline: sandbox stores, local Slack stand-in")
@@ -41,11 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                           "platform keeps, not the cursor")
     args = parser.parse_args(argv)
     quiet = args.command == "demo"  # the demo's transcript is its output
-    logging.basicConfig(level=logging.DEBUG if args.verbose else
-                        logging.WARNING if quiet else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    try:
+        configure_logging(verbose=args.verbose, quiet=quiet)
+    except LogSettingError as e:
+        print(f"error: environment: {e}", file=sys.stderr)
+        return 2
     if args.command == "demo":
         from bot.demo import run_demo
         return asyncio.run(run_demo(once=args.once, port=args.port))
@@ -79,11 +82,23 @@ def run_service(settings: Settings) -> int:
     from aiohttp import web
 
     from bot.http import build_web_app
+    from bot.preflight import add_self_check, startup_findings
     from bot.service import Service
 
+    log = logging.getLogger(__name__)
+    findings = asyncio.run(startup_findings(settings))
+    errors = [f for f in findings if not f.ok and not f.warning]
+    for f in findings:
+        if not f.ok:
+            (log.warning if f.warning else log.error)("%s: %s", f.item, f.detail)
+    if errors:
+        print("error: " + "; ".join(f"{f.item}: {f.detail}" for f in errors), file=sys.stderr)
+        return 2
     service = Service(settings)
     app = build_web_app(service, socket_mode_token=settings.slack.app_token or None)
-    logging.getLogger(__name__).info("StoreBridge on port %s (%d stores)", settings.port,
+    if settings.public_url and not any(f.item == "public URL" and not f.ok for f in findings):
+        add_self_check(app, settings.public_url)
+    log.info("StoreBridge on port %s (%d stores)", settings.port,
                                      len(settings.stores))
     web.run_app(app, host=os.environ.get("HOST", "0.0.0.0"), port=settings.port,
                 print=None)

@@ -217,7 +217,9 @@ def _read_store(c: Checker, key: str, s: Any, groups: tuple[GroupConfig, ...],
         platform=platform, shop_id=shop_id, site=site, name=name, channel=channel,
         nickname=c.text(f"{key}.nickname", s.get("nickname")), group=group,
         seller_id=seller_id, api_url=api_url, connector=connector,
-        credentials={k: str(v) for k, v in creds.items() if v is not None},
+        # An empty value (an unset ${NAME:-}) means "none": tokens then come from
+        # `storebridge stores authorize`, kept in the database.
+        credentials={k: str(v) for k, v in creds.items() if v not in (None, "")},
         glossary=read_glossary(c, f"{key}.glossary", s.get("glossary")),
         sla=read_sla(c, f"{key}.sla", s.get("sla")),
         ship_by_lead_hours=(c.number(f"{key}.ship_by_lead_hours", s.get("ship_by_lead_hours"),

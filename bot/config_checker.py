@@ -6,7 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# ${NAME} must be set; ${NAME:-default} falls back (to nothing with ${NAME:-}), as in sh.
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
@@ -23,9 +24,12 @@ class Checker:
     def interpolate(self, key: str, value: Any) -> Any:
         if isinstance(value, str):
             def repl(m: re.Match[str]) -> str:
-                name = m.group(1)
+                name, default = m.group(1), m.group(2)
+                if default is not None:
+                    return self.env.get(name) or default
                 if name not in self.env:
-                    self.problem(key, f"environment variable {name} is not set")
+                    self.problem(key, f"environment variable {name} is not set (write "
+                                      f"${{{name}:-}} if it is optional)")
                     return ""
                 return self.env[name]
             return _ENV_REF.sub(repl, value)

@@ -9,27 +9,32 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 from bot import oauth
+from bot.logs import request_id_middleware
 from bot.request_body import body_timeout, read_body
 from bot.service import Service
 from bot.slack_ingress import slack_events as checked_slack_events
+from bot.socket_mode import SocketModeLink
 
 log = logging.getLogger(__name__)
 
 SERVICE = web.AppKey("service", Service)
 APP_TOKEN = web.AppKey("slack_app_token", str)
+SOCKET = web.AppKey("socket_mode_link", SocketModeLink)
 MAX_BODY = 1024 * 1024  # pushes and Slack payloads are far smaller; refuse floods
 
 
 def build_web_app(service: Service, *, manage_lifecycle: bool = True,
                   socket_mode_token: str | None = None) -> web.Application:
     """With ``socket_mode_token`` Slack's events arrive over Socket Mode (no public
-    URL needed for Slack); marketplace webhooks still need this HTTP server."""
-    app = web.Application(client_max_size=MAX_BODY)
+    URL needed for Slack); marketplace webhooks still need this HTTP server. Then
+    ``/slack/events`` is mounted only with a real signing secret: without one, bolt
+    would verify requests against a placeholder anybody can sign with."""
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[request_id_middleware])
     app[SERVICE] = service
-    app.router.add_post("/slack/events", slack_events)
+    if not socket_mode_token or service.settings.slack.signing_secret:
+        app.router.add_post("/slack/events", slack_events)
     app.router.add_post("/webhooks/{platform}", webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/oauth/{platform}/callback", oauth_callback)
@@ -49,10 +54,12 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _socket_mode(app: web.Application) -> AsyncIterator[None]:
-    handler = AsyncSocketModeHandler(app[SERVICE].bolt, app[APP_TOKEN])
-    await handler.connect_async()
+    # Started, not awaited: the HTTP side serves while the socket connects.
+    link = SocketModeLink(app[SERVICE].bolt, app[APP_TOKEN])
+    app[SOCKET] = link
+    link.start()
     yield
-    await handler.close_async()
+    await link.close()
 
 
 async def slack_events(request: web.Request) -> web.Response:
@@ -103,6 +110,10 @@ def _log_late(task: asyncio.Future[Any]) -> None:
 
 async def healthz(request: web.Request) -> web.Response:
     health = await request.app[SERVICE].health()
+    if SOCKET in request.app:
+        socket = health["slack"]["socket_mode"] = await request.app[SOCKET].state()
+        if socket["state"] != "connected":
+            health["status"] = "degraded"
     # A disconnected store or Slack outage is "degraded", not dead: a platform that
     # restarts unhealthy processes must not restart us for it. Only the database is.
     # A busy database (a lock held elsewhere) is waited out, not restarted for.

@@ -7,8 +7,10 @@ safely in the database, and a crash before that makes Slack deliver it again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -26,8 +28,11 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, re
                    retry_sync: Callable[[str], object],
                    features: Sequence[Callable[[AsyncApp], None]] = ()) -> AsyncApp:
     """``features`` register their own listeners (templates, translation, team)."""
-    app = AsyncApp(client=client, signing_secret=signing_secret or "unset",
-                   process_before_response=True, request_verification_enabled=True)
+    with _bolt_env_hidden():
+        # Without a secret (Socket Mode) nothing is verified over HTTP: bot.http does
+        # not mount /slack/events then, so the placeholder is never checked.
+        app = AsyncApp(client=client, signing_secret=signing_secret or "unset",
+                       process_before_response=True, request_verification_enabled=True)
     install_error_handler(app)  # a malformed signed payload is 400, not 500 + traceback
 
     @app.event("message")
@@ -83,6 +88,19 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, re
         register(app)
 
     return app
+
+
+@contextlib.contextmanager
+def _bolt_env_hidden() -> Iterator[None]:
+    """AsyncApp falls back to $SLACK_BOT_TOKEN when given no token, then warns that
+    the token is unused because a client was given. The client is what we use, so
+    bolt must not see the variable while it is built (start-up, one thread)."""
+    saved = os.environ.pop("SLACK_BOT_TOKEN", None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ["SLACK_BOT_TOKEN"] = saved
 
 
 async def _tell_from_action(relay: Relay, store: Store, body: dict[str, Any], message_id: int,

@@ -37,6 +37,19 @@ class Permanent(Exception):
     """This op cannot succeed; record why and move on."""
 
 
+class NotYet(Exception):
+    """This op should wait a moment (what it links to does not exist yet)."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(f"not yet; again in {delay:.0f} s")
+        self.delay = delay
+
+
+#: How long an alert about a conversation waits for the conversation's thread, so
+#: its "Open the thread" link exists; after that it goes out without the link.
+THREAD_WAIT = 60.0
+
+
 class SlackEffects:
     def __init__(self, store: Store, client: AsyncWebClient, directory: SlackDirectory, *,
                  stores: Callable[[str], Awaitable[dict[str, str]]]) -> None:
@@ -56,6 +69,11 @@ class SlackEffects:
         return thread_url(self.workspace_url, self.team_id, conv.channel_id, conv.thread_ts)
 
     async def _with_link(self, op: SlackOp, text: str) -> str:
+        if op.conversation_id:
+            conv = await self.store.conversations.get(op.conversation_id)
+            if conv is not None and not conv.thread_ts and \
+                    self.store.database.clock() - op.created_at < THREAD_WAIT:
+                raise NotYet(1.0)  # the buyer's thread is about to be posted
         link = await self.permalink(op.conversation_id) if op.conversation_id else None
         return f"{text} <{link}|Open the thread>" if link else text
 

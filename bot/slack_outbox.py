@@ -18,7 +18,7 @@ from bot.card_fallback import CardFallbacks
 from bot.leases import LeaseKeeper
 from bot.pacing import TokenBucket, backoff
 from bot.slack_directory import SlackDirectory
-from bot.slack_effects import METADATA_TYPE, POST_KINDS, Permanent, SlackEffects
+from bot.slack_effects import METADATA_TYPE, POST_KINDS, NotYet, Permanent, SlackEffects
 from bot.slack_errors import classify
 from bot.store import SlackOp, Store
 from bot.workers import KeyedWorkers, wait_for_wake
@@ -111,6 +111,9 @@ class SlackOutbox:
                 await self.store.ops.finish(op.id, result_ts)
                 self._note_success()
                 failures = 0
+            except NotYet as e:
+                if op is not None:
+                    await self.store.ops.postpone(op.id, self.store.database.clock() + e.delay)
             except Permanent as e:
                 if op is not None:
                     log.warning("slack op %s (%s) given up: %s", op.id, op.kind, e)

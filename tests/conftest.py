@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,3 +40,14 @@ def _database_per_path(monkeypatch: pytest.MonkeyPatch) -> None:
         return await real_connect(dbmode.target_for(target), **kwargs)
 
     monkeypatch.setattr(store_module, "connect", connect)
+
+
+@pytest.fixture(autouse=True)
+def _restore_root_logging() -> Iterator[None]:
+    """``storebridge`` commands run in-process configure the root logger onto the
+    test's captured stream; later tests must not write to that closed stream."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)

@@ -158,6 +158,7 @@ async def running_bridge(tmp_path: Path, *, slack_kwargs: dict[str, Any] | None 
                          private_channel: bool = False,
                          service_kwargs: dict[str, Any] | None = None,
                          socket_mode: bool = False, agents: int = 1,
+                         signing_secret: str | None = None,
                          extra_stores: tuple[StoreConfig, ...] = (), **overrides: Any
                          ) -> AsyncIterator[Bridge]:
     slack_kwargs = {"rate_limits": False, **(slack_kwargs or {})}
@@ -181,6 +182,9 @@ async def running_bridge(tmp_path: Path, *, slack_kwargs: dict[str, Any] | None 
         settings = settings_for(slack, market, agent, str(tmp_path / "sb.db"), **overrides)
         if extra_stores:
             settings = replace(settings, stores=(*settings.stores, *extra_stores))
+        if signing_secret is not None:  # "" : Socket Mode without a signing secret
+            settings = replace(settings, slack=replace(settings.slack,
+                                                       signing_secret=signing_secret))
         clock = ShiftedClock()
         service = Service(settings, **{"repair_on_start": False, "stable_for": 0.2,
                                        "probe_base": 0.2, "clock": clock,

@@ -112,6 +112,11 @@ class SlackOps:
             == 1
         )
 
+    async def postpone(self, op_id: int, at: float) -> None:
+        """Back to the queue until ``at``: it waits for something else to happen."""
+        await self.db.run("UPDATE slack_ops SET state = 'pending', not_before = ? WHERE id = ?",
+                          at, op_id)
+
     async def back_to_pending(self, op_id: int, error: str) -> None:
         await self.db.run(
             "UPDATE slack_ops SET state = 'pending', error = ? WHERE id = ?", error, op_id
