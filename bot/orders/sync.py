@@ -62,8 +62,7 @@ class OrderSync:
             await self.apply(store_key, orders)
             found = {o.order_id for o in orders}
             for missing in set(ids) - found:  # the platform does not know it: drop it
-                await self.store.database.run("DELETE FROM order_refresh WHERE store_key = ? AND "
-                                        "order_id = ?", store_key, missing)
+                await self.store.orders.drop_refresh(store_key, missing)
             done += len(orders)
         return done
 
