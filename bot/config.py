@@ -135,10 +135,13 @@ class Settings:
         return self.store(store_key).sla or self.sla
 
     def store(self, key: str) -> StoreConfig:
-        for s in self.stores:
-            if s.key == key:
-                return s
-        raise KeyError(key)
+        """By key, through a dict built once (500 stores scanned per waiting
+        conversation once held the event loop for seconds)."""
+        by_key = self.__dict__.get("_stores_by_key")
+        if by_key is None:
+            by_key = {s.key: s for s in self.stores}
+            object.__setattr__(self, "_stores_by_key", by_key)  # frozen: a cache, not state
+        return by_key[key]
 
     def group(self, name: str | None) -> GroupConfig | None:
         return next((g for g in self.groups if g.name == name), None)

@@ -245,6 +245,7 @@ class Service:
         now = self.clock()
         await self.store.books.prune_events(now - EVENT_MEMORY_SECONDS)
         await self.store.ops.prune_done(now - 7 * 86400)
+        await self.store.database.refresh_statistics()
 
     def _slack_state(self) -> str:
         return {None: "unknown", True: "ok", False: "unreachable"}[self.outbox.reachable]

@@ -37,17 +37,25 @@ class OrderAlerts:
         self.settings = settings
         self.clock = clock
         self.wake_slack = wake_slack
+        self._max_lead: float | None = None
 
     def lead_seconds(self, store_key: str) -> float:
         cfg = self.settings.store(store_key)
         hours = cfg.ship_by_lead_hours or self.settings.ship_by_lead_hours
         return hours * 3600
 
+    def max_lead(self) -> float:
+        """The longest ship-by lead of any store: orders due later are not read."""
+        if self._max_lead is None:
+            hours = [s.ship_by_lead_hours or 0 for s in self.settings.stores]
+            self._max_lead = max([self.settings.ship_by_lead_hours, *hours]) * 3600
+        return self._max_lead
+
     async def tick(self) -> list[tuple[str, str]]:
         """Post each due alert once in the store's channel: (order id, kind)."""
         now = self.clock()
         posted: list[tuple[str, str]] = []
-        for order in await self.store.orders.open_with_deadlines():
+        for order in await self.store.orders.with_deadline_before(now + self.max_lead()):
             key = order["store_key"]
             try:
                 cfg = self.settings.store(key)
@@ -73,7 +81,7 @@ class OrderAlerts:
     async def at_risk(self, now: float) -> list[dict[str, Any]]:
         """The digest's "at risk today": deadlines within a day, or already missed."""
         out = []
-        for order in await self.store.orders.open_with_deadlines():
+        for order in await self.store.orders.with_deadline_before(now + AT_RISK_HORIZON):
             for kind, deadline, _ in due_items(order):
                 if deadline is not None and deadline - now <= AT_RISK_HORIZON:
                     out.append({"order": order, "kind": kind.split(":")[0],

@@ -61,6 +61,7 @@ class Store:
         database = await connect(target, clock=clock)
         try:
             await migrate(database)
+            await database.refresh_statistics(at_start=True)
         except BaseException:
             await database.close()
             raise

@@ -94,7 +94,7 @@ class Conversations:
                     delay = ECHO_GRACE
                 await self.db.run(
                     "UPDATE conversations SET unread = 0, waiting_since = NULL, "
-                    "last_summary = ?, last_at = ? WHERE id = ?",
+                    "sla_next_at = NULL, last_summary = ?, last_at = ? WHERE id = ?",
                     f"Seller: {summary}",
                     at,
                     conv,
@@ -115,11 +115,13 @@ class Conversations:
                 await self.db.run(
                     "UPDATE conversations SET unread = unread + 1, last_summary = ?, "
                     "last_at = ?, waiting_since = COALESCE(waiting_since, ?), "
+                    "sla_next_at = CASE WHEN waiting_since IS NULL THEN ? ELSE sla_next_at END, "
                     "status = 'open', closed_at = NULL, buyer_name = COALESCE(NULLIF(?, ''), "
                     "buyer_name), "
                     "buyer_avatar = COALESCE(?, buyer_avatar), "
                     "buyer_language = COALESCE(?, buyer_language) WHERE id = ?",
                     summary,
+                    at,
                     at,
                     at,
                     msg.buyer.name,
@@ -276,9 +278,12 @@ class Conversations:
                 now,
             )
             await self.db.run(
-                "UPDATE conversations SET status = ?, closed_at = ? WHERE id = ?",
+                # Reopened while still waiting: the SLA tick looks at it again.
+                "UPDATE conversations SET status = ?, closed_at = ?, sla_next_at = "
+                "CASE WHEN ? = 'open' THEN waiting_since ELSE NULL END WHERE id = ?",
                 status,
                 now if status == "closed" else None,
+                status,
                 conversation_id,
             )
             await self.ops.refresh_card(conv.channel_ref, conversation_id)
@@ -316,16 +321,24 @@ class Conversations:
     ) -> list[int]:
         """Buyer texts whose translation is pending or failed, or was never tried
         although the buyer's language is not the team's."""
-        rows = await self.db.all(
+        # Two queries, each through its own index (messages_translation_todo, and
+        # messages_untried by time): one OR across them walked every message.
+        retry = await self.db.all(
+            "SELECT id FROM messages WHERE direction = 'in' AND "
+            "translation_state IN ('pending', 'failed') AND kind = 'text' AND "
+            "created_at > ? ORDER BY id LIMIT ?",
+            since,
+            limit,
+        )
+        untried = await self.db.all(
             "SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id "
-            "WHERE m.direction = 'in' AND m.kind = 'text' AND m.created_at > ? AND "
-            "(m.translation_state IN ('pending', 'failed') OR (m.translation_state IS NULL "
-            "AND m.created_at > ? AND NOT (lower(COALESCE(c.buyer_language, '')) = ? OR "
-            "lower(COALESCE(c.buyer_language, '')) LIKE ?))) ORDER BY m.id LIMIT ?",
+            "WHERE m.direction = 'in' AND m.translation_state IS NULL AND m.created_at > ? "
+            "AND m.created_at > ? AND m.kind = 'text' AND NOT "
+            "(lower(COALESCE(c.buyer_language, '')) = ? OR "
+            "lower(COALESCE(c.buyer_language, '')) LIKE ?)",
             since,
             never_tried_since,
             team,
             f"{team}-%",
-            limit,
         )
-        return [int(r[0]) for r in rows]
+        return sorted({int(r[0]) for r in retry} | {int(r[0]) for r in untried})[:limit]

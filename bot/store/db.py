@@ -134,6 +134,10 @@ class Database:
             task.add_done_callback(_swallow)
             raise DatabaseBusy(f"no answer within {timeout * 1000:.0f} ms") from None
 
+    async def refresh_statistics(self, *, at_start: bool = False) -> None:
+        """Keep the planner's statistics current. PostgreSQL: autovacuum's
+        auto-analyze does it (nothing to do here); SQLite overrides this."""
+
     # -- backend hooks -------------------------------------------------------------
     def _begin(self) -> Any:  # an async context manager yielding a connection in a tx
         raise NotImplementedError

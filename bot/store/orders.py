@@ -26,7 +26,6 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-PENDING = '%"state": "pending"%'  # json.dumps spacing of a pending request
 
 
 class Orders:
@@ -41,15 +40,16 @@ class Orders:
             await self.db.run(
                 "INSERT INTO orders (store_key, order_id, buyer_id, status, "
                 "platform_status, amount, currency, created_at, updated_at, ship_by, "
-                "tracking_no, items, cancellation, returns, fetched_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "tracking_no, items, cancellation, returns, fetched_at, needs_answer) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (store_key, order_id) DO UPDATE SET buyer_id = excluded.buyer_id, "
                 "status = excluded.status, platform_status = excluded.platform_status, "
                 "amount = excluded.amount, currency = excluded.currency, "
                 "created_at = excluded.created_at, updated_at = excluded.updated_at, "
                 "ship_by = excluded.ship_by, tracking_no = excluded.tracking_no, "
                 "items = excluded.items, cancellation = excluded.cancellation, "
-                "returns = excluded.returns, fetched_at = excluded.fetched_at",
+                "returns = excluded.returns, fetched_at = excluded.fetched_at, "
+                "needs_answer = excluded.needs_answer",
                 store_key,
                 order.order_id,
                 order.buyer_id,
@@ -65,6 +65,7 @@ class Orders:
                 json.dumps(cancel, ensure_ascii=False) if cancel else None,
                 json.dumps([_jsonable(asdict(r)) for r in order.returns], ensure_ascii=False),
                 self.db.clock(),
+                int(_awaits_answer(cancel, order)),
             )
             await self.db.run(
                 "DELETE FROM order_refresh WHERE store_key = ? AND order_id = ?",
@@ -189,17 +190,30 @@ class Orders:
             == 1
         )
 
-    async def open_with_deadlines(self) -> list[dict[str, Any]]:
-        """Orders that may need the seller: to ship, or with a pending request."""
-        return [
-            _row(r)
-            for r in await self.db.all(
-                "SELECT * FROM orders WHERE (status = 'to_ship' AND ship_by IS NOT NULL) OR "
-                "cancellation LIKE ? OR returns LIKE ?",
-                PENDING,
-                PENDING,
-            )
-        ]
+    async def with_deadline_before(self, before: float) -> list[dict[str, Any]]:
+        """Orders that may need the seller by ``before``: to ship by then
+        (orders_by_ship_by), or with a pending request (orders_needing_answer).
+        Orders whose ship-by is further away are not read at all."""
+        rows = await self.db.all(
+            "SELECT * FROM orders WHERE status = 'to_ship' AND ship_by IS NOT NULL "
+            "AND ship_by <= ? ORDER BY ship_by",
+            before,
+        )
+        rows += await self.db.all("SELECT * FROM orders WHERE needs_answer = 1")
+        seen: set[tuple[str, str]] = set()
+        out = []
+        for r in rows:
+            if (r["store_key"], r["order_id"]) not in seen:
+                seen.add((r["store_key"], r["order_id"]))
+                out.append(_row(r))
+        return out
+
+
+def _awaits_answer(cancel: dict[str, Any] | None, order: Order) -> bool:
+    """A cancellation or return request the seller has not answered yet."""
+    return (cancel or {}).get("state") == "pending" or any(
+        str(r.state) == "pending" for r in order.returns
+    )
 
 
 def _row(row: Any) -> dict[str, Any]:

@@ -113,8 +113,11 @@ class Replies:
         return [
             r[0]
             for r in await self.db.all(
-                "SELECT DISTINCT store_key FROM messages WHERE direction = 'out' AND "
-                "state IN ('queued', 'sending', 'unknown')"
+                # One probe of messages_outbox (store_key, state) per store: the
+                # planner would otherwise walk every reply ever sent.
+                "SELECT key FROM stores s WHERE EXISTS (SELECT 1 FROM messages m WHERE "
+                "m.store_key = s.key AND m.direction = 'out' AND "
+                "m.state IN ('queued', 'sending', 'unknown'))"
             )
         ]
 
@@ -122,7 +125,8 @@ class Replies:
         """A reply left ``sending`` may or may not have reached the buyer."""
         return await self.db.run(
             "UPDATE messages SET state = 'unknown', next_attempt_at = 0 "
-            "WHERE direction = 'out' AND state = 'sending'"
+            "WHERE direction = 'out' AND state NOT IN ('delivered', 'cancelled') "
+            "AND state = 'sending'"  # the first two terms select messages_replies_open
         )
 
     async def recover_store(self, store_key: str) -> int:
@@ -232,7 +236,8 @@ class Replies:
                 )
             summary = (msg.sent_text or msg.text).replace("\n", " ")[:80]
             await self.db.run(
-                "UPDATE conversations SET waiting_since = NULL, last_summary = ?, "
+                "UPDATE conversations SET waiting_since = NULL, sla_next_at = NULL, "
+                "last_summary = ?, "
                 "last_at = ?, last_agent = COALESCE(?, last_agent) WHERE id = ?",
                 f"Agent: {summary}",
                 at,
@@ -364,10 +369,14 @@ class Replies:
         )
 
     async def counts(self) -> dict[str, int]:
+        """Replies not settled yet (queued, sending, unknown, failed, refused), per
+        state: /healthz asks on every probe, so it reads the messages_replies_open
+        partial index, never the delivered history."""
         return {
             r[0]: r[1]
             for r in await self.db.all(
-                "SELECT state, COUNT(*) FROM messages WHERE direction = 'out' GROUP BY state"
+                "SELECT state, COUNT(*) FROM messages WHERE direction = 'out' AND "
+                "state NOT IN ('delivered', 'cancelled') GROUP BY state"
             )
         }
 

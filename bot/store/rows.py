@@ -37,6 +37,7 @@ class Conversation:
     sla_reminded_at: float | None = None
     sla_escalated_at: float | None = None
     buyer_order_id: str | None = None  # the buyer's id on the order side, when it differs
+    sla_next_at: float | None = None  # when the SLA tick looks next (None: nothing due)
 
     @classmethod
     def of(cls, row: DbRow) -> Conversation:

@@ -294,4 +294,25 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX conversation_events_by_conversation_kind
         ON conversation_events (conversation_id, kind, at);
     """,
+    # 6: periodic jobs read only what is due, through an index (issue: a seller's
+    # full size). sla_next_at: when the SLA tick must next look at a conversation
+    # (NULL: nothing left to do); needs_answer: a pending cancellation or return.
+    """
+    ALTER TABLE conversations ADD COLUMN sla_next_at REAL;
+    UPDATE conversations SET sla_next_at = waiting_since
+        WHERE status = 'open' AND waiting_since IS NOT NULL;
+    CREATE INDEX conversations_sla_due ON conversations (sla_next_at)
+        WHERE sla_next_at IS NOT NULL;
+    ALTER TABLE orders ADD COLUMN needs_answer INTEGER NOT NULL DEFAULT 0;
+    UPDATE orders SET needs_answer = 1
+        WHERE cancellation LIKE '%"state": "pending"%' OR returns LIKE '%"state": "pending"%';
+    CREATE INDEX orders_needing_answer ON orders (store_key) WHERE needs_answer = 1;
+    CREATE INDEX slack_ops_done ON slack_ops (created_at) WHERE state = 'done';
+    CREATE INDEX slack_ops_open ON slack_ops (state) WHERE state != 'done';
+    CREATE INDEX slack_events_by_time ON slack_events (received_at);
+    CREATE INDEX messages_untried ON messages (created_at)
+        WHERE direction = 'in' AND translation_state IS NULL;
+    CREATE INDEX messages_replies_open ON messages (state)
+        WHERE direction = 'out' AND state NOT IN ('delivered', 'cancelled');
+    """,
 )

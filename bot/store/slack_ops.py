@@ -138,6 +138,7 @@ class SlackOps:
         return {
             r[0]: r[1]
             for r in await self.db.all(
+                # slack_ops_open: never the done history
                 "SELECT state, COUNT(*) FROM slack_ops WHERE state != 'done' GROUP BY state"
             )
         }

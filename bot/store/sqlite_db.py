@@ -24,6 +24,9 @@ from bot.store.dialect import for_sqlite
 BUSY_TIMEOUT_MS = 5000
 
 
+ANALYSIS_LIMIT = 1000  # rows sampled per index by ANALYZE: enough for the planner
+
+
 class SqliteDatabase(Database):
     dialect = "sqlite"
 
@@ -81,6 +84,15 @@ class SqliteDatabase(Database):
             if fetch == "all":
                 return list(await cur.fetchall())
             return cur.rowcount
+
+    async def refresh_statistics(self, *, at_start: bool = False) -> None:
+        """Without statistics SQLite's planner picked the ``kind`` index for the
+        "last reopened" lookup and walked every reopened event (168 ms at 100k).
+        At start: a bounded ANALYZE (analysis_limit samples each index, a few ms
+        even at a million messages); then ``PRAGMA optimize``, which re-analyzes
+        only the tables that changed a lot since."""
+        await self.run(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+        await self.run("ANALYZE" if at_start else "PRAGMA optimize")
 
     async def user_version(self) -> int:
         return int(await self.value("PRAGMA user_version") or 0)

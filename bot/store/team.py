@@ -144,14 +144,23 @@ class Team:
             return merged, not before
 
     # -- SLA --------------------------------------------------------------------
-    async def waiting(self) -> list[Conversation]:
+    async def sla_due(self, now: float, limit: int = 500) -> list[Conversation]:
+        """Conversations the SLA tick must look at now (through conversations_sla_due):
+        what is due, never every waiting conversation."""
         return [
             Conversation.of(r)
             for r in await self.db.all(
-                "SELECT * FROM conversations WHERE status = 'open' AND waiting_since IS NOT NULL "
-                "ORDER BY waiting_since"
+                "SELECT * FROM conversations WHERE sla_next_at IS NOT NULL AND "
+                "sla_next_at <= ? ORDER BY sla_next_at LIMIT ?",
+                now,
+                limit,
             )
         ]
+
+    async def set_sla_next(self, conversation_id: int, at: float | None) -> None:
+        await self.db.run(
+            "UPDATE conversations SET sla_next_at = ? WHERE id = ?", at, conversation_id
+        )
 
     async def mark_sla(self, conversation_id: int, column: str) -> None:
         assert column in ("sla_reminded_at", "sla_escalated_at")

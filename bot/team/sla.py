@@ -12,6 +12,9 @@ from bot.team.hours import business_seconds
 
 log = logging.getLogger(__name__)
 
+BATCH = 500  # conversations read per query; a tick reads batches until none is due
+MIN_RECHECK = 30.0  # seconds: never look at one conversation more often than the tick
+
 
 class SlaWatch:
     def __init__(self, store: Store, settings: Settings, *, clock: Callable[[], float],
@@ -22,25 +25,47 @@ class SlaWatch:
         self.wake_slack = wake_slack
 
     async def tick(self) -> list[tuple[str, str]]:
-        """Check every waiting conversation once; returns (ref, "reminder"|"escalation")."""
+        """Look at the conversations whose next SLA check is due (an index range, not
+        every waiting conversation); returns (ref, "reminder"|"escalation"). Each
+        one looked at gets its next check time, or none when nothing is left."""
         now = self.clock()
         done: list[tuple[str, str]] = []
-        for conv in await self.store.team.waiting():
-            try:
-                sla = self.settings.sla_for(conv.store_key)
-            except KeyError:
-                continue  # the store left the configuration
-            since = conv.waiting_since or now
-            waited = business_seconds(since, now, sla.business_hours)
-            escalated = conv.sla_escalated_at is not None and conv.sla_escalated_at >= since
-            reminded = conv.sla_reminded_at is not None and conv.sla_reminded_at >= since
-            if waited >= sla.escalation_minutes * 60 and not escalated:
-                await self._escalate(conv, waited)
-                done.append((conv.ref, "escalation"))
-            elif waited >= sla.reminder_minutes * 60 and not reminded and not escalated:
-                await self._remind(conv, waited)
-                done.append((conv.ref, "reminder"))
-        return done
+        while True:
+            due = await self.store.team.sla_due(now, BATCH)
+            for conv in due:
+                outcome = await self._check(conv, now)
+                if outcome:
+                    done.append((conv.ref, outcome))
+            if len(due) < BATCH:
+                return done
+
+    async def _check(self, conv: Conversation, now: float) -> str | None:
+        try:
+            sla = self.settings.sla_for(conv.store_key)
+        except KeyError:
+            sla = None  # the store left the configuration
+        if sla is None or conv.status != "open" or conv.waiting_since is None:
+            await self.store.team.set_sla_next(conv.id, None)
+            return None
+        since = conv.waiting_since
+        waited = business_seconds(since, now, sla.business_hours)
+        escalated = conv.sla_escalated_at is not None and conv.sla_escalated_at >= since
+        reminded = conv.sla_reminded_at is not None and conv.sla_reminded_at >= since
+        outcome = None
+        if waited >= sla.escalation_minutes * 60 and not escalated:
+            await self._escalate(conv, waited)
+            escalated, outcome = True, "escalation"
+        elif waited >= sla.reminder_minutes * 60 and not reminded and not escalated:
+            await self._remind(conv, waited)
+            reminded, outcome = True, "reminder"
+        if escalated:
+            await self.store.team.set_sla_next(conv.id, None)
+        else:
+            # Business seconds never run faster than the clock: the next threshold
+            # cannot be reached before this, so nothing is missed by sleeping till then.
+            target = (sla.escalation_minutes if reminded else sla.reminder_minutes) * 60
+            await self.store.team.set_sla_next(conv.id, now + max(target - waited, MIN_RECHECK))
+        return outcome
 
     async def _remind(self, conv: Conversation, waited: float) -> None:
         who = f"<@{conv.assignee}>" if conv.assignee else "Nobody owns this conversation yet:"
