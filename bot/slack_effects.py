@@ -6,6 +6,9 @@ None, and raises :class:`Permanent` when the row can never succeed.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,6 +31,7 @@ from bot.slack_directory import ChannelNotFound, SlackDirectory
 from bot.slack_errors import classify
 from bot.store import SlackOp, Store
 
+SHOWN_CARDS = 20_000  # digests kept (~1.5 MB): the cards being worked on now
 POST_KINDS = {"post_root", "post_message", "notice", "banner", "post_agent_copy",
               "post_sent_translation", "post_thread_note", "post_channel"}
 METADATA_TYPE = "storebridge_post"
@@ -61,6 +65,10 @@ class SlackEffects:
         self.workspace_url: str | None = None  # from auth.test, for thread links
         self.team_id: str | None = None
         self.fallbacks: CardFallbacks | None = None  # set by the outbox, which owns it
+        #: What each card last showed in Slack (a digest, most recent cards only): an
+        #: update that would show the same is not sent (a new conversation's root
+        #: already renders its first message: 2 Slack calls, not 3).
+        self._shown: OrderedDict[int, bytes] = OrderedDict()
 
     async def permalink(self, conversation_id: int) -> str | None:
         conv = await self.store.conversations.get(conversation_id)
@@ -124,22 +132,42 @@ class SlackEffects:
                             store_name=info["name"], now=now, others=others, orders=orders)
         return conv, text, blocks
 
+    def forget_cards(self) -> None:
+        self._shown.clear()
+
+    def _remember_card(self, conversation_id: int, text: str, blocks: Any) -> bool:
+        """Record what the card shows; False when it showed exactly that already."""
+        digest = hashlib.blake2b(json.dumps([text, blocks], sort_keys=True).encode(),
+                                 digest_size=16).digest()
+        same = self._shown.get(conversation_id) == digest
+        self._shown[conversation_id] = digest
+        self._shown.move_to_end(conversation_id)
+        while len(self._shown) > SHOWN_CARDS:
+            self._shown.popitem(last=False)
+        return not same
+
     async def _op_post_root(self, op: SlackOp, ref: str) -> str | None:
         conv, text, blocks = await self._card(op.conversation_id or 0)
         if conv.thread_ts:
             return conv.thread_ts
-        return await self._post(op, ref, text=text, blocks=blocks)
+        ts = await self._post(op, ref, text=text, blocks=blocks)
+        self._remember_card(conv.id, text, blocks)
+        return ts
 
     async def _op_update_card(self, op: SlackOp, ref: str) -> str | None:
         conv, text, blocks = await self._card(op.conversation_id or 0)
         if not conv.thread_ts:
             return None  # the root post, still to come, renders the current state
+        if not self._remember_card(conv.id, text, blocks):
+            return None  # Slack shows this already
         try:
             await call_or_plain(self.client.chat_update, dict(
                 channel=conv.channel_id, ts=conv.thread_ts, text=text, blocks=blocks),
                 self.fallbacks, op.kind, conv.id)
-        except SlackApiError as e:
-            if e.response.get("error") in ("message_not_found", "cant_update_message"):
+        except BaseException as e:
+            self._shown.pop(conv.id, None)  # not shown after all: the retry must send
+            if isinstance(e, SlackApiError) and e.response.get("error") in (
+                    "message_not_found", "cant_update_message"):
                 raise Permanent(str(e.response.get("error"))) from None
             raise
         return None

@@ -21,6 +21,7 @@ from bot.slack_directory import SlackDirectory
 from bot.slack_effects import METADATA_TYPE, POST_KINDS, NotYet, Permanent, SlackEffects
 from bot.slack_errors import classify
 from bot.store import SlackOp, Store
+from bot.store.leases import Grant
 from bot.workers import KeyedWorkers, wait_for_wake
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,17 @@ class SlackOutbox:
         self.leases = leases
         self._workers = KeyedWorkers(
             self._run, "slack",
-            claim=(lambda ref: leases.claim(f"slack:{ref}")) if leases else None)
+            claim=self._claim if leases else None)
         self._buckets: dict[str, TokenBucket] = {}
+
+    async def _claim(self, ref: str) -> Grant | None:
+        assert self.leases is not None
+        grant = await self.leases.claim(f"slack:{ref}")
+        if grant is not None and grant.fresh:
+            # Another worker may have changed cards meanwhile: what we remember
+            # showing is no longer a reason to skip an update.
+            self.effects.forget_cards()
+        return grant
 
     # -- lifecycle ------------------------------------------------------------
     async def start(self) -> None:

@@ -67,7 +67,9 @@ class Conversations:
         """Store one pushed or pulled message exactly once and schedule its Slack posts,
         in one transaction with the conversation it belongs to."""
         async with self.db.tx():
-            conv, new = await self._conversation_for(store_key, platform, site, channel_ref, msg)
+            conv, new, status = await self._conversation_for(
+                store_key, platform, site, channel_ref, msg
+            )
             if msg.from_seller:  # maybe the echo of a reply being recorded right now
                 await self.db.serialize(f"echo:{store_key}")
             known = await self.db.one(
@@ -101,10 +103,7 @@ class Conversations:
                 )
             else:
                 direction, state = "in", "received"
-                reopened = (
-                    await self.db.value("SELECT status FROM conversations WHERE id = ?", conv)
-                    == "closed"
-                )
+                reopened = status == "closed"
                 if reopened:
                     await self.db.run(
                         "INSERT INTO conversation_events (conversation_id, kind, detail, "
@@ -155,14 +154,16 @@ class Conversations:
 
     async def _conversation_for(
         self, store_key: str, platform: str, site: str, channel_ref: str, msg: InboundMessage
-    ) -> tuple[int, bool]:
+    ) -> tuple[int, bool, str]:
+        """(id, created now, its status): one read where there were two."""
         row = await self.db.one(
-            "SELECT id FROM conversations WHERE store_key = ? AND platform_conversation_id = ?",
+            "SELECT id, status FROM conversations WHERE store_key = ? AND "
+            "platform_conversation_id = ?",
             store_key,
             msg.conversation_id,
         )
         if row:
-            return int(row[0]), False
+            return int(row[0]), False, str(row[1])
         now = self.db.clock()
         conv = await self.db.insert(
             "INSERT OR IGNORE INTO conversations (store_key, platform_conversation_id, buyer_id, "
@@ -179,18 +180,17 @@ class Conversations:
             now,
         )
         if conv is None:  # another worker created it a moment ago
-            return int(
-                await self.db.value(
-                    "SELECT id FROM conversations WHERE store_key = ? AND "
-                    "platform_conversation_id = ?",
-                    store_key,
-                    msg.conversation_id,
-                )
-            ), False
+            row = await self.db.one(
+                "SELECT id, status FROM conversations WHERE store_key = ? AND "
+                "platform_conversation_id = ?",
+                store_key,
+                msg.conversation_id,
+            )
+            return int(row[0]), False, str(row[1])
         ref = f"{REF_PREFIX.get(platform, platform[:2].upper())}-{site}-{conv:04d}"
         await self.db.run("UPDATE conversations SET ref = ? WHERE id = ?", ref, conv)
         await self.ops.enqueue(channel_ref, "post_root", conversation_id=conv)
-        return conv, True
+        return conv, True, "open"
 
     async def set_thread(self, conversation_id: int, channel_id: str, thread_ts: str) -> None:
         await self.db.run(
