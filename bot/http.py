@@ -37,6 +37,7 @@ def build_web_app(service: Service, *, manage_lifecycle: bool = True,
         app.router.add_post("/slack/events", slack_events)
     app.router.add_post("/webhooks/{platform}", webhook)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/healthz/loop", loop_health)
     app.router.add_get("/oauth/{platform}/callback", oauth_callback)
     if manage_lifecycle:
         app.cleanup_ctx.append(_lifecycle)
@@ -118,6 +119,15 @@ async def healthz(request: web.Request) -> web.Response:
     # restarts unhealthy processes must not restart us for it. Only the database is.
     # A busy database (a lock held elsewhere) is waited out, not restarted for.
     return web.json_response(health, status=503 if health["database"] == "error" else 200)
+
+
+async def loop_health(request: web.Request) -> web.Response:
+    """Event-loop stalls, job tick costs and memory since the last ``?reset=1``."""
+    probe = request.app[SERVICE].loop_probe
+    body = probe.snapshot()
+    if request.query.get("reset") == "1":
+        probe.reset()
+    return web.json_response(body)
 
 
 async def oauth_callback(request: web.Request) -> web.Response:

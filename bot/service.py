@@ -17,6 +17,7 @@ from bot.connector_hub import ConnectorHub
 from bot.features import Installer, default_features
 from bot.ingest import Ingest
 from bot.leases import LeaseKeeper
+from bot.loop_probe import LoopProbe
 from bot.relay import Relay
 from bot.sender import Sender
 from bot.slack_app import build_bolt_app
@@ -70,9 +71,11 @@ class Service:
         self.scheduler = AsyncIOScheduler()
         self._background: set[asyncio.Task[Any]] = set()
         self._single: SingleProcessLock | None = None
+        self.loop_probe = LoopProbe()
 
     async def start(self) -> None:
         s = self.settings
+        self.loop_probe.start()
         if not is_postgres(s.database):
             self._single = SingleProcessLock(s.database)
             self._single.acquire()  # refuses a second process on the same SQLite file
@@ -128,8 +131,10 @@ class Service:
         # their leases expire. Every other job runs on one worker at a time.
         self.scheduler.add_job(self._sweep, "interval", seconds=SWEEP_SECONDS, id="sweep")
         for job in self.scheduler.get_jobs():
+            func = self.loop_probe.timed(job.id, job.func)
             if job.id not in EVERY_WORKER_JOBS:
-                job.modify(func=self.leases.leased(f"job:{job.id}", job.func))
+                func = self.leases.leased(f"job:{job.id}", func)
+            job.modify(func=func)
         self.scheduler.start()
         if self.repair_on_start:
             self.spawn(self.repair_all())
@@ -150,6 +155,7 @@ class Service:
         await self.store.close()
         if self._single is not None:
             self._single.release()
+        await self.loop_probe.stop()
 
     @property
     def session(self) -> aiohttp.ClientSession:
