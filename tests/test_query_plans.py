@@ -96,7 +96,7 @@ async def test_periodic_and_request_paths_use_indexes(tmp_path: Path) -> None:
                                                  reopened_events=3000, orders=2000), now=NOW)
         home = HomeQueries(store.database)
         mine = HomeFilters()
-        push = InboundMessage(shop_id=stores[3].shop_id, conversation_id="pc3",
+        push = InboundMessage(shop_id=stores[3].shop_id, conversation_id="pc-b3",
                               message_id="new-1", buyer=Buyer(id="b3", name="Buyer 3"),
                               kind=MessageKind.TEXT, text="still waiting",
                               sent_at=datetime.fromtimestamp(NOW, UTC))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,8 +85,12 @@ async def _write(db: Database, table: str, columns: Sequence[str],
 
 
 async def seed(db: Database, size: Size, *, now: float, agents: Sequence[str] = (),
-               seed_value: int = 7) -> list[SeedStore]:
-    """Fill an empty, migrated database; returns the stores (for the config)."""
+               seed_value: int = 7,
+               conversation_key: Callable[[str, str], str] = lambda shop, buyer: f"pc-{buyer}",
+               channel_ids: dict[str, str] | None = None) -> list[SeedStore]:
+    """Fill an empty, migrated database; returns the stores (for the config).
+    ``conversation_key(shop_id, buyer_id)``: the platform's conversation id;
+    ``channel_ids``: channel ref -> Slack id, where the Slack side is real."""
     rnd = random.Random(seed_value)
     stores = seed_stores(size.stores, size.channels)
     people = list(agents) or [f"U{9000 + i}" for i in range(size.agents)]
@@ -106,9 +110,10 @@ async def seed(db: Database, size: Size, *, now: float, agents: Sequence[str] = 
             since = now - rnd.uniform(60, 3 * 86400) if waiting else None
             escalated = since is not None and now - since > 3600
             assignee = None if c % 4 == 1 else people[c % len(people)]
-            channel_id = f"C{int(s.channel[4:]):08d}"
+            channel_id = (channel_ids or {}).get(s.channel) or f"C{int(s.channel[4:]):08d}"
             convs.append((c, s, channel_id))
-            yield (c, s.key, f"pc{c}", f"{prefix}-{s.site}-{c:06d}", f"b{c}", f"Buyer {c}",
+            yield (c, s.key, conversation_key(s.shop_id, f"b{c}"), f"{prefix}-{s.site}-{c:06d}",
+                   f"b{c}", f"Buyer {c}",
                    s.channel, channel_id, f"{1_700_000_000 + c}.000100",
                    "closed" if closed else "open", 1 if waiting else 0,
                    f"Buyer: {WORDS[c % len(WORDS)]}", now - rnd.uniform(0, 30 * 86400), since,
