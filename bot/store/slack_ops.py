@@ -8,7 +8,9 @@ before doing it again, so nothing is posted twice.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from bot.store.db import Database
@@ -20,6 +22,8 @@ CARD_DELAY = 1.0  # seconds a card refresh waits so a burst costs one chat.updat
 class SlackOps:
     def __init__(self, db: Database) -> None:
         self.db = db
+        #: Called with (conversation id, its assignee if known) after each change.
+        self.card_listeners: list[Callable[[int, str | None], None]] = []
 
     async def enqueue(
         self,
@@ -51,7 +55,13 @@ class SlackOps:
             self.db.clock(),
         )
 
-    async def refresh_card(self, channel_ref: str, conversation_id: int) -> None:
+    async def refresh_card(
+        self, channel_ref: str, conversation_id: int, *, assignee: str | None = None
+    ) -> None:
+        """The conversation changed: its card is redrawn, and in-process listeners
+        (the App Home cache) hear of it once the change is committed."""
+        for listener in self.card_listeners:
+            self.db.defer(functools.partial(listener, conversation_id, assignee))
         await self.enqueue(
             channel_ref,
             "update_card",

@@ -88,7 +88,7 @@ class Team:
             if row is None:
                 return None
             conv = Conversation.of(row)
-            await self.ops.refresh_card(conv.channel_ref, conv.id)
+            await self.ops.refresh_card(conv.channel_ref, conv.id, assignee=user)
             return conv
 
     async def open_of(self, user: str) -> list[Conversation]:

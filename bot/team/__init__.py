@@ -138,6 +138,9 @@ def install(service: Service) -> Callable[[Any], None]:
     team = TeamFeature(service)
     service.team = team  # type: ignore[attr-defined]
     service.ingest.on_new_message.append(team.on_new_message)
+    from bot.team.home_cache import HomeCache
+    service.home_cache = HomeCache()  # type: ignore[attr-defined]
+    service.store.ops.card_listeners.append(service.home_cache.conversation_changed)
     service.scheduler.add_job(team.sla.tick, "interval", seconds=SLA_EVERY_SECONDS, id="sla",
                               max_instances=1, coalesce=True)
     from bot.team.digest import schedule_digest

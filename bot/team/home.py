@@ -105,8 +105,16 @@ async def _agents(service: Any, q: HomeQueries, viewer: str) -> list[str]:
 async def publish_home(service: Any, user_id: str, filters: HomeFilters | None = None) -> None:
     await learn_workspace(service)
     q = HomeQueries(service.store.database)
-    names = await user_names(service, await _agents(service, q, user_id))
-    view = await home_view(service, user_id, filters, names=names)
+    cache = getattr(service, "home_cache", None)
+    # The viewer's status and pinned conversation are one primary-key read: part
+    # of the cache key, so toggling either never shows a stale panel.
+    state = "|".join(str(x) for x in await q.agent(user_id))
+    view = cache.get(user_id, filters, state) if cache is not None else None
+    if view is None:
+        names = await user_names(service, await _agents(service, q, user_id))
+        view = await home_view(service, user_id, filters, names=names)
+        if cache is not None:
+            cache.put(user_id, filters, state, view)
     await service.slack.views_publish(user_id=user_id, view=view)
 
 
