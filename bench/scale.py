@@ -34,6 +34,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -132,6 +133,8 @@ class Bench:
         stores = await seed(store.database, size, now=now, agents=agents,
                             conversation_key=conversation_id, channel_ids=channels)
         await store.close()
+        if a.save_seed and "DATABASE_URL" not in db_env:
+            shutil.copy(target, a.save_seed)
         print(f"seeded {a.stores} stores, {a.conversations} conversations, {a.messages} "
               f"messages in {time.perf_counter() - t:.1f} s"
               + (f" ({os.path.getsize(target) / 2**20:.0f} MB)" if "DATABASE_URL" not in db_env
@@ -337,6 +340,7 @@ def main() -> None:
     p.add_argument("--reply-rate", type=float, default=5)
     p.add_argument("--rss-every", type=float, default=15)
     p.add_argument("--keep-log", help="copy the service's log here")
+    p.add_argument("--save-seed", help="SQLite: keep a copy of the seeded file here")
     asyncio.run(Bench(p.parse_args()).run())
 
 

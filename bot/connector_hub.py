@@ -22,6 +22,12 @@ class ConnectorHub:
                        SANDBOX_APP_SECRET=settings.sandbox.app_secret)
         self._connectors: dict[str, Connector] = {}
         self._stores: dict[str, StoreConfig] = {s.key: s for s in settings.stores}
+        # Lazada pushes name the seller, not the shop: either id identifies the store.
+        self._by_shop: dict[tuple[str, str], StoreConfig] = {}
+        for s in reversed(settings.stores):  # the first configured wins, as before
+            for ident in (s.seller_id, s.shop_id):
+                if ident:
+                    self._by_shop[(s.connector, str(ident))] = s
         for name in sorted({s.connector for s in settings.stores}):
             self._connectors[name] = build_connector(name, session, env, tokens)
 
@@ -34,8 +40,7 @@ class ConnectorHub:
 
     def store_for_shop(self, connector: str, shop_id: str) -> StoreConfig | None:
         # Lazada pushes name the seller, not the shop: either id identifies the store.
-        return next((s for s in self._stores.values() if s.connector == connector
-                     and str(shop_id) in (s.shop_id, s.seller_id)), None)
+        return self._by_shop.get((connector, str(shop_id)))
 
     @property
     def stores(self) -> Mapping[str, StoreConfig]:
