@@ -61,7 +61,7 @@ async def test_a_conversation_assigned_to_me_rebuilds_my_home(tmp_path: Path) ->
 
 def test_assignment_drops_the_assignees_views_even_when_they_did_not_show_it() -> None:
     cache = HomeCache(clock=lambda: 0.0)
-    view = {"blocks": [{"type": "section", "block_id": "conv:7"}]}
+    view = {"blocks": [{"type": "section", "block_id": "mine:conv:7"}]}
     cache.put("U1", None, "online|None", view)
     cache.put("U2", None, "online|None", view)
     cache.conversation_changed(99)  # shown by nobody

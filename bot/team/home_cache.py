@@ -4,7 +4,7 @@ Ten people opening the tab each second made the per-store counts and three
 lists be recomputed ten times a second over 100,000 conversations. A view is
 reused until one of these happens:
 
-- a conversation it shows changes (each row is a ``conv:<id>`` block), or a
+- a conversation it shows changes (each row's block_id ends ``conv:<id>``), or a
   conversation is assigned to its viewer: the store says so after the commit
   (``SlackOps.card_listeners``), so the viewer's own lists are never stale;
 - its viewer's status, pinned conversation or filters change (a different key);
@@ -15,6 +15,7 @@ reused until one of these happens:
 
 from __future__ import annotations
 
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -26,6 +27,8 @@ HOME_TTL = 15.0
 MAX_VIEWS = 2_000  # people x filter sets kept; the least recently used go first
 
 Key = tuple[str, str]
+#: A row's block_id is ``<list>:conv:<id>`` (bot/team/home_render.row_block).
+ROW_ID = re.compile(r"(?:^|:)conv:(\d+)$")
 
 
 class HomeCache:
@@ -62,8 +65,8 @@ class HomeCache:
             view: dict[str, Any]) -> None:
         k = self.key(user, filters, state)
         self._drop(k)
-        shown = frozenset(int(b["block_id"][5:]) for b in view.get("blocks", ())
-                          if str(b.get("block_id", "")).startswith("conv:"))
+        shown = frozenset(int(m.group(1)) for b in view.get("blocks", ())
+                          if (m := ROW_ID.search(str(b.get("block_id", "")))))
         self._views[k] = (self.clock(), view, shown)
         for conv in shown:
             self._showing.setdefault(conv, set()).add(k)
