@@ -3,10 +3,12 @@ conversation the viewer sees (or one assigned to them) changes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
+from bot.store.home import HomeFilters
 from bot.team.home_cache import HomeCache
 from tests.harness import Bridge, running_bridge
 
@@ -81,3 +83,23 @@ def test_views_expire() -> None:
     assert cache.get("U1", None, "") is not None
     now[0] = 15.5
     assert cache.get("U1", None, "") is None
+
+
+async def test_store_counts_are_computed_once_for_everyone_then_refreshed() -> None:
+    now = [0.0]
+    cache = HomeCache(clock=lambda: now[0])
+    calls = []
+
+    async def compute() -> dict[str, int]:
+        calls.append(now[0])
+        await asyncio.sleep(0.01)
+        return {"open": len(calls)}
+
+    f = HomeFilters()
+    together = await asyncio.gather(*(cache.counts(f, compute) for _ in range(5)))
+    assert together == [{"open": 1}] * 5 and len(calls) == 1
+    now[0] = 4.0
+    assert await cache.counts(f, compute) == {"open": 1}
+    assert await cache.counts(HomeFilters(site="SG"), compute) == {"open": 2}  # own filters
+    now[0] = 5.5
+    assert await cache.counts(f, compute) == {"open": 3}

@@ -53,7 +53,9 @@ async def home_view(service: Any, user_id: str, filters: HomeFilters | None = No
         *filter_blocks(f, list(stores.values()), agents, user_id, names or {}),
         {"type": "divider"},
     ]
-    counts = await q.store_counts(f)
+    cache = getattr(service, "home_cache", None)
+    counts = (await cache.counts(f, lambda: q.store_counts(f)) if cache is not None
+              else await q.store_counts(f))
     in_scope = [s for s in stores.values() if f.store in (None, s["key"])
                 and f.site in (None, s["site"]) and f.platform in (None, s["platform"])]
     blocks += count_blocks(counts, in_scope, stores)

@@ -11,19 +11,24 @@ reused until one of these happens:
 - it is older than ``ttl`` seconds: the counts of every store and the order of
   "waiting longest" move with every buyer message anywhere, and may lag by that
   much (the waiting times shown are relative, so they are redrawn then too).
+
+The per-store counts are also shared between viewers (:meth:`counts`, at most
+``COUNTS_TTL`` old): at ten opens a second they were most of SQLite's time.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.store.home import HomeFilters
 
 HOME_TTL = 15.0
+COUNTS_TTL = 5.0  # the per-store counts, shared by every viewer with the same filters
 MAX_VIEWS = 2_000  # people x filter sets kept; the least recently used go first
 
 Key = tuple[str, str]
@@ -41,6 +46,22 @@ class HomeCache:
         self._showing: dict[int, set[Key]] = {}
         self.hits = 0
         self.misses = 0
+        self._counts: dict[str, tuple[float, asyncio.Future[Any]]] = {}
+
+    async def counts(self, filters: HomeFilters, compute: Callable[[], Awaitable[Any]]) -> Any:
+        """The per-store counts (a walk of every conversation's index entry, the one
+        Home query that grows with the database), computed at most once per
+        ``COUNTS_TTL`` per filter set, however many people open the tab; viewers
+        arriving while it is computed wait for that one computation."""
+        k = filters.to_json()
+        entry = self._counts.get(k)
+        if entry is None or self.clock() - entry[0] > COUNTS_TTL or (
+                entry[1].done() and entry[1].exception() is not None):
+            if len(self._counts) >= MAX_VIEWS:  # keywords make filter sets unbounded
+                self._counts.clear()
+            entry = (self.clock(), asyncio.ensure_future(compute()))
+            self._counts[k] = entry
+        return await asyncio.shield(entry[1])
 
     @staticmethod
     def key(user: str, filters: HomeFilters | None, state: str) -> Key:
