@@ -79,6 +79,12 @@ def run_service(settings: Settings) -> int:
     if missing:
         print(f"error: environment: {', '.join(missing)} must be set", file=sys.stderr)
         return 2
+    from bot.secret_key import preflight
+
+    refusal = asyncio.run(preflight(settings))
+    if refusal:
+        print(f"error: {refusal}", file=sys.stderr)
+        return 2
     from aiohttp import web
 
     from bot.http import build_web_app

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from bot import oauth
+from bot.health_access import may_see_detail, visible
 from bot.logs import request_id_middleware
 from bot.request_body import body_timeout, read_body
 from bot.service import Service
@@ -109,15 +110,18 @@ def _log_late(task: asyncio.Future[Any]) -> None:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    health = await request.app[SERVICE].health()
+    service = request.app[SERVICE]
+    health = await service.health()
     if SOCKET in request.app:
         socket = health["slack"]["socket_mode"] = await request.app[SOCKET].state()
         if socket["state"] != "connected":
             health["status"] = "degraded"
+    shown = visible(health, may_see_detail(service.settings.env,
+                                           request.headers.get("Authorization")))
     # A disconnected store or Slack outage is "degraded", not dead: a platform that
     # restarts unhealthy processes must not restart us for it. Only the database is.
     # A busy database (a lock held elsewhere) is waited out, not restarted for.
-    return web.json_response(health, status=503 if health["database"] == "error" else 200)
+    return web.json_response(shown, status=503 if health["database"] == "error" else 200)
 
 
 async def oauth_callback(request: web.Request) -> web.Response:

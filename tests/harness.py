@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from cryptography.fernet import Fernet
 
 from bot.config import (
     GroupConfig,
@@ -21,15 +22,22 @@ from bot.config import (
     StoreConfig,
     TranslationConfig,
 )
+from bot.health_access import HEALTH_ENV
 from bot.http import build_web_app
 from bot.service import Service
 from bot.standins.slack_api import SlackEmulator
 from bot.standins.slack_commands import commands_from_manifest
 from bot.store import Conversation
+from bot.store.token_cipher import SECRET_ENV
 from connectors.sandbox import SandboxMarketplace
 from tests.block_ids import assert_unique_ids
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
+#: Every bridge seals tokens with a key made for this test run, never a fixed one.
+TEST_SECRET_KEY = Fernet.generate_key().decode()
+HEALTH_TOKEN = "health-" + Fernet.generate_key().decode()[:16]
+#: Headers that let a test read /healthz's detail.
+HEALTH_AUTH = {"Authorization": f"Bearer {HEALTH_TOKEN}"}
 SHOP = "sg-1"
 BUYER = "b-rachel"
 
@@ -185,6 +193,8 @@ async def running_bridge(tmp_path: Path, *, slack_kwargs: dict[str, Any] | None 
         if signing_secret is not None:  # "" : Socket Mode without a signing secret
             settings = replace(settings, slack=replace(settings.slack,
                                                        signing_secret=signing_secret))
+        settings = replace(settings, env={SECRET_ENV: TEST_SECRET_KEY,
+                                          HEALTH_ENV: HEALTH_TOKEN, **settings.env})
         clock = ShiftedClock()
         service = Service(settings, **{"repair_on_start": False, "stable_for": 0.2,
                                        "probe_base": 0.2, "clock": clock,

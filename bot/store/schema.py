@@ -294,4 +294,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX conversation_events_by_conversation_kind
         ON conversation_events (conversation_id, kind, at);
     """,
+    # 6: an authorization link is bound to the store it was issued for, and its issuer.
+    """
+    ALTER TABLE oauth_states ADD COLUMN store_key TEXT;
+    ALTER TABLE oauth_states ADD COLUMN issued_by TEXT;
+    """,
 )
