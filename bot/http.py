@@ -132,13 +132,10 @@ async def oauth_callback(request: web.Request) -> web.Response:
                                     request.query)
     except oauth.AuthorizationError as e:
         return _page(e.status, "Store not connected", e.message)
-    if done.store_key:
-        await service.on_authorized(done.store_key)
-        return _page(200, "Store connected", f"{platform} shop {done.shop_id} is connected; "
-                     "StoreBridge is catching up its conversations.")
-    return _page(200, "Store authorized", f"{platform} shop {done.shop_id} is authorized. Add "
-                 f"it to storebridge.yml (platform: {platform}, shop_id: \"{done.shop_id}\") "
-                 "and restart StoreBridge to bring its chats into Slack.")
+    for key in done.store_keys:
+        await service.on_authorized(key)
+    title = "Store connected" if done.store_keys else "Store authorized"
+    return _page(200, title, done.message())
 
 
 def _page(status: int, title: str, text: str) -> web.Response:
