@@ -58,7 +58,12 @@ async def sync_stores(settings: Settings, keys: Sequence[str], *, full: bool) ->
         print(f"error: no such store: {', '.join(unknown)} (known: "
               f"{', '.join(s.key for s in settings.stores)})", file=sys.stderr)
         return 2
-    store = await Store.open(settings.database)
+    try:
+        cipher = TokenCipher.from_env(settings.env)
+    except SecretKeyError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    store = await Store.open(settings.database, cipher=cipher)
     failed = 0
     try:
         async with aiohttp.ClientSession() as session:

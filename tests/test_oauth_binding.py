@@ -156,3 +156,19 @@ async def test_a_link_for_an_unknown_or_sandbox_store_is_not_issued(tmp_path: Pa
                 await s.link(key)
             assert getattr(e.value, "status", None) == 400
         assert await s.states() == []
+
+
+async def test_without_a_secret_key_no_link_is_issued_and_no_state_is_spent(
+        tmp_path: Path) -> None:
+    from bot.oauth import AuthorizationError
+
+    async with scene(tmp_path, "tiktok", env={"STOREBRIDGE_SECRET_KEY": ""}) as s:
+        with pytest.raises(AuthorizationError, match="STOREBRIDGE_SECRET_KEY") as e:
+            await s.link(s.victim_key)
+        assert e.value.status == 503 and await s.states() == []
+        # A state issued while a key was set (a restart without it since) stays unspent.
+        await s.bridge.store.credentials.issue_oauth_state("kept", "tiktok", None, "t")
+        status, page = await s.callback({"code": s.code([VICTIM["tiktok"]]), "state": "kept"})
+        assert status == 503 and "Fernet.generate_key()" in page
+        assert await s.states() == ["kept"]
+        assert await s.tokens(VICTIM["tiktok"]) is None
