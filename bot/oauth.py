@@ -104,12 +104,16 @@ async def authorize_link(settings: Settings, store: Store, session: aiohttp.Clie
     """A fresh seller authorization link for ``platform``, good for the configured
     store ``store_key`` only (None: for a shop not configured yet)."""
     connector = _connector(settings, platform, session, store.books)
-    if store_key is not None:
-        _bound_store(settings, platform, store_key)
-    _need_key(store)
-    state = secrets.token_urlsafe(24)
-    await store.credentials.issue_oauth_state(state, platform, store_key, issued_by)
-    return str(connector.authorize_url(redirect_url(settings, platform), state))
+    try:
+        if store_key is not None:
+            _bound_store(settings, platform, store_key)
+        _need_key(store)
+        back = redirect_url(settings, platform)
+        state = secrets.token_urlsafe(24)
+        await store.credentials.issue_oauth_state(state, platform, store_key, issued_by)
+        return str(connector.authorize_url(back, state))
+    finally:
+        await connector.close()
 
 
 async def complete(settings: Settings, store: Store, session: aiohttp.ClientSession,
@@ -118,6 +122,15 @@ async def complete(settings: Settings, store: Store, session: aiohttp.ClientSess
     only the shops the link was issued for (the marketplace says which they are)."""
     captured = CapturedTokens()
     connector = _connector(settings, platform, session, captured)
+    try:
+        return await _complete(settings, store, connector, captured, platform, query)
+    finally:
+        await connector.close()
+
+
+async def _complete(settings: Settings, store: Store, connector: Any,
+                    captured: CapturedTokens, platform: str, query: Mapping[str, str]
+                    ) -> Authorized:
     _need_key(store)
     code = query.get("code", "")
     wrong = bad_request(platform, query) if code else None
@@ -155,8 +168,6 @@ async def complete(settings: Settings, store: Store, session: aiohttp.ClientSess
         log.warning("%s authorization refused (link for %s, issued by %s): %s", platform,
                     issued.store_key or "a new store", issued.issued_by, e.message)
         raise AuthorizationError(e.status, e.message) from None
-    finally:
-        await connector.close()
     for shop_id, tokens in decision.store.items():
         await store.books.put_tokens(platform, ShopId(shop_id), tokens)
     log.info("%s authorization stored for %s (link issued by %s)", platform,
