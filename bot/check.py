@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.connector_hub import ConnectorHub, account
 from bot.preflight import Finding, app_token_findings, public_url_reachable, static_findings
-from bot.secret_key import preflight
+from bot.secret_key import key_refusal
 from bot.slack_directory import ChannelNotFound, SlackDirectory
 from bot.slack_errors import classify
 from bot.store import SecretKeyError, Store, TokenCipher
@@ -48,7 +48,7 @@ async def collect(settings: Settings) -> list[Row]:
                                           f"{await schema_version(store.database)})"))
     except Exception as e:  # noqa: BLE001 - reported in the table
         return [*rows, Row("database", False, f"{_shown(settings.database)}: {e}")]
-    refusal = await preflight(settings)
+    refusal = await key_refusal(settings)
     rows.append(Row("secret key", refusal is None, refusal or (
         "tokens are sealed" if cipher.ready else "not set; no store keeps tokens")))
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:

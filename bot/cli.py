@@ -81,9 +81,9 @@ def run_service(settings: Settings) -> int:
     if missing:
         print(f"error: environment: {', '.join(missing)} must be set", file=sys.stderr)
         return 2
-    from bot.secret_key import preflight
+    from bot.secret_key import key_refusal
 
-    refusal = asyncio.run(preflight(settings))
+    refusal = asyncio.run(key_refusal(settings))
     if refusal:
         print(f"error: {refusal}", file=sys.stderr)
         return 2

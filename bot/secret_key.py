@@ -13,7 +13,7 @@ def needs_tokens(settings: Settings) -> bool:
     return bool(settings.public_url) or any(s.connector != "sandbox" for s in settings.stores)
 
 
-async def preflight(settings: Settings) -> str | None:
+async def key_refusal(settings: Settings) -> str | None:
     """None when the service may start; otherwise what to tell the operator.
 
     Opening the database here (rather than inside the web app's start-up) turns a
