@@ -104,8 +104,27 @@ async def test_a_wrong_or_missing_key_is_a_clear_refusal(tmp_path: Path) -> None
         assert await store.books.get_tokens("shopee", ShopId("2")) is None
     finally:
         await store.close()
-    with pytest.raises(SecretKeyError, match="not a list of Fernet keys"):
+    with pytest.raises(SecretKeyError, match="neither a Fernet key") as e:
         TokenCipher("not-a-key")
+    assert MAKE_KEY in str(e.value)
+
+
+async def test_a_generated_platform_secret_works_as_a_key(tmp_path: Path) -> None:
+    """app.json's "generator": "secret" gives 64 hex characters, not a Fernet key."""
+    secret = os.urandom(32).hex()
+    store = await opened(tmp_path, secret)
+    try:
+        await store.books.put_tokens("shopee", ShopId("1"), SECRET)
+    finally:
+        await store.close()
+    store = await opened(tmp_path, f"{Fernet.generate_key().decode()},{secret}")
+    try:
+        assert await store.books.get_tokens("shopee", ShopId("1")) == SECRET
+    finally:
+        await store.close()
+    with pytest.raises(SecretKeyError, match="encrypted with another key"):
+        TokenCipher(os.urandom(32).hex()).open(
+            TokenCipher(secret).seal("x"))
 
 
 def run_service(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -124,7 +143,7 @@ async def test_run_refuses_without_a_key_or_with_the_wrong_one(tmp_path: Path) -
     assert proc.returncode == 2 and "STOREBRIDGE_SECRET_KEY is not set" in proc.stderr
     assert MAKE_KEY in proc.stderr and "Traceback" not in proc.stderr
     proc = run_service(tmp_path, STOREBRIDGE_SECRET_KEY="short")
-    assert proc.returncode == 2 and "not a list of Fernet keys" in proc.stderr
+    assert proc.returncode == 2 and "neither a Fernet key" in proc.stderr
     assert "Traceback" not in proc.stderr
     store = await opened(tmp_path, Fernet.generate_key().decode())
     await store.books.put_tokens("shopee", ShopId("600123456"), SECRET)

@@ -8,9 +8,12 @@ the first key; see :meth:`bot.store.bookkeeping.Bookkeeping.seal_tokens`).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 SECRET_ENV = "STOREBRIDGE_SECRET_KEY"
 MAKE_KEY = ('python -c "from cryptography.fernet import Fernet; '
@@ -24,19 +27,36 @@ class SecretKeyError(Exception):
     The message says what to do; it is meant to be shown as is."""
 
 
+#: A secret that is not a Fernet key (a platform's generated secret, such as
+#: Heroku's 64 hex characters from app.json) must be at least this long.
+MIN_SECRET = 32
+
+
+def _fernet(key: str) -> Fernet:
+    """A Fernet key as is; any other secret of at least 32 characters is stretched
+    into one with HKDF-SHA256 (so a deploy platform's generated secret works)."""
+    try:
+        return Fernet(key.encode())
+    except ValueError:
+        pass
+    if len(key) < MIN_SECRET:
+        raise SecretKeyError(
+            f"{SECRET_ENV} holds a key that is neither a Fernet key (32 url-safe base64 "
+            f"bytes) nor a secret of at least {MIN_SECRET} characters (keys are "
+            f"comma-separated). Make one with: {MAKE_KEY}")
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                   info=b"storebridge marketplace tokens").derive(key.encode())
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
 class TokenCipher:
     def __init__(self, keys: str | None) -> None:
         names = [k.strip() for k in (keys or "").split(",") if k.strip()]
         self._fernet: MultiFernet | None = None
         self._first: Fernet | None = None
         if names:
-            try:
-                fernets = [Fernet(k.encode()) for k in names]
-                self._fernet, self._first = MultiFernet(fernets), fernets[0]
-            except ValueError:
-                raise SecretKeyError(
-                    f"{SECRET_ENV} is not a list of Fernet keys (each 32 url-safe base64 "
-                    f"bytes, comma-separated). Make one with: {MAKE_KEY}") from None
+            fernets = [_fernet(k) for k in names]
+            self._fernet, self._first = MultiFernet(fernets), fernets[0]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> TokenCipher:
