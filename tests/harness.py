@@ -141,7 +141,10 @@ def settings_for(slack: SlackEmulator, market: SandboxMarketplace, agent: str, d
                               app_secret=market.app_secret),
         db_path=db, env={"SANDBOX_SEND_TIMEOUT": "0.5"}, source="<test>",
         send_max_attempts=3, translation=TranslationConfig(provider="none"))
-    return replace(base, **overrides)
+    settings = replace(base, **overrides)
+    # A key made for this run and a health token; an override's own values win.
+    return replace(settings, env={SECRET_ENV: TEST_SECRET_KEY, HEALTH_ENV: HEALTH_TOKEN,
+                                  **settings.env})
 
 
 def seed(market: SandboxMarketplace) -> None:
@@ -193,8 +196,6 @@ async def running_bridge(tmp_path: Path, *, slack_kwargs: dict[str, Any] | None 
         if signing_secret is not None:  # "" : Socket Mode without a signing secret
             settings = replace(settings, slack=replace(settings.slack,
                                                        signing_secret=signing_secret))
-        settings = replace(settings, env={SECRET_ENV: TEST_SECRET_KEY,
-                                          HEALTH_ENV: HEALTH_TOKEN, **settings.env})
         clock = ShiftedClock()
         service = Service(settings, **{"repair_on_start": False, "stable_for": 0.2,
                                        "probe_base": 0.2, "clock": clock,
