@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
+import os
+import socket
 import sys
 from collections.abc import Sequence
 
@@ -11,22 +14,40 @@ from bot import oauth
 from bot.config import Settings
 from bot.connector_hub import ConnectorHub
 from bot.ingest import Ingest
-from bot.store import Store
+from bot.store import SecretKeyError, Store, TokenCipher
 
 
-async def print_authorize_link(settings: Settings, platform: str) -> int:
-    store = await Store.open(settings.database)
+async def print_authorize_link(settings: Settings, platform: str,
+                               store_key: str | None = None) -> int:
+    try:
+        cipher = TokenCipher.from_env(settings.env)
+    except SecretKeyError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    store = await Store.open(settings.database, cipher=cipher)
     try:
         async with aiohttp.ClientSession() as session:
-            link = await oauth.authorize_link(settings, store, session, platform)
+            link = await oauth.authorize_link(settings, store, session, platform, store_key,
+                                              issued_by=_operator())
     except oauth.AuthorizationError as e:
         print(f"error: {e.message}", file=sys.stderr)
         return 2
     finally:
         await store.close()
-    print(f"Open this link as the seller (valid for one hour, once):\n{link}")
+    meant = f"store {store_key}" if store_key else f"a new {platform} store"
+    print(f"Open this link as the seller of {meant} (valid for one hour, once; a grant "
+          f"for any other shop is refused):\n{link}")
     print(f"\nThe marketplace sends the seller back to {oauth.redirect_url(settings, platform)}")
     return 0
+
+
+def _operator() -> str:
+    """Who issued a link from the command line, as the machine knows them."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = f"uid {os.getuid()}"
+    return f"{user}@{socket.gethostname()} (command line)"
 
 
 async def sync_stores(settings: Settings, keys: Sequence[str], *, full: bool) -> int:
@@ -37,7 +58,12 @@ async def sync_stores(settings: Settings, keys: Sequence[str], *, full: bool) ->
         print(f"error: no such store: {', '.join(unknown)} (known: "
               f"{', '.join(s.key for s in settings.stores)})", file=sys.stderr)
         return 2
-    store = await Store.open(settings.database)
+    try:
+        cipher = TokenCipher.from_env(settings.env)
+    except SecretKeyError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    store = await Store.open(settings.database, cipher=cipher)
     failed = 0
     try:
         async with aiohttp.ClientSession() as session:

@@ -12,9 +12,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.connector_hub import ConnectorHub, account
 from bot.preflight import Finding, app_token_findings, public_url_reachable, static_findings
+from bot.secret_key import key_refusal
 from bot.slack_directory import ChannelNotFound, SlackDirectory
 from bot.slack_errors import classify
-from bot.store import Store
+from bot.store import SecretKeyError, Store, TokenCipher
 from bot.store.migrate import schema_version
 
 REQUIRED_SCOPES = ("chat:write", "chat:write.customize", "reactions:write", "channels:history",
@@ -38,11 +39,18 @@ async def collect(settings: Settings) -> list[Row]:
     rows = [Row("config", True, f"{settings.source}: {len(settings.stores)} store(s)")]
     rows += _rows(static_findings(settings))
     try:
-        store = await Store.open(settings.database)
+        cipher = TokenCipher.from_env(settings.env)
+    except SecretKeyError as e:
+        return [*rows, Row("secret key", False, str(e))]
+    try:
+        store = await Store.open(settings.database, cipher=cipher)
         rows.append(Row("database", True, f"{_shown(settings.database)} (schema v"
                                           f"{await schema_version(store.database)})"))
     except Exception as e:  # noqa: BLE001 - reported in the table
         return [*rows, Row("database", False, f"{_shown(settings.database)}: {e}")]
+    refusal = await key_refusal(settings)
+    rows.append(Row("secret key", refusal is None, refusal or (
+        "tokens are sealed" if cipher.ready else "not set; no store keeps tokens")))
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
         rows += await _slack_rows(settings, store, session)
         rows += _rows(await app_token_findings(settings, session))

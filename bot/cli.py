@@ -32,6 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     stores_sub = stores.add_subparsers(dest="stores_command", required=True)
     auth = stores_sub.add_parser("authorize", help="print a seller authorization link")
     auth.add_argument("platform", choices=["shopee", "lazada", "tiktok"])
+    auth.add_argument("store", nargs="?", help="the configured store (platform:shop_id) the "
+                                               "link is for; omit for a new store")
     tpl = sub.add_parser("templates", help="quick-reply templates as YAML")
     tpl_sub = tpl.add_subparsers(dest="templates_command", required=True)
     tpl_sub.add_parser("import", help="read FILE.yml (upsert by topic + name)"
@@ -62,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_check(settings))
     if args.command == "stores":
         from bot.admin import print_authorize_link
-        return asyncio.run(print_authorize_link(settings, args.platform))
+        return asyncio.run(print_authorize_link(settings, args.platform, args.store))
     if args.command == "templates":
         return asyncio.run(_templates(settings, args.templates_command, args.file))
     if args.command == "sync":
@@ -78,6 +80,12 @@ def run_service(settings: Settings) -> int:
         missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
     if missing:
         print(f"error: environment: {', '.join(missing)} must be set", file=sys.stderr)
+        return 2
+    from bot.secret_key import key_refusal
+
+    refusal = asyncio.run(key_refusal(settings))
+    if refusal:
+        print(f"error: {refusal}", file=sys.stderr)
         return 2
     from aiohttp import web
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from cryptography.fernet import Fernet
 
 from bot.config import (
     GroupConfig,
@@ -32,6 +33,7 @@ from bot.service import Service
 from bot.standins.slack_api import SlackEmulator
 from bot.standins.web_view import WebView
 from bot.store.template_model import language_name
+from bot.store.token_cipher import SECRET_ENV
 from connectors.sandbox import SandboxMarketplace
 
 STEP_TIMEOUT = 15.0
@@ -55,7 +57,9 @@ def demo_settings(slack: SlackEmulator, market: SandboxMarketplace, channels: di
                           api_url=slack.api_url),
         sandbox=SandboxConfig(url=market.base_url, app_key=market.app_key,
                               app_secret=market.app_secret),
-        db_path=db_path, env={"SANDBOX_SEND_TIMEOUT": "5"}, source="<demo>",
+        db_path=db_path, env={"SANDBOX_SEND_TIMEOUT": "5",
+             # Tokens are sealed even offline; a throwaway key per demo run.
+             SECRET_ENV: Fernet.generate_key().decode()}, source="<demo>",
         # Offline: no translation provider is reachable from the demo.
         translation=TranslationConfig(provider="none"))
 

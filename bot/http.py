@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from bot import oauth
+from bot.health_access import may_see_detail, visible
 from bot.logs import request_id_middleware
 from bot.request_body import body_timeout, read_body
 from bot.service import Service
@@ -110,15 +111,18 @@ def _log_late(task: asyncio.Future[Any]) -> None:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    health = await request.app[SERVICE].health()
+    service = request.app[SERVICE]
+    health = await service.health()
     if SOCKET in request.app:
         socket = health["slack"]["socket_mode"] = await request.app[SOCKET].state()
         if socket["state"] != "connected":
             health["status"] = "degraded"
+    shown = visible(health, may_see_detail(service.settings.env,
+                                           request.headers.get("Authorization")))
     # A disconnected store or Slack outage is "degraded", not dead: a platform that
     # restarts unhealthy processes must not restart us for it. Only the database is.
     # A busy database (a lock held elsewhere) is waited out, not restarted for.
-    return web.json_response(health, status=503 if health["database"] == "error" else 200)
+    return web.json_response(shown, status=503 if health["database"] == "error" else 200)
 
 
 async def loop_health(request: web.Request) -> web.Response:
@@ -138,13 +142,10 @@ async def oauth_callback(request: web.Request) -> web.Response:
                                     request.query)
     except oauth.AuthorizationError as e:
         return _page(e.status, "Store not connected", e.message)
-    if done.store_key:
-        await service.on_authorized(done.store_key)
-        return _page(200, "Store connected", f"{platform} shop {done.shop_id} is connected; "
-                     "StoreBridge is catching up its conversations.")
-    return _page(200, "Store authorized", f"{platform} shop {done.shop_id} is authorized. Add "
-                 f"it to storebridge.yml (platform: {platform}, shop_id: \"{done.shop_id}\") "
-                 "and restart StoreBridge to bring its chats into Slack.")
+    for key in done.store_keys:
+        await service.on_authorized(key)
+    title = "Store connected" if done.store_keys else "Store authorized"
+    return _page(200, title, done.message())
 
 
 def _page(status: int, title: str, text: str) -> web.Response:

@@ -23,7 +23,7 @@ from bot.sender import Sender
 from bot.slack_app import build_bolt_app
 from bot.slack_directory import SlackDirectory
 from bot.slack_outbox import SlackOutbox
-from bot.store import DatabaseBusy, Store, is_postgres
+from bot.store import DatabaseBusy, Store, TokenCipher, is_postgres
 from bot.store.db import Clock
 from bot.store.single_process import SingleProcessLock
 from bot.store_health import StoreHealth
@@ -79,7 +79,11 @@ class Service:
         if not is_postgres(s.database):
             self._single = SingleProcessLock(s.database)
             self._single.acquire()  # refuses a second process on the same SQLite file
-        self.store = await Store.open(s.database, clock=self.clock)
+        self.store = await Store.open(s.database, clock=self.clock,
+                                      cipher=TokenCipher.from_env(s.env))
+        if self.store.credentials.cipher.ready:
+            # Plaintext rows from before encryption, or rows under a retired key.
+            await self.store.credentials.seal_tokens()
         self.leases = LeaseKeeper(self.store)
         if self._single is not None:
             # We hold the file: leases left by a previous (crashed) process are void.

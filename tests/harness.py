@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from cryptography.fernet import Fernet
 
 from bot.config import (
     GroupConfig,
@@ -21,15 +22,22 @@ from bot.config import (
     StoreConfig,
     TranslationConfig,
 )
+from bot.health_access import HEALTH_ENV
 from bot.http import build_web_app
 from bot.service import Service
 from bot.standins.slack_api import SlackEmulator
 from bot.standins.slack_commands import commands_from_manifest
 from bot.store import Conversation
+from bot.store.token_cipher import SECRET_ENV
 from connectors.sandbox import SandboxMarketplace
 from tests.block_ids import assert_unique_ids
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
+#: Every bridge seals tokens with a key made for this test run, never a fixed one.
+TEST_SECRET_KEY = Fernet.generate_key().decode()
+HEALTH_TOKEN = "health-" + Fernet.generate_key().decode()[:16]
+#: Headers that let a test read /healthz's detail.
+HEALTH_AUTH = {"Authorization": f"Bearer {HEALTH_TOKEN}"}
 SHOP = "sg-1"
 BUYER = "b-rachel"
 
@@ -133,7 +141,10 @@ def settings_for(slack: SlackEmulator, market: SandboxMarketplace, agent: str, d
                               app_secret=market.app_secret),
         db_path=db, env={"SANDBOX_SEND_TIMEOUT": "0.5"}, source="<test>",
         send_max_attempts=3, translation=TranslationConfig(provider="none"))
-    return replace(base, **overrides)
+    settings = replace(base, **overrides)
+    # A key made for this run and a health token; an override's own values win.
+    return replace(settings, env={SECRET_ENV: TEST_SECRET_KEY, HEALTH_ENV: HEALTH_TOKEN,
+                                  **settings.env})
 
 
 def seed(market: SandboxMarketplace) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.card_fallback import NOTE, plain_args
-from tests.harness import SHOP, running_bridge
+from tests.harness import HEALTH_AUTH, SHOP, running_bridge
 
 BAD_AVATAR = "ftp://img.example/avatar.png"  # Slack cannot download it: invalid_blocks
 
@@ -46,7 +46,7 @@ async def test_refused_card_falls_back_to_plain_text(tmp_path: Path) -> None:
         await b.settle()
         assert len([m for m in b.slack.messages(ops) if "plain text" in m["text"]]) == 1
         assert "invalid_blocks" in alerts[0]["text"]
-        async with http.get(f"{b.base_url}/healthz") as r:
+        async with http.get(f"{b.base_url}/healthz", headers=HEALTH_AUTH) as r:
             health = await r.json()
         fallbacks = health["slack"]["card_fallbacks"]
         assert fallbacks["count"] >= 2 and fallbacks["last_error"] == "invalid_blocks"

@@ -9,6 +9,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import ConfigError, load_settings, parse_settings
+from tests.harness import TEST_SECRET_KEY
 
 EXAMPLE = Path(__file__).parents[1] / "storebridge.example.yml"
 APP_ENV = {"SHOPEE_PARTNER_ID": "2001887", "SHOPEE_PARTNER_KEY": "shpk-test-key-1234",
@@ -35,6 +36,7 @@ def test_stores_authorize_with_the_example(tmp_path: Path, monkeypatch: pytest.M
                                            capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
     for name, value in {**APP_ENV, "STOREBRIDGE_PUBLIC_URL": "https://cs.shop.example",
+                        "STOREBRIDGE_SECRET_KEY": TEST_SECRET_KEY,
                         "STOREBRIDGE_DB": str(tmp_path / "a.db")}.items():
         monkeypatch.setenv(name, value)
     assert main(["--config", str(EXAMPLE), "stores", "authorize", "shopee"]) == 0

@@ -13,7 +13,7 @@ import pytest
 
 from bot import oauth
 from connectors.models import ShopId
-from tests.dbmode import env_for
+from tests.dbmode import env_for, target_for
 from tests.emulators.lazada import running as lazada_running
 from tests.emulators.shopee_app import ShopeeEmulator
 from tests.emulators.tiktok_server import APP_KEY, APP_SECRET, TikTokEmulator
@@ -86,22 +86,52 @@ async def test_forged_state_and_declined_authorization(tmp_path: Path) -> None:
             assert r.status == 404
 
 
-def test_cli_authorize_needs_public_url(tmp_path: Path) -> None:
+def test_cli_authorize_needs_a_key_and_a_public_url_and_binds_the_store(
+        tmp_path: Path) -> None:
+    import asyncio
     import subprocess
     import sys
+
+    from cryptography.fernet import Fernet
+
+    from bot.store import Store
+
     cfg = tmp_path / "sb.yml"
-    cfg.write_text("stores: []\n")
-    env = {"PATH": "/usr/bin:/bin", **env_for(str(tmp_path / "x.db")),
+    cfg.write_text("stores:\n  - {platform: lazada, shop_id: '100094063', "
+                   "seller_id: '100094063', site: MY, name: Shop, channel: '#cs'}\n")
+    db = str(tmp_path / "x.db")
+    env = {"PATH": "/usr/bin:/bin", **env_for(db),
            "LAZADA_APP_KEY": "k", "LAZADA_APP_SECRET": "s"}
-    proc = subprocess.run([sys.executable, "-m", "bot", "--config", str(cfg), "stores",
-                           "authorize", "lazada"], capture_output=True, text=True, env=env,
-                          cwd=Path(__file__).parents[1], timeout=60)
+
+    def authorize(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot", "--config", str(cfg), "stores",
+                               "authorize", "lazada", *args], capture_output=True, text=True,
+                              env=env, cwd=Path(__file__).parents[1], timeout=60)
+
+    proc = authorize()
+    assert proc.returncode == 2 and "STOREBRIDGE_SECRET_KEY is not set" in proc.stderr
+    assert "Fernet.generate_key()" in proc.stderr
+    env["STOREBRIDGE_SECRET_KEY"] = Fernet.generate_key().decode()
+    proc = authorize()
     assert proc.returncode == 2 and "STOREBRIDGE_PUBLIC_URL" in proc.stderr
     env["STOREBRIDGE_PUBLIC_URL"] = "https://cs.example.com"
-    proc = subprocess.run([sys.executable, "-m", "bot", "--config", str(cfg), "stores",
-                           "authorize", "lazada"], capture_output=True, text=True, env=env,
-                          cwd=Path(__file__).parents[1], timeout=60)
+    proc = authorize("lazada:999")
+    assert proc.returncode == 2 and "no lazada store 'lazada:999'" in proc.stderr
+    proc = authorize("lazada:100094063")
     assert proc.returncode == 0, proc.stderr
+    assert "seller of store lazada:100094063" in proc.stdout
     link = next(line for line in proc.stdout.splitlines() if line.startswith("https://"))
     q = parse_qs(urlparse(link).query)
     assert q["client_id"] == ["k"] and q["state"]
+
+    async def bound() -> tuple[str, str, str]:
+        store = await Store.open(target_for(db))
+        try:
+            row = await store.database.one("SELECT platform, store_key, issued_by "
+                                           "FROM oauth_states WHERE state = ?", q["state"][0])
+            return row[0], row[1], row[2]
+        finally:
+            await store.close()
+
+    platform, key, issuer = asyncio.run(bound())
+    assert (platform, key) == ("lazada", "lazada:100094063") and "(command line)" in issuer

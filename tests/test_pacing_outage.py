@@ -10,7 +10,7 @@ import aiohttp
 
 from bot.http import build_web_app
 from bot.service import Service
-from tests.harness import running_bridge, serve
+from tests.harness import HEALTH_AUTH, running_bridge, serve
 
 
 def texts(b, conv) -> list[str]:  # noqa: ANN001
@@ -63,7 +63,7 @@ async def test_slack_outage_waits_then_catches_up_in_order(tmp_path: Path) -> No
         # moment after buyer_says returns. Health shows them waiting once they have.
         async def waiting_in_health() -> dict[str, Any] | None:
             async with aiohttp.ClientSession() as http, \
-                    http.get(f"{b.base_url}/healthz") as resp:
+                    http.get(f"{b.base_url}/healthz", headers=HEALTH_AUTH) as resp:
                 health = await resp.json()
             return health if health["slack"]["outbox"].get("pending", 0) >= 4 else None
         health = await b.wait(waiting_in_health)
@@ -108,7 +108,7 @@ async def test_healthz_reports_database_slack_and_stores(tmp_path: Path) -> None
         await b.buyer_says("hi")
         await b.thread()
         async with aiohttp.ClientSession() as http:
-            async with http.get(f"{b.base_url}/healthz") as resp:
+            async with http.get(f"{b.base_url}/healthz", headers=HEALTH_AUTH) as resp:
                 assert resp.status == 200
                 health = await resp.json()
         assert health["database"] == "ok" and health["slack"]["state"] == "ok"

@@ -18,7 +18,7 @@ from bot.config import StoreConfig
 from bot.preflight import public_url_findings, shopee_push_findings
 from bot.standins.slack_api import SlackEmulator
 from connectors.sandbox import SandboxMarketplace
-from tests.harness import seed, settings_for
+from tests.harness import HEALTH_AUTH, HEALTH_TOKEN, TEST_SECRET_KEY, seed, settings_for
 from tests.test_crash_recovery import write_config
 
 ROOT = Path(__file__).parents[1]
@@ -97,6 +97,7 @@ async def test_run_refuses_bad_tokens_and_serves_with_good_ones(tmp_path: Path) 
         write_config(tmp_path / "storebridge.yml", market, agent)
         port = _free_port()
         env = {"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_API_URL": slack.api_url,
+               "STOREBRIDGE_SECRET_KEY": TEST_SECRET_KEY, "STOREBRIDGE_HEALTH_TOKEN": HEALTH_TOKEN,
                "SLACK_APP_TOKEN": "xapp-1-revoked", "STOREBRIDGE_DB": str(tmp_path / "r.db"),
                "STOREBRIDGE_CONFIG": str(tmp_path / "storebridge.yml"), "PORT": str(port),
                "HOST": "127.0.0.1", "STOREBRIDGE_PUBLIC_URL": f"http://127.0.0.1:{port}",
@@ -128,7 +129,7 @@ async def _healthz(url: str) -> dict[str, object]:
     async with aiohttp.ClientSession() as http:
         for _ in range(150):
             try:
-                async with http.get(url) as resp:
+                async with http.get(url, headers=HEALTH_AUTH) as resp:
                     health = await resp.json()
                 if health["slack"]["socket_mode"]["state"] == "connected":
                     return dict(health)

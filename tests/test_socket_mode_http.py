@@ -13,7 +13,7 @@ from bot.service import Service
 from bot.standins.slack_api import SlackEmulator
 from bot.standins.slack_payloads import sign
 from tests.emulators.sandbox import SandboxMarketplace
-from tests.harness import running_bridge, seed, serve, settings_for
+from tests.harness import HEALTH_AUTH, running_bridge, seed, serve, settings_for
 
 
 def _slash(slack: SlackEmulator, user: str, channel: str, text: str) -> str:
@@ -53,7 +53,8 @@ async def test_signing_secret_keeps_http_route_in_socket_mode(tmp_path: Path) ->
                                  ) as resp:
                 assert resp.status == 200
         assert await b.service.store.team.status(b.agent) == "idle"
-        async with aiohttp.ClientSession() as http, http.get(f"{b.base_url}/healthz") as resp:
+        async with aiohttp.ClientSession() as http, \
+                http.get(f"{b.base_url}/healthz", headers=HEALTH_AUTH) as resp:
             socket = (await resp.json())["slack"]["socket_mode"]
         assert socket == {"state": "connected", "error": None}
 
@@ -71,7 +72,7 @@ async def test_http_serves_while_the_socket_cannot_connect(tmp_path: Path) -> No
         try:
             async with aiohttp.ClientSession() as http:
                 for _ in range(100):
-                    async with http.get(f"{base}/healthz") as resp:
+                    async with http.get(f"{base}/healthz", headers=HEALTH_AUTH) as resp:
                         assert resp.status == 200
                         health = await resp.json()
                     if health["slack"]["socket_mode"]["state"] == "failed":

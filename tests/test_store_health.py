@@ -7,7 +7,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.harness import SHOP, Bridge, running_bridge
+from tests.harness import HEALTH_AUTH, SHOP, Bridge, running_bridge
 
 
 def banners(b: Bridge, channel: str) -> list[dict]:
@@ -31,7 +31,7 @@ async def test_outage_banner_queue_probe_resume_and_catch_up(tmp_path: Path) -> 
         assert "hourglass_flowing_sand" in b.reactions(conv, ts1)
         assert "hourglass_flowing_sand" in b.reactions(conv, ts2)
         async with aiohttp.ClientSession() as http, \
-                http.get(f"{b.base_url}/healthz") as resp:
+                http.get(f"{b.base_url}/healthz", headers=HEALTH_AUTH) as resp:
             health = await resp.json()
         assert health["stores"]["shopee:sg-1"]["health"] == "disconnected"
         assert health["status"] == "degraded"

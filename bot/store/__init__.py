@@ -6,6 +6,7 @@ import time
 
 from bot.store.bookkeeping import Bookkeeping
 from bot.store.conversations import Claim, Conversations
+from bot.store.credentials import Credentials
 from bot.store.db import Clock, Database, DatabaseBusy
 from bot.store.leases import Leases
 from bot.store.migrate import SchemaTooNew, migrate
@@ -14,6 +15,7 @@ from bot.store.replies import Replies
 from bot.store.rows import Conversation, Message, SlackOp
 from bot.store.slack_ops import SlackOps
 from bot.store.team import Team
+from bot.store.token_cipher import SecretKeyError, TokenCipher
 
 __all__ = [
     "Claim",
@@ -21,8 +23,10 @@ __all__ = [
     "DatabaseBusy",
     "Message",
     "SchemaTooNew",
+    "SecretKeyError",
     "SlackOp",
     "Store",
+    "TokenCipher",
     "connect",
     "is_postgres",
 ]
@@ -45,18 +49,21 @@ async def connect(target: str, *, clock: Clock = time.time) -> Database:
 
 
 class Store:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, cipher: TokenCipher | None = None) -> None:
         self.database = database
+        #: Marketplace tokens, sealed with ``cipher`` (without one they cannot be stored).
+        self.credentials = Credentials(database, cipher or TokenCipher(None))
         self.ops = SlackOps(database)
         self.conversations = Conversations(database, self.ops)
         self.replies = Replies(database, self.ops)
-        self.books = Bookkeeping(database)
+        self.books = Bookkeeping(database, self.credentials)
         self.team = Team(database, self.ops)
         self.orders = Orders(database)
         self.leases = Leases(database)
 
     @classmethod
-    async def open(cls, target: str, *, clock: Clock = time.time) -> Store:
+    async def open(cls, target: str, *, clock: Clock = time.time,
+                   cipher: TokenCipher | None = None) -> Store:
         """Connect and migrate (under a lock: several workers may start together)."""
         database = await connect(target, clock=clock)
         try:
@@ -65,7 +72,7 @@ class Store:
         except BaseException:
             await database.close()
             raise
-        return cls(database)
+        return cls(database, cipher)
 
     async def ping(self, timeout: float = 0.08) -> bool:
         return await self.database.ping(timeout)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
-
+from bot.store.credentials import Credentials
 from bot.store.db import Database
 from connectors.base import Tokens
 from connectors.models import ShopId
 
 
 class Bookkeeping:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, credentials: Credentials) -> None:
         self.db = db
+        self.credentials = credentials
 
     # -- stores -------------------------------------------------------------
     async def upsert_store(
@@ -96,32 +95,6 @@ class Bookkeeping:
             r["key"]: {k: r[k] for k in r.keys()}
             for r in await self.db.all("SELECT * FROM stores ORDER BY key")
         }
-
-    # -- OAuth states ---------------------------------------------------------------
-    async def issue_oauth_state(self, state: str, platform: str) -> None:
-        await self.db.run(
-            "INSERT INTO oauth_states (state, platform, created_at) VALUES (?, ?, ?)",
-            state,
-            platform,
-            self.db.clock(),
-        )
-
-    async def consume_oauth_state(self, state: str, platform: str, ttl: float) -> float | None:
-        """When ``state`` was issued for ``platform`` (None: unknown); it is used up,
-        and expired states are swept on the way."""
-        async with self.db.tx():
-            issued = await self.db.value(
-                "SELECT created_at FROM oauth_states WHERE state = ? AND platform = ?",
-                state,
-                platform,
-            )
-            await self.db.run(
-                "DELETE FROM oauth_states WHERE (state = ? AND platform = ?) OR created_at < ?",
-                state,
-                platform,
-                self.db.clock() - ttl,
-            )
-            return float(issued) if issued is not None else None
 
     # -- banners --------------------------------------------------------------
     async def banner_ts(self, store_key: str, channel_ref: str) -> str | None:
@@ -228,43 +201,10 @@ class Bookkeeping:
         return await self.db.run("DELETE FROM slack_events WHERE received_at < ?", older_than)
 
     # -- tokens (connectors.base.TokenStore) -----------------------------------
+    # Kept here because connectors are handed ``store.books`` as their TokenStore;
+    # the sealed storage itself is :class:`bot.store.credentials.Credentials`.
     async def get_tokens(self, platform: str, shop_id: ShopId) -> Tokens | None:
-        r = await self.db.one(
-            "SELECT * FROM tokens WHERE platform = ? AND shop_id = ?", platform, shop_id
-        )
-        if not r:
-            return None
-        return Tokens(
-            access_token=r["access_token"],
-            refresh_token=r["refresh_token"] or "",
-            access_expires_at=_dt(r["access_expires_at"]),
-            refresh_expires_at=_dt(r["refresh_expires_at"]),
-            extra=json.loads(r["extra"]),
-        )
+        return await self.credentials.get_tokens(platform, shop_id)
 
     async def put_tokens(self, platform: str, shop_id: ShopId, tokens: Tokens) -> None:
-        await self.db.run(
-            "INSERT INTO tokens (platform, shop_id, access_token, refresh_token, "
-            "access_expires_at, refresh_expires_at, extra, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, shop_id) DO UPDATE SET "
-            "access_token = excluded.access_token, refresh_token = excluded.refresh_token, "
-            "access_expires_at = excluded.access_expires_at, "
-            "refresh_expires_at = excluded.refresh_expires_at, extra = excluded.extra, "
-            "updated_at = excluded.updated_at",
-            platform,
-            shop_id,
-            tokens.access_token,
-            tokens.refresh_token,
-            _ts(tokens.access_expires_at),
-            _ts(tokens.refresh_expires_at),
-            json.dumps(dict(tokens.extra)),
-            self.db.clock(),
-        )
-
-
-def _dt(value: float | None) -> datetime | None:
-    return datetime.fromtimestamp(value, UTC) if value is not None else None
-
-
-def _ts(value: datetime | None) -> float | None:
-    return value.timestamp() if value is not None else None
+        await self.credentials.put_tokens(platform, shop_id, tokens)

@@ -315,4 +315,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX messages_replies_open ON messages (state)
         WHERE direction = 'out' AND state NOT IN ('delivered', 'cancelled');
     """,
+    # 7: an authorization link is bound to the store it was issued for, and its issuer.
+    """
+    ALTER TABLE oauth_states ADD COLUMN store_key TEXT;
+    ALTER TABLE oauth_states ADD COLUMN issued_by TEXT;
+    """,
 )

@@ -181,6 +181,16 @@ class TokenKeeper:
         body = await self._client.call(
             self._auth_base, CREATE_PATH, {"code": code}, method="POST"
         )
+        users = body.get("country_user_info")
+        sellers = [str(u.get("seller_id")) for u in users if isinstance(u, dict)
+                   and u.get("seller_id")] if isinstance(users, list) else []
+        if shop_id and shop_id not in sellers:
+            # The seller is who Lazada says signed in, never what the caller hoped.
+            raise AuthError(f"lazada grant is for seller(s) {sellers}, not {shop_id}",
+                            code="OtherSeller",
+                            user_message=f"That Lazada authorization is for seller "
+                                         f"{', '.join(sellers) or '(none named)'}, "
+                                         f"not {shop_id}.")
         found, tokens = tokens_from_response(body, self._clock(), shop_id=shop_id)
         if not found:
             raise AuthError("lazada token answer names no seller", code="NoSeller")
