@@ -70,6 +70,13 @@ def register_reply(app: AsyncApp, service: Service, repo: Templates) -> None:
 
     @app.options(modal.PICK_ACTION)
     async def on_options(ack: AsyncAck, body: dict[str, Any]) -> None:
+        # The picker lists templates only to someone who may reply in the modal's
+        # conversation (as stored): the library is the teams', not the workspace's.
+        conv = await service.store.conversations.get(
+            int(modal.metadata(body.get("view") or {}).get("c") or 0))
+        if conv is None or not may_reply(service, body["user"]["id"], conv):
+            await ack(options=[])
+            return
         found = await repo.search(body.get("value") or "", limit=100)
         if found:
             await ack(option_groups=modal.option_groups(found))
