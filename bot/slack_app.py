@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.authz import NOT_AGENT
 from bot.relay import Relay
+from bot.slack_authorize import Identity, authorize_locally, without_token
 from bot.slack_ingress import install_error_handler
 from bot.store import Store
 
@@ -31,12 +32,15 @@ RETRY_SYNC_EVERY = 60.0
 def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, relay: Relay,
                    *, wake_slack: Callable[[str], None],
                    retry_sync: Callable[[str], object],
-                   features: Sequence[Callable[[AsyncApp], None]] = ()) -> AsyncApp:
-    """``features`` register their own listeners (templates, translation, team)."""
+                   features: Sequence[Callable[[AsyncApp], None]] = (),
+                   identity: Identity = lambda: (None, None)) -> AsyncApp:
+    """``features`` register their own listeners (templates, translation, team).
+    Requests are authorized without calling Slack (bot/slack_authorize.py)."""
     with _bolt_env_hidden():
         # Without a secret (Socket Mode) nothing is verified over HTTP: bot.http does
         # not mount /slack/events then, so the placeholder is never checked.
-        app = AsyncApp(client=client, signing_secret=signing_secret or "unset",
+        app = AsyncApp(client=without_token(client), signing_secret=signing_secret or "unset",
+                       authorize=authorize_locally(client.token or "", identity),
                        process_before_response=True, request_verification_enabled=True)
     install_error_handler(app)  # a malformed signed payload is 400, not 500 + traceback
 

@@ -61,6 +61,12 @@ class SlackEffects:
         self.workspace_url: str | None = None  # from auth.test, for thread links
         self.team_id: str | None = None
         self.fallbacks: CardFallbacks | None = None  # set by the outbox, which owns it
+        self.bot_user_id: str | None = None  # auth.test's, for bolt's self-event filter
+        self.bot_id: str | None = None
+
+    def identity(self) -> tuple[str | None, str | None]:
+        """(bot user id, bot id) from auth.test; (None, None) until Slack answered."""
+        return self.bot_user_id, self.bot_id
 
     async def permalink(self, conversation_id: int) -> str | None:
         conv = await self.store.conversations.get(conversation_id)
