@@ -21,6 +21,7 @@ from bot.store import Conversation
 from connectors.orders import Order, OrderItem, OrderStatus
 from tests.harness import Bridge, running_bridge, serve
 from tests.test_team_home_panel import open_home
+from tests.test_templates_support import add_template
 
 SG, MY = "sg-1", "my-1"
 REFUSED = "not an agent of this store's team"
@@ -265,3 +266,32 @@ async def test_slack_web_api_down_at_start_up_loses_nothing(tmp_path: Path) -> N
             await b.wait(lambda: "conversation_reopen" in card(b, conv), timeout=20)
         finally:
             await runner.cleanup()
+
+
+async def test_template_picker_and_replayed_submission(tmp_path: Path) -> None:
+    async with running_bridge(tmp_path, agents=2, two_teams=True) as b:
+        an = b.agents[1]
+        conv = await conversation(b)
+        await add_template(b, "Greetings", "Hello", "Hello {buyer_name}!")
+        await b.slack.user_clicks(b.agent, conv.channel_id, conv.thread_ts, "template_open")
+        view = (await b.wait(lambda: b.slack.open_views(b.agent)))[-1]
+        mine = await b.slack.user_searches_options(b.agent, view["id"], "template_pick", "")
+        assert "Hello" in json.dumps(mine.json)
+        # The same picker request, forged by An for Mai's modal: nothing is listed.
+        b.slack.workspace.view_stacks.setdefault(an, []).append(view["id"])
+        forged = await b.slack.user_searches_options(an, view["id"], "template_pick", "")
+        assert forged.json == {"options": []}
+        b.slack.workspace.view_stacks[an].remove(view["id"])
+
+        await b.slack.user_acts_in_view(b.agent, view["id"], "template_pick",
+                                        mine.json["option_groups"][0]["options"][0])
+        view = await b.wait(lambda: next((v for v in b.slack.open_views(b.agent)
+                                          if "Hello Rachel" in json.dumps(v)), None))
+        sent = await b.slack.user_submits_view(b.agent, view["id"], {"value": "Hello Rachel!"})
+        assert sent.ok and not (sent.json or {}).get("errors")
+        for _ in range(2):  # the same submission replayed
+            again = await b.slack.replay(sent)
+            assert again.status == 200
+        await b.wait(lambda: b.sent_texts() == ["Hello Rachel!"])
+        await b.settle()
+        assert b.sent_texts() == ["Hello Rachel!"]
