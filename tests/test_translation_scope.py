@@ -54,3 +54,21 @@ async def test_a_teams_correction_is_its_own(tmp_path: Path) -> None:
         await b.buyer_says(SIZE, shop=SHOP, buyer="b-hoa")
         await shown(b, "b-hoa", SIZE, "Do you still have size M?")
         assert libre.calls[SIZE] == 1  # one machine translation, shared
+
+
+async def test_translate_my_replies_is_for_the_stores_team(tmp_path: Path) -> None:
+    async with translating_bridge(tmp_path, agents=2, two_teams=True) as (b, _):
+        mai, an = b.agents
+        await b.buyer_says(SIZE, shop=SHOP, buyer="b-linh")
+        await shown(b, "b-linh", SIZE, "Is size M still available?")
+        conv = await conversation_of(b, "b-linh")
+        assert conv is not None
+        for user in (an, b.outsider):
+            await b.slack.user_clicks(user, conv.channel_id, conv.thread_ts, "translate_toggle")
+            await b.wait(lambda u=user: [e for e in b.slack.ephemerals(u)
+                                         if "Only agents" in e["text"]])
+        assert not (await b.store.conversations.get(conv.id)).translate_replies
+        for user, on in ((mai, True), (b.manager, False), (b.admin, True)):
+            await b.slack.user_clicks(user, conv.channel_id, conv.thread_ts, "translate_toggle")
+            await b.until(lambda: b.store.conversations.get(conv.id),
+                          lambda c, on=on: c.translate_replies is on)
