@@ -71,4 +71,4 @@ async def test_translate_my_replies_is_for_the_stores_team(tmp_path: Path) -> No
         for user, on in ((mai, True), (b.manager, False), (b.admin, True)):
             await b.slack.user_clicks(user, conv.channel_id, conv.thread_ts, "translate_toggle")
             await b.until(lambda: b.store.conversations.get(conv.id),
-                          lambda c, on=on: c.translate_replies is on)
+                          lambda c, on=on: bool(c.translate_replies) is on)
