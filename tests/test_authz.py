@@ -295,3 +295,15 @@ async def test_template_picker_and_replayed_submission(tmp_path: Path) -> None:
         await b.wait(lambda: b.sent_texts() == ["Hello Rachel!"])
         await b.settle()
         assert b.sent_texts() == ["Hello Rachel!"]
+
+
+def test_admins_are_slack_user_ids_in_the_config() -> None:
+    from bot.config import ConfigError, parse_settings
+    settings = parse_settings({"admins": ["U01OWNER"]}, {}, "<test>")
+    assert settings.admins == ("U01OWNER",)
+    try:
+        parse_settings({"admins": ["ada"]}, {}, "<test>")
+    except ConfigError as e:
+        assert any("admins[0]" in p and "Slack user id" in p for p in e.problems)
+    else:
+        raise AssertionError("a name instead of a user id was accepted")
