@@ -34,9 +34,9 @@ async def stats_blocks(service: Any, user_id: str, now: float, *,
     ]
     access = service.relay.access
     visible = access.visible_stores(user_id)
-    if not visible:
-        return [{"type": "section", "text": {"type": "mrkdwn", "text":
-                 "You are not on any store's team, so there are no figures to show you."}}]
+    if not visible:  # their own line only: no store's figures
+        return head + [{"type": "section", "text": {"type": "mrkdwn", "text":
+                        "You are not on any store's team, so no store's figures are shown."}}]
     everything = len(visible) == len(service.settings.stores)
     return fit(head + await checklist_blocks(service, now, names=names, mention=True,
                                              only=None if everything else visible),
