@@ -103,6 +103,12 @@ async def test_transfer_offers_and_accepts_only_who_may_reply(tmp_path: Path) ->
         ok = await b.slack.user_submits_view(mai, view["id"], {"member": {"value": binh}})
         assert not (ok.json or {}).get("errors")
         await b.until(lambda: b.store.conversations.get(conv.id), lambda c: c.assignee == binh)
+        await b.slack.replay(ok)  # a replayed submission: no second note, no second DM
+        await b.settle()
+        notes = [m for m in b.replies(conv) if "transferred this conversation" in m["text"]]
+        dms = [c for c in b.slack.calls_to("chat.postMessage")
+               if c.ok and "handed you conversation" in c.params.get("text", "")]
+        assert len(notes) == 1 and len(dms) == 1
 
 
 async def test_forged_transfer_submit_from_another_team_changes_nothing(tmp_path: Path) -> None:

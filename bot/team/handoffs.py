@@ -55,7 +55,8 @@ class Handoffs:
         return Outcome(False, "Choose a member or a group.")
 
     async def transfer(self, conversation_id: int, actor: str, *, user: str | None = None,
-                 group: str | None = None, note: str = "") -> Outcome:
+                 group: str | None = None, note: str = "", once: str | None = None) -> Outcome:
+        """``once``: a key (the modal's view id) that makes a replayed submission a no-op."""
         conv = await self.store.conversations.get(conversation_id)
         if conv is None:
             return Outcome(False, GONE)
@@ -65,6 +66,8 @@ class Handoffs:
         if not target.ok or target.assignee is None:
             return target
         to = target.assignee
+        if once and not await self.store.books.claim_event(once):
+            return Outcome(True, "Already transferred.", to)
         await self.store.team.assign(conv.id, to, actor=actor, kind="transfer",
                                detail={"from": conv.assignee, "note": note, "group": group})
         said = f": “{escape_untrusted(note)}”" if note.strip() else ""

@@ -62,7 +62,7 @@ def register(app: AsyncApp, team: TeamFeature) -> None:
         outcome = await team.handoffs.transfer(
             int(view["private_metadata"]), body["user"]["id"],
             user=member["value"] if member else None, group=group["value"] if group else None,
-            note=note)
+            note=note, once=f"view_submission:{view.get('id')}")
         if not outcome.ok:
             # The error goes beside an input the modal really has (Slack rejects others).
             block = "member" if (member or not group) and "member" in values else "group"
