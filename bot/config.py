@@ -102,6 +102,8 @@ class Settings:
     team_language: str = "en"
     ops_channel: str | None = None
     groups: tuple[GroupConfig, ...] = ()
+    #: Workspace-wide administrators: act and see in every store, manage everything.
+    admins: tuple[str, ...] = ()
     stores: tuple[StoreConfig, ...] = ()
     slack: SlackConfig = SlackConfig()
     sandbox: SandboxConfig | None = None
@@ -147,12 +149,23 @@ class Settings:
         return next((g for g in self.groups if g.name == name), None)
 
 
-_TOP_KEYS = {"team_language", "ops_channel", "groups", "stores", "slack", "sandbox",
+_TOP_KEYS = {"team_language", "ops_channel", "groups", "admins", "stores", "slack", "sandbox",
              "send_max_attempts", "translation", "sla", "priority_keywords", "digest_time",
              "timezone", "presence_idle", "ship_by_lead_hours"}
 _STORE_KEYS = {"platform", "shop_id", "seller_id", "site", "name", "nickname", "channel",
                "group", "api_url", "credentials", "connector", "glossary", "sla",
                "ship_by_lead_hours"}
+
+
+def _read_user_ids(c: Checker, key: str, raw: Any) -> tuple[str, ...]:
+    ids = raw or []
+    if not isinstance(ids, list):
+        c.problem(key, "expected a list of Slack user ids")
+        return ()
+    for j, uid in enumerate(ids):
+        if not isinstance(uid, str) or not _USER_ID.match(uid):
+            c.problem(f"{key}[{j}]", f"expected a Slack user id like 'U01AGENT1', got {uid!r}")
+    return tuple(str(u) for u in ids)
 
 
 def _read_groups(c: Checker, raw: Any) -> tuple[GroupConfig, ...]:
@@ -168,15 +181,7 @@ def _read_groups(c: Checker, raw: Any) -> tuple[GroupConfig, ...]:
         name = c.text(f"{key}.name", g.get("name"), required=True)
         people: dict[str, tuple[str, ...]] = {}
         for role in ("members", "managers"):
-            ids = g.get(role) or []
-            if not isinstance(ids, list):
-                c.problem(f"{key}.{role}", "expected a list of Slack user ids")
-                ids = []
-            for j, uid in enumerate(ids):
-                if not isinstance(uid, str) or not _USER_ID.match(uid):
-                    c.problem(f"{key}.{role}[{j}]", f"expected a Slack user id like "
-                                                    f"'U01AGENT1', got {uid!r}")
-            people[role] = tuple(str(u) for u in ids)
+            people[role] = _read_user_ids(c, f"{key}.{role}", g.get(role))
         if name in {x.name for x in groups}:
             c.problem(f"{key}.name", f"duplicate group name {name!r}")
         if name:
@@ -241,6 +246,7 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
         c.problem("team_language", f"expected a language code like 'en', got {team_language!r}")
     ops_channel = c.channel("ops_channel", top.get("ops_channel"))
     groups = _read_groups(c, top.get("groups"))
+    admins = _read_user_ids(c, "admins", top.get("admins"))
 
     sandbox = None
     sb = c.mapping("sandbox", top.get("sandbox"), {"url", "app_key", "app_secret"})
@@ -314,7 +320,7 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
     if c.problems:
         raise ConfigError(source, c.problems)
     return Settings(
-        team_language=team_language, ops_channel=ops_channel, groups=groups,
+        team_language=team_language, ops_channel=ops_channel, groups=groups, admins=admins,
         stores=tuple(stores), slack=slack, sandbox=sandbox,
         db_path=env.get("STOREBRIDGE_DB", "storebridge.db"),
         database_url=env.get("DATABASE_URL") or None,

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from bot.authz import Access
 from bot.config import Settings
 from bot.store import Conversation, Store
 
@@ -28,17 +29,14 @@ class Relay:
                  wake_slack: Callable[[str], None], wake_sender: Callable[[str], None]) -> None:
         self.store = store
         self.settings = settings
+        self.access = Access(settings)
         self.wake_slack = wake_slack
         self.wake_sender = wake_sender
 
     def may_reply(self, user: str, store_key: str) -> bool:
-        """Stores with a group accept replies from its members and managers only;
-        a store without a group accepts anyone in its channel."""
-        cfg = self.settings.store(store_key)
-        group = self.settings.group(cfg.group)
-        if group is None:
-            return True
-        return user in group.members or user in group.managers
+        """The one rule (bot/authz.py): members and managers of the store's group,
+        and admins; a store without a group accepts anyone in its channel."""
+        return self.access.may_act(user, store_key)
 
     async def on_message(self, event: dict[str, Any], event_id: str | None) -> str:
         """Handle one message event; returns what was done (for logs and tests)."""
@@ -145,13 +143,12 @@ class Relay:
         msg = await self.store.replies.get(message_id)
         if msg is None:
             return "That reply no longer exists."
-        if not self.may_reply(user, msg.store_key):
+        conv = await self.store.conversations.get(msg.conversation_id)
+        if conv is None or not self.may_reply(user, conv.store_key):
             return "Only agents of this store's team can resend replies."
         again = await self.store.replies.requeue(message_id, text=text)
         if again is None:
             return f"Nothing to retry: the reply is {msg.state}."
-        conv = await self.store.conversations.get(msg.conversation_id)
-        assert conv is not None
         self.wake_slack(conv.channel_ref)
         self.wake_sender(conv.store_key)
         return "ok"

@@ -120,7 +120,7 @@ class Service:
         self.bolt = build_bolt_app(self.slack, s.slack.signing_secret, self.store, self.relay,
                                    wake_slack=self.outbox.kick,
                                    retry_sync=lambda key: self.spawn(self.repair(key, True)),
-                                   features=registers)
+                                   features=registers, identity=self.outbox.effects.identity)
         await self.outbox.start()
         self.workspace_url = self.outbox.effects.workspace_url  # None if Slack was down
         self.team_id = self.outbox.effects.team_id

@@ -9,29 +9,38 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.authz import NOT_AGENT
 from bot.relay import Relay
+from bot.slack_authorize import Identity, authorize_locally, without_token
 from bot.slack_ingress import install_error_handler
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
+#: Retry sync runs at most this often per store (Lazada revokes apps that poll).
+RETRY_SYNC_EVERY = 60.0
+
 
 def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, relay: Relay,
                    *, wake_slack: Callable[[str], None],
                    retry_sync: Callable[[str], object],
-                   features: Sequence[Callable[[AsyncApp], None]] = ()) -> AsyncApp:
-    """``features`` register their own listeners (templates, translation, team)."""
+                   features: Sequence[Callable[[AsyncApp], None]] = (),
+                   identity: Identity = lambda: (None, None)) -> AsyncApp:
+    """``features`` register their own listeners (templates, translation, team).
+    Requests are authorized without calling Slack (bot/slack_authorize.py)."""
     with _bolt_env_hidden():
         # Without a secret (Socket Mode) nothing is verified over HTTP: bot.http does
         # not mount /slack/events then, so the placeholder is never checked.
-        app = AsyncApp(client=client, signing_secret=signing_secret or "unset",
+        app = AsyncApp(client=without_token(client), signing_secret=signing_secret or "unset",
+                       authorize=authorize_locally(client.token or "", identity),
                        process_before_response=True, request_verification_enabled=True)
     install_error_handler(app)  # a malformed signed payload is 400, not 500 + traceback
 
@@ -52,6 +61,10 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, re
                              client: AsyncWebClient) -> None:
         await ack()
         msg = await store.replies.get(int(action["value"]))
+        conv = await store.conversations.get(msg.conversation_id) if msg else None
+        if conv is not None and not relay.may_reply(body["user"]["id"], conv.store_key):
+            await relay.tell(conv, body["user"]["id"], NOT_AGENT)  # never show the text
+            return
         if msg is None or msg.state != "failed":
             await _tell_from_action(relay, store, body, int(action["value"]),
                               "Nothing to resend: the reply is no longer failed.")
@@ -72,17 +85,34 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, re
 
     @app.action("conversation_close")
     @app.action("conversation_reopen")
-    async def on_status(ack: AsyncAck, action: dict[str, Any]) -> None:
+    async def on_status(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         status = "closed" if action["action_id"] == "conversation_close" else "open"
-        conv = await store.conversations.set_status(int(action["value"]), status)
+        was = await store.conversations.get(int(action["value"]))
+        if was is None:
+            return
+        if not relay.may_reply(body["user"]["id"], was.store_key):
+            await relay.tell(was, body["user"]["id"], NOT_AGENT)
+            return
+        conv = await store.conversations.set_status(was.id, status)
         if conv:
             wake_slack(conv.channel_ref)
 
     @app.action("store_retry_sync")
-    async def on_retry_sync(ack: AsyncAck, action: dict[str, Any]) -> None:
+    async def on_retry_sync(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                            respond: AsyncRespond) -> None:
         await ack()
-        retry_sync(action["value"])
+        key, user = str(action.get("value") or ""), body["user"]["id"]
+        if not relay.access.may_act(user, key):
+            await respond(text=NOT_AGENT, response_type="ephemeral", replace_original=False)
+            return
+        left = await store.leases.cooldown(f"retry_sync:{key}", RETRY_SYNC_EVERY)
+        if left:
+            await respond(text=f"A sync of this store started moments ago. Retry sync may run "
+                               f"again in {math.ceil(left)} s.", response_type="ephemeral",
+                          replace_original=False)
+            return
+        retry_sync(key)
 
     for register in features:
         register(app)

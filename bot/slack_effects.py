@@ -69,6 +69,12 @@ class SlackEffects:
         #: update that would show the same is not sent (a new conversation's root
         #: already renders its first message: 2 Slack calls, not 3).
         self._shown: OrderedDict[int, bytes] = OrderedDict()
+        self.bot_user_id: str | None = None  # auth.test's, for bolt's self-event filter
+        self.bot_id: str | None = None
+
+    def identity(self) -> tuple[str | None, str | None]:
+        """(bot user id, bot id) from auth.test; (None, None) until Slack answered."""
+        return self.bot_user_id, self.bot_id
 
     async def permalink(self, conversation_id: int) -> str | None:
         conv = await self.store.conversations.get(conversation_id)

@@ -74,6 +74,7 @@ class SlackOutbox:
             return
         self.effects.workspace_url = resp.get("url")
         self.effects.team_id = resp.get("team_id")
+        self.effects.bot_user_id, self.effects.bot_id = resp.get("user_id"), resp.get("bot_id")
         scopes = (resp.headers or {}).get("x-oauth-scopes") or ""
         self.effects.customize = "chat:write.customize" in {
             s.strip() for s in scopes.split(",")}

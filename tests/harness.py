@@ -69,6 +69,7 @@ class Bridge:
     agents: list[str] = field(default_factory=list)  # agent first; more with agents=N
     manager: str = ""
     clock: ShiftedClock | None = None
+    admin: str = ""  # with two_teams=True: the workspace admin
 
     @property
     def store(self) -> Any:
@@ -170,8 +171,10 @@ async def running_bridge(tmp_path: Path, *, slack_kwargs: dict[str, Any] | None 
                          service_kwargs: dict[str, Any] | None = None,
                          socket_mode: bool = False, agents: int = 1,
                          signing_secret: str | None = None,
-                         extra_stores: tuple[StoreConfig, ...] = (), **overrides: Any
-                         ) -> AsyncIterator[Bridge]:
+                         extra_stores: tuple[StoreConfig, ...] = (), two_teams: bool = False,
+                         **overrides: Any) -> AsyncIterator[Bridge]:
+    """``two_teams``: the Lazada store belongs to group "other" whose only member is
+    the second agent (``agents[1]``, "an"); the rest stay in "team"; ``admin`` is set."""
     slack_kwargs = {"rate_limits": False, **(slack_kwargs or {})}
     async with SlackEmulator(**slack_kwargs) as slack, SandboxMarketplace() as market:
         seed(market)
@@ -182,15 +185,26 @@ async def running_bridge(tmp_path: Path, *, slack_kwargs: dict[str, Any] | None 
                           for n in names]
         manager = slack.add_user("boss", real_name="Bo Manager", display_name="Bo")
         outsider = slack.add_user("visitor", real_name="Vic Visitor")
+        admin = slack.add_user("ada", real_name="Ada Admin") if two_teams else ""
         channels = {}
         for name in ("cs-shopee-sg", "cs-lazada-my", "cs-ops"):
             private = private_channel and name == "cs-lazada-my"
             channels[name] = slack.add_channel(name, private=private)
-            for user in (*team, manager, outsider):
+            for user in (*team, manager, outsider, *([admin] if admin else [])):
                 slack.join(channels[name], user)
+        if two_teams:
+            overrides.setdefault("groups", (
+                GroupConfig("team", members=tuple(u for u in team if u != team[1]),
+                            managers=(manager,)),
+                GroupConfig("other", members=(team[1],))))
+            overrides.setdefault("admins", (admin,))
         overrides.setdefault("groups", (GroupConfig("team", members=tuple(team),
                                                     managers=(manager,)),))
         settings = settings_for(slack, market, agent, str(tmp_path / "sb.db"), **overrides)
+        if two_teams:
+            settings = replace(settings, stores=tuple(
+                replace(st, group="other") if st.platform == "lazada" else st
+                for st in settings.stores))
         if extra_stores:
             settings = replace(settings, stores=(*settings.stores, *extra_stores))
         if signing_secret is not None:  # "" : Socket Mode without a signing secret
@@ -211,7 +225,7 @@ async def running_bridge(tmp_path: Path, *, slack_kwargs: dict[str, Any] | None 
             slack.configure_app(f"{base}/slack/events", slash_commands=commands)
         market.set_webhook(f"{base}/webhooks/sandbox")
         bridge = Bridge(slack, market, service, base, agent, outsider, channels, runner,
-                        agents=team, manager=manager, clock=clock)
+                        agents=team, manager=manager, clock=clock, admin=admin)
         try:
             yield bridge
             assert_unique_ids(slack.workspace)  # the project's rule, see tests/block_ids.py

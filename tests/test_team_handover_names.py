@@ -66,7 +66,7 @@ async def test_typed_handles_and_full_names_with_spaces(tmp_path: Path) -> None:
         # A name with a space: the longest run of words that is somebody's name.
         await b.store.team.assign(conv, mai, actor=None, kind="test")
         _, answer = await handover(b, mai, "handover @Lan Pham")
-        assert f"<@{lan}> is not a member of any team" in answer  # found, then refused
+        assert f"<@{lan}> is not on this store's team" in answer  # found, then refused
 
 
 async def test_unknown_and_ambiguous_names_are_explained(tmp_path: Path) -> None:

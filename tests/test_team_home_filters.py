@@ -121,16 +121,16 @@ async def test_keyword_searches_buyer_name_reference_and_last_message(tmp_path: 
 
 async def test_filters_are_kept_per_person_until_cleared(tmp_path: Path) -> None:
     async with bridge(tmp_path) as b:
-        c = await seed(b, b.outsider)
+        c = await seed(b, b.manager)
         await open_home(b, b.agent)
-        await open_home(b, b.outsider)
+        await open_home(b, b.manager)
         await act_in_home(b, b.agent, "home_filter_platform", "lazada")
         # Re-opening the tab keeps the agent's filter (Slack sends the view back) …
         view = await open_home(b, b.agent)
         assert HomeFilters.from_json(view["private_metadata"]) == HomeFilters(platform="lazada")
         assert ids(view, "Waiting longest") == conv("my_free", c=c)
         # … and the other person's panel is not filtered.
-        other = await open_home(b, b.outsider)
+        other = await open_home(b, b.manager)
         assert len(ids(other, "Waiting longest")) == 5
         # Clear resets everything, and only then disappears.
         view = await act_in_home(b, b.agent, "home_filter_clear")

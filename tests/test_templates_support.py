@@ -38,6 +38,7 @@ def make_manager(b: Bridge, user: str) -> None:
     """The harness's team has no managers; name one (settings are read per request)."""
     b.service.settings = replace(b.service.settings, groups=(
         GroupConfig("team", members=(b.agent,), managers=(user,)),))
+    b.service.relay.access.settings = b.service.settings  # the one rule reads these
 
 
 def text_block(view: dict[str, Any]) -> dict[str, Any]:

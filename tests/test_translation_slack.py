@@ -87,12 +87,15 @@ async def test_fix_translation_is_saved_for_the_whole_team(tmp_path: Path) -> No
         # The same words from another buyer: the correction, without asking the provider.
         await b.buyer_says(SIZE, buyer="b-minh")
         again = await shown(b, "b-minh", SIZE, "Do you still have size M?")
-        assert translation_line(again) == "🌐 Do you still have size M?"
+        # Shown with who made it (a name in plain text: nobody is pinged).
+        assert translation_line(again) == "🌐 Do you still have size M? · ✏️ corrected by Mai"
         assert libre.calls[SIZE] == 1
-        row = await b.store.database.one("SELECT translated, corrected, corrected_by FROM "
-                                   "translations WHERE text = ?", SIZE)
-        assert tuple(row) == ("Is size M still available?", "Do you still have size M?",
-                              b.agent)
+        row = await b.store.database.one("SELECT translated FROM translations WHERE text = ?",
+                                         SIZE)
+        assert row[0] == "Is size M still available?"  # the machine's, kept
+        fix = await b.store.database.one("SELECT corrected, corrected_by, scope FROM "
+                                         "translation_corrections")
+        assert tuple(fix) == ("Do you still have size M?", b.agent, "group:team")
 
 
 async def test_translate_my_replies(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
+from bot.authz import NOT_AGENT
 from bot.orders.alerts import OrderAlerts
 from bot.orders.render import STATUS_WORDS, orders_modal, status_line
 from bot.orders.sync import OrderSync
@@ -123,7 +124,10 @@ class OrdersFeature:
         """/cs order <number>: the order, privately, with a link to the buyer's thread."""
         if not words:
             return "Usage: `/cs order <order-number>`"
-        found = await self.service.store.orders.find(words[0])
+        visible = set(self.service.relay.access.visible_stores(user))
+        # Another team's order is "not known" to this person: its existence is not theirs.
+        found = [o for o in await self.service.store.orders.find(words[0])
+                 if o["store_key"] in visible]
         if not found:
             return f"No order `{escape_untrusted(words[0])}` is known (yet)."
         now = self.service.clock()
@@ -161,6 +165,9 @@ def install(service: Service) -> Any:
             await ack()
             conv = await service.store.conversations.get(int(action["value"]))
             if conv is None:
+                return
+            if not service.relay.may_reply(body["user"]["id"], conv.store_key):
+                await service.relay.tell(conv, body["user"]["id"], NOT_AGENT)
                 return
             orders = await service.store.orders.of_conversation(conv, 10)
             await client.views_open(trigger_id=body["trigger_id"], view=orders_modal(

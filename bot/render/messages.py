@@ -88,9 +88,11 @@ def _translation(msg: Message) -> list[dict[str, Any]]:
     if msg.direction != "in" or not msg.translation_state or msg.translation_state == "none":
         return []
     if msg.translation_state == "done" and msg.translation:
+        # Plain text: the corrector's name (and the translation) can never format or ping.
+        by = f" · ✏️ corrected by {msg.translation_by[:80]}" if msg.translation_by else ""
         return [
             {"type": "context", "elements": [{"type": "plain_text", "emoji": True,
-                                              "text": f"🌐 {msg.translation[:2900]}"}]},
+                                              "text": f"🌐 {msg.translation[:2900]}{by}"}]},
             {"type": "actions", "block_id": f"translation:{msg.id}", "elements": [
                 {"type": "button", "action_id": "translation_fix", "value": str(msg.id),
                  "text": {"type": "plain_text", "text": "Fix translation"}}]},

@@ -139,6 +139,16 @@ class SlackInteractions:
         return await self._post_form(payload["type"], url or self.interactivity_url,
                                      {"payload": json.dumps(payload)})
 
+    async def replay(self, delivery: Delivery) -> Delivery:
+        """The same interaction once more (a double submit, a replayed request): the
+        identical form body, freshly signed, to the same URL."""
+        if delivery.kind in ("event_callback",):
+            raise ValueError("events are redelivered with redeliver(event_id)")
+        again = Delivery(delivery.kind, delivery.url, delivery.body)
+        await self._transmit(again, FORM)
+        self.deliveries.append(again)
+        return again
+
     # -- actions ---------------------------------------------------------------------------
     def _clicked_message(self, user: User, channel: Channel, ts: str
                          ) -> tuple[dict[str, Any], bool]:

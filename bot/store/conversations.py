@@ -209,11 +209,16 @@ class Conversations:
         )
 
     async def set_translation(
-        self, message_id: int, state: str, text: str | None = None, lang: str | None = None
+        self, message_id: int, state: str, text: str | None = None, lang: str | None = None,
+        by: str | None = None,
     ) -> None:
         """A buyer message's translation (state: pending | done | failed | none); the
-        posted message is re-rendered to show it."""
+        posted message is re-rendered to show it. ``by``: who corrected ``text``."""
         async with self.db.tx():
+            if text is not None:
+                await self.db.run(
+                    "UPDATE messages SET translation_by = ? WHERE id = ?", by, message_id
+                )
             await self.db.run(
                 "UPDATE messages SET translation_state = ?, translation = "
                 "COALESCE(?, translation), translation_lang = COALESCE(?, "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from bot.store.db import Database
@@ -108,7 +108,8 @@ async def stale_templates(db: Database, unused_since: float) -> list[tuple[str, 
 
 
 async def response_times(
-    db: Database, since: float, until: float, *, agent: str | None = None
+    db: Database, since: float, until: float, *, agent: str | None = None,
+    stores: Collection[str] | None = None,
 ) -> tuple[Figures | None, dict[str, Figures], dict[str, Figures]]:
     """First-response figures over replies given in [since, until): overall, per
     store and per agent, the slowest (p90) first. ``responses`` holds one row per
@@ -121,6 +122,9 @@ async def response_times(
     if agent:
         sql += " AND agent = ?"
         args.append(agent)
+    if stores is not None:  # only these stores' replies (None: every store)
+        sql += f" AND store_key IN ({', '.join('?' for _ in stores) or 'NULL'})"
+        args += list(stores)
     per_store: dict[str, list[float]] = defaultdict(list)
     per_agent: dict[str, list[float]] = defaultdict(list)
     everything: list[float] = []

@@ -8,6 +8,7 @@ GROUP BY, so the panel stays fast at 100,000 conversations (``bench/app_home.py`
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -116,8 +117,10 @@ class HomeQueries:
       with a table lookup per waiting row is slower than one scan and a top-N sort.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, visible: Sequence[str] | None = None) -> None:
         self.db = db
+        #: The stores the viewer may see (bot/authz.py); None: every store.
+        self.visible = None if visible is None else tuple(visible)
         # Migration 4 made the covering index; the hints are SQLite's syntax only.
         self._covering = True
         self._sqlite = db.dialect == "sqlite"
@@ -130,6 +133,9 @@ class HomeQueries:
     def _scope(self, f: HomeFilters) -> tuple[str, list[Any]]:
         """The filters as a WHERE fragment over ``conversations``."""
         where, args = ["1 = 1"], []
+        if self.visible is not None:
+            where.append(self._visible_sql("store_key"))
+            args += list(self.visible)
         if f.store:  # plainly, so the planner sees the store index's leading column
             where.append("store_key = ?")
             args.append(f.store)
@@ -187,10 +193,16 @@ class HomeQueries:
 
     async def stores(self) -> list[DbRow]:
         """Every store (a few hundred at most), in a stable display order."""
+        where = "" if self.visible is None else f"WHERE {self._visible_sql('key')} "
         return await self.db.all(
-            "SELECT key, platform, site, name, nickname, health FROM stores "
-            "ORDER BY platform, site, COALESCE(nickname, name)"
+            f"SELECT key, platform, site, name, nickname, health FROM stores {where}"
+            "ORDER BY platform, site, COALESCE(nickname, name)",
+            *(self.visible or ()),
         )
+
+    def _visible_sql(self, column: str) -> str:
+        marks = ", ".join("?" for _ in self.visible or ()) or "NULL"
+        return f"{column} IN ({marks})"
 
     # -- lists ---------------------------------------------------------------------
     async def assigned_to(self, user: str, f: HomeFilters, limit: int) -> Section:
@@ -256,7 +268,9 @@ class HomeQueries:
         r = await self.db.one(
             f"SELECT {ROW_COLUMNS} FROM conversations WHERE id = ?", conversation_id
         )
-        return Row.of(r) if r else None
+        if r is None or (self.visible is not None and r["store_key"] not in self.visible):
+            return None
+        return Row.of(r)
 
     # -- people --------------------------------------------------------------------
     async def agent(self, user: str) -> tuple[str, int | None]:

@@ -9,6 +9,7 @@ TTL tolerates a few seconds of skew).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from bot.store.db import Database
@@ -50,6 +51,14 @@ class Leases:
         if row is None:
             return None
         return Grant(fresh=row[0] == now)
+
+    async def cooldown(self, name: str, seconds: float) -> float:
+        """Start ``name``'s cooldown: 0.0 if it was free, otherwise the seconds left
+        until it may start again. Shared by every worker (one row per name)."""
+        if await self.acquire(name, f"cooldown:{uuid.uuid4().hex}", seconds) is not None:
+            return 0.0
+        left = await self.db.value("SELECT expires_at FROM leases WHERE name = ?", name)
+        return max(0.1, float(left or 0) - self.db.clock())
 
     async def renew_all(self, holder: str, ttl: float) -> set[str]:
         """Extend every lease still ours; returns their names (a lease taken by

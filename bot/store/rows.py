@@ -78,6 +78,8 @@ class Message:
     translation: str | None = None
     translation_state: str | None = None
     translation_lang: str | None = None
+    #: Who corrected the translation shown (a display name), if a person did.
+    translation_by: str | None = None
 
     @classmethod
     def of(cls, row: DbRow) -> Message:

@@ -320,4 +320,22 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE oauth_states ADD COLUMN store_key TEXT;
     ALTER TABLE oauth_states ADD COLUMN issued_by TEXT;
     """,
+    # 8: a translation correction belongs to the team (or the store) that made it.
+    # Corrections made before were shared by everyone: they keep scope '*'.
+    """
+    CREATE TABLE translation_corrections (
+        text_hash TEXT NOT NULL,
+        target TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        corrected TEXT NOT NULL,
+        corrected_by TEXT,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (text_hash, target, scope)
+    );
+    INSERT INTO translation_corrections (text_hash, target, scope, corrected, corrected_by,
+        created_at)
+        SELECT text_hash, target, '*', MAX(corrected), MAX(corrected_by), MAX(created_at)
+        FROM translations WHERE corrected IS NOT NULL GROUP BY text_hash, target;
+    ALTER TABLE messages ADD COLUMN translation_by TEXT;
+    """,
 )

@@ -128,9 +128,25 @@ class SlackOps:
                           at, op_id)
 
     async def back_to_pending(self, op_id: int, error: str) -> None:
-        await self.db.run(
-            "UPDATE slack_ops SET state = 'pending', error = ? WHERE id = ?", error, op_id
-        )
+        """Retry later; unless a newer identical op (same ``dedupe_key``) is already
+        pending: it renders the latest state, so this one is done (two pending would
+        break the coalescing index, and the channel's worker with it)."""
+        async with self.db.tx():
+            newer = await self.db.value(
+                "SELECT COUNT(*) FROM slack_ops o JOIN slack_ops p ON p.dedupe_key = o.dedupe_key "
+                "AND p.state = 'pending' AND p.id != o.id WHERE o.id = ?",
+                op_id,
+            )
+            if newer:
+                await self.db.run(
+                    "UPDATE slack_ops SET state = 'done', error = ? WHERE id = ?",
+                    "superseded by a newer pending one",
+                    op_id,
+                )
+                return
+            await self.db.run(
+                "UPDATE slack_ops SET state = 'pending', error = ? WHERE id = ?", error, op_id
+            )
 
     async def finish(self, op_id: int, result_ts: str | None = None) -> None:
         await self.db.run(

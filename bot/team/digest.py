@@ -10,7 +10,7 @@ Other features add sections through ``service.digest_sections``: callables
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -64,15 +64,20 @@ def figures_line(label: str, f: Figures) -> str:
 
 
 async def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str] | None = None,
-                     mention: bool = False) -> list[dict[str, Any]]:
-    """The checklist's sections (no header): what the digest and ``/cs stats`` share."""
+                     mention: bool = False, only: Collection[str] | None = None
+                     ) -> list[dict[str, Any]]:
+    """The checklist's sections (no header): what the digest and ``/cs stats`` share.
+    ``only``: the stores the reader may see (None: every store, for the ops digest)."""
     db = service.store.database
     stores = await store_labels(db)
+
+    def seen(key: str) -> bool:
+        return only is None or key in only
 
     def label(key: str) -> str:
         return store_label(stores.get(key), key)
 
-    waiting = await waiting_per_store(db)
+    waiting = [w for w in await waiting_per_store(db) if seen(w.store_key)]
     w_lines = [f"{label(w.store_key)} — {w.waiting} waiting"
                + (f" (longest {human(now - w.oldest)})" if w.oldest else "")
                + f", {w.unread} unread" for w in waiting]
@@ -80,7 +85,7 @@ async def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str]
     blocks = section(f"⏳ Waiting and unread — {total_w} waiting, {total_u} unread", w_lines,
                      "Nobody is waiting.")
 
-    failed = await failed_sends(db)
+    failed = {k: v for k, v in (await failed_sends(db)).items() if seen(k)}
     f_lines = [f"{label(k)} — " + ", ".join(f"{n} {state}" for state, n in sorted(v.items()))
                for k, v in failed.items()]
     blocks += section(f"❌ Failed sends — {sum(sum(v.values()) for v in failed.values())}",
@@ -88,8 +93,11 @@ async def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str]
 
     s_lines = [f"{label(r['key'])} — ⚠️ {escape_untrusted(str(r['health']))}"
                + (f": {escape_untrusted(str(r['health_detail']))[:200]}"
-                  if r["health_detail"] else "") for r in await unhealthy_stores(db)]
+                  if r["health_detail"] else "") for r in await unhealthy_stores(db)
+               if seen(str(r["key"]))]
     for key, expires in await auth_expiring(db, now + 7 * DAY):
+        if not seen(key):
+            continue
         when = (f"expired {duration(now - expires)} ago" if expires <= now
                 else f"expires in {duration(expires - now)}")
         s_lines.append(f"{label(key)} — 🔑 authorization {when} "
@@ -103,7 +111,7 @@ async def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str]
                        + (" (never used)" if not used else "") for topic, name, used in stale],
                       "Every template was used in the last 30 days.")
 
-    overall, by_store, by_agent = await response_times(db, now - DAY, now)
+    overall, by_store, by_agent = await response_times(db, now - DAY, now, stores=only)
     r_lines = [figures_line("All", overall)] if overall else []
     r_lines += [figures_line(label(k), f) for k, f in by_store.items()]
     blocks += section("⏱ First response, last 24 h — per store", r_lines,
@@ -112,12 +120,13 @@ async def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str]
                       [figures_line(who(k, names, mention=mention), f)
                        for k, f in by_agent.items()], "No agent replied in the last 24 h.")
 
-    sla = await breaches(db, now - DAY, now)
+    sla = [row for row in await breaches(db, now - DAY, now) if seen(row.store_key)]
     blocks += section(f"🚨 SLA breaches, last 24 h — {len(sla)}",
                       [f"{ref_link(service, row)} · {label(row.store_key)} · "
                        f"{who(row.assignee, names, mention=mention)}" for row in sla],
                       "No conversation was escalated.")
-    for extra in getattr(service, "digest_sections", None) or []:
+    # Other features' sections (orders…) cover every store: the ops digest only.
+    for extra in (getattr(service, "digest_sections", None) or []) if only is None else []:
         blocks += await _extra(extra, service, now)
     return blocks
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.authz import GONE, NOT_AGENT, Access
 from bot.store import Conversation, Store
 from bot.team.assignment import Assigner
 from bot.team.roster import Roster
@@ -26,6 +27,7 @@ class Handoffs:
                  open_orders: OrdersText | None = None) -> None:
         self.store = store
         self.roster = roster
+        self.access = Access(roster.settings)
         self.assigner = assigner
         self.wake_slack = wake_slack
         self.open_orders = open_orders
@@ -33,15 +35,19 @@ class Handoffs:
     async def _target(self, conv: Conversation, actor: str, *, user: str | None,
                 group: str | None) -> Outcome:
         if user:
-            if not self.roster.is_agent(user):
-                return Outcome(False, f"<@{user}> is not a member of any team.")
+            if not self.access.may_receive(user, conv.store_key):
+                return Outcome(False, f"<@{user}> is not on this store's team, so they could "
+                                      "not reply to this buyer. Pick a member of the team.")
             if not await self.roster.online(user):
                 return Outcome(False, f"<@{user}> is idle: chats can only go to online "
                                       "members. Pick someone online, or a group.")
             return Outcome(True, "", user)
         if group:
             if self.roster.settings.group(group) is None:
-                return Outcome(False, f"There is no group called {group}.")
+                return Outcome(False, f"There is no group called {escape_untrusted(group)}.")
+            if group not in self.access.groups_serving(conv.store_key):
+                return Outcome(False, f"{escape_untrusted(group)} does not serve this store, so "
+                                      "its members could not reply to this buyer.")
             picked = await self.assigner.pick(group, conv.buyer_id, conv.store_key, exclude=actor)
             if picked is None:
                 return Outcome(False, f"Nobody else in {group} is online.")
@@ -49,14 +55,19 @@ class Handoffs:
         return Outcome(False, "Choose a member or a group.")
 
     async def transfer(self, conversation_id: int, actor: str, *, user: str | None = None,
-                 group: str | None = None, note: str = "") -> Outcome:
+                 group: str | None = None, note: str = "", once: str | None = None) -> Outcome:
+        """``once``: a key (the modal's view id) that makes a replayed submission a no-op."""
         conv = await self.store.conversations.get(conversation_id)
         if conv is None:
-            return Outcome(False, "That conversation no longer exists.")
+            return Outcome(False, GONE)
+        if not self.access.may_act(actor, conv.store_key):
+            return Outcome(False, NOT_AGENT)
         target = await self._target(conv, actor, user=user, group=group)
         if not target.ok or target.assignee is None:
             return target
         to = target.assignee
+        if once and not await self.store.books.claim_event(once):
+            return Outcome(True, "Already transferred.", to)
         await self.store.team.assign(conv.id, to, actor=actor, kind="transfer",
                                detail={"from": conv.assignee, "note": note, "group": group})
         said = f": “{escape_untrusted(note)}”" if note.strip() else ""

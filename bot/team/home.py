@@ -41,7 +41,7 @@ async def home_view(service: Any, user_id: str, filters: HomeFilters | None = No
               names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The Home tab of ``user_id``: status, filters, counts, and the three lists."""
     f = filters or HomeFilters()
-    q = HomeQueries(service.store.database)
+    q = HomeQueries(service.store.database, visible_stores(service, user_id))
     now = getattr(service, "clock", time.time)()
     stores = {r["key"]: r for r in await q.stores()}
     status, current_id = await q.agent(user_id)
@@ -93,6 +93,17 @@ async def home_view(service: Any, user_id: str, filters: HomeFilters | None = No
                    "No buyer is waiting for an answer.")
     return {"type": "home", "private_metadata": f.to_json(), "callback_id": "home",
             "blocks": fit(blocks, MAX_BLOCKS)}
+
+
+def visible_stores(service: Any, user_id: str) -> tuple[str, ...] | None:
+    """The stores ``user_id`` may see (bot/authz.py); None when that is every store
+    (admins: the unscoped queries are the fast ones). A service without the relay
+    (the App Home benchmark's stand-in) sees everything."""
+    relay = getattr(service, "relay", None)
+    if relay is None:
+        return None
+    visible = relay.access.visible_stores(user_id)
+    return None if len(visible) == len(service.settings.stores) else visible
 
 
 async def _agents(service: Any, q: HomeQueries, viewer: str) -> list[str]:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.authz import NOT_AGENT
+
 if TYPE_CHECKING:
     from bot.team import TeamFeature
 
@@ -39,7 +41,14 @@ def register(app: AsyncApp, team: TeamFeature) -> None:
     async def transfer_open(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                             client: AsyncWebClient) -> None:
         await ack()
-        view = await team.transfer_view(int(action["value"]), body["user"]["id"])
+        user = body["user"]["id"]
+        conv = await team.service.store.conversations.get(int(action["value"]))
+        if conv is None:
+            return
+        if not team.handoffs.access.may_act(user, conv.store_key):
+            await team.service.relay.tell(conv, user, NOT_AGENT)  # no buyer, no team shown
+            return
+        view = await team.transfer_view(conv.id, user)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view("transfer_submit")
@@ -53,10 +62,12 @@ def register(app: AsyncApp, team: TeamFeature) -> None:
         outcome = await team.handoffs.transfer(
             int(view["private_metadata"]), body["user"]["id"],
             user=member["value"] if member else None, group=group["value"] if group else None,
-            note=note)
+            note=note, once=f"view_submission:{view.get('id')}")
         if not outcome.ok:
+            # The error goes beside an input the modal really has (Slack rejects others).
+            block = "member" if (member or not group) and "member" in values else "group"
             await ack(response_action="errors",
-                      errors={"member" if member or not group else "group": outcome.message})
+                      errors={block if block in values else "note": outcome.message})
             return
         await ack()
 

@@ -13,7 +13,8 @@ from bot.team.home_render import fit
 async def stats_blocks(service: Any, user_id: str, now: float, *,
                  names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """Blocks for an ephemeral answer (Slack's 50-block message limit applies).
-    Mentions are fine here: an ephemeral message notifies nobody."""
+    Mentions are fine here: an ephemeral message notifies nobody. Only the stores
+    the person may act in are shown (bot/authz.py)."""
     db = service.store.database
     mine, waiting = await service.store.team.my_counts(user_id)
     idle = await service.store.team.status(user_id) == "idle"
@@ -31,5 +32,12 @@ async def stats_blocks(service: Any, user_id: str, now: float, *,
         {"type": "section", "text": {"type": "mrkdwn", "text": you}},
         {"type": "divider"},
     ]
-    return fit(head + await checklist_blocks(service, now, names=names, mention=True),
+    access = service.relay.access
+    visible = access.visible_stores(user_id)
+    if not visible:  # their own line only: no store's figures
+        return head + [{"type": "section", "text": {"type": "mrkdwn", "text":
+                        "You are not on any store's team, so no store's figures are shown."}}]
+    everything = len(visible) == len(service.settings.stores)
+    return fit(head + await checklist_blocks(service, now, names=names, mention=True,
+                                             only=None if everything else visible),
                MAX_MESSAGE_BLOCKS)

@@ -16,13 +16,15 @@ async def transfer_view(team: TeamFeature, conversation_id: int, user: str
     """Members of the store's group (idle ones marked, and refused on submit) and
     the groups; one of them plus an optional note for the recipient."""
     conv = await team.service.store.conversations.get(conversation_id)
-    assert conv is not None
+    assert conv is not None  # the caller checked the conversation and the user
+    access = team.handoffs.access
     group = team.roster.group_of_store(conv.store_key)
-    members = [u for u in team.roster.members(group) if u != conv.assignee]
+    members = [u for u in team.roster.members(group) if u != conv.assignee
+               and access.may_receive(u, conv.store_key)]
     member_options = [{"text": {"type": "plain_text", "text": await _label(team, u)},
                        "value": u} for u in members][:100]
-    group_options = [{"text": {"type": "plain_text", "text": g.name}, "value": g.name}
-                     for g in team.service.settings.groups][:100]
+    group_options = [{"text": {"type": "plain_text", "text": g}, "value": g}
+                     for g in access.groups_serving(conv.store_key)][:100]
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text":
             f"Transfer `{conv.ref}` ({escape_untrusted(conv.buyer_name)}). Only online members "

@@ -22,12 +22,13 @@ log = logging.getLogger(__name__)
 
 COMMAND = "/templates"
 NOT_MANAGER = ("Only managers can change templates (those listed under `managers:` in a "
-               "group of storebridge.yml). Agents use them with `/reply` or “Reply with "
-               "template” in a conversation thread.")
+               "group of storebridge.yml, and `admins:`). Agents use them with `/reply` or "
+               "“Reply with template” in a conversation thread.")
 
 
 def is_manager(service: Service, user: str) -> bool:
-    return any(user in g.managers for g in service.settings.groups)
+    """Templates are shared by every store: managers of any group, and admins."""
+    return service.relay.access.may_manage(user)
 
 
 def register_manage(app: AsyncApp, service: Service, repo: Templates) -> None:

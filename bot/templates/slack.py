@@ -70,6 +70,13 @@ def register_reply(app: AsyncApp, service: Service, repo: Templates) -> None:
 
     @app.options(modal.PICK_ACTION)
     async def on_options(ack: AsyncAck, body: dict[str, Any]) -> None:
+        # The picker lists templates only to someone who may reply in the modal's
+        # conversation (as stored): the library is the teams', not the workspace's.
+        conv = await service.store.conversations.get(
+            int(modal.metadata(body.get("view") or {}).get("c") or 0))
+        if conv is None or not may_reply(service, body["user"]["id"], conv):
+            await ack(options=[])
+            return
         found = await repo.search(body.get("value") or "", limit=100)
         if found:
             await ack(option_groups=modal.option_groups(found))
@@ -93,6 +100,7 @@ def register_reply(app: AsyncApp, service: Service, repo: Templates) -> None:
 
     @app.view(modal.CALLBACK_ID)
     async def on_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        # A replayed submission of the same modal (same view id) sends nothing again.
         block_id, errors = await flow.send(view, body["user"]["id"])
         if errors:
             await ack(response_action="errors", errors={block_id: errors})
@@ -195,6 +203,9 @@ class _ReplyFlow:
         language = (template.text_for(conv.buyer_language, team_language)[1]
                     if template else None) or team_language
         async with store.database.tx():
+            # Claimed with the reply it sends: a replay of this modal finds it taken.
+            if not await store.books.claim_event(f"view_submission:{view.get('id')}"):
+                return block_id, None
             await store.replies.record_from_bot(conv, user, text, source="template",
                                           template_id=template_id, language=language)
             await self.repo.mark_used(template_id, store.database.clock())

@@ -56,7 +56,8 @@ def install(service: Service) -> Register | None:
                                     timeout=_seconds(settings.env, TIMEOUT_ENV, DEFAULT_TIMEOUT))
     translator = Translator(service.store.database, provider,
                             Glossary(settings, service.store.database),
-                            team_language=settings.team_language)
+                            team_language=settings.team_language,
+                            scope_of=service.relay.access.team_scope)
     inbound = InboundTranslations(service, translator,
                                   retry_base=_seconds(settings.env, RETRY_ENV, DEFAULT_RETRY))
     service.ingest.on_new_message.append(inbound.on_new_message)

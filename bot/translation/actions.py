@@ -39,8 +39,8 @@ class TranslationActions:
         return msg, conv
 
     async def save_correction(self, message_id: int, user: str, text: str) -> str | None:
-        """Store ``text`` as the translation of this message's text, for everyone from
-        now on, and show it. Returns a problem in words, or None."""
+        """Store ``text`` as the translation of this message's text, for the store's
+        team from now on, and show it with who corrected it. Returns a problem in words, or None."""
         text = text.strip()
         if not text:
             return "Write the translation to save."
@@ -54,7 +54,8 @@ class TranslationActions:
         team = self.translator.team_language
         await self.translator.correct(msg.text, conv.buyer_language or "auto", team, text, by=user,
                                 store_key=conv.store_key, shown=msg.translation)
-        await store.conversations.set_translation(msg.id, "done", text, normalise(team))
+        name = await self.service.outbox.directory.user_name(user)
+        await store.conversations.set_translation(msg.id, "done", text, normalise(team), by=name)
         self.service.outbox.kick(conv.channel_ref)
         return None
 

@@ -92,10 +92,13 @@ class InboundTranslations:
             # "translation" identical to the original adds nothing.
             await self._show(msg, conv, "none")
         else:
-            await self._show(msg, conv, "done", result)
+            who = await self.translator.corrected_by(msg.text, source, team,
+                                                     store_key=conv.store_key)
+            await self._show(msg, conv, "done", result,
+                             await self.service.outbox.directory.user_name(who) if who else None)
 
-    async def _show(self, msg: Message, conv: Conversation, state: str, text: str | None = None
-              ) -> None:
+    async def _show(self, msg: Message, conv: Conversation, state: str, text: str | None = None,
+                    by: str | None = None) -> None:
         store = self.service.store
         current = await store.conversations.message(msg.id)
         before = current.translation_state if current else None
@@ -107,7 +110,8 @@ class InboundTranslations:
             await store.conversations.set_translation_state(msg.id, state)
             return
         await store.conversations.set_translation(
-            msg.id, state, text, normalise(self.translator.team_language) if text else None)
+            msg.id, state, text, normalise(self.translator.team_language) if text else None,
+            by=by)
         self.service.outbox.kick(conv.channel_ref)
 
     async def _retry_later(self, message_id: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from bot.store.db import Database
 from bot.store.rows import Conversation
@@ -21,8 +22,11 @@ log = logging.getLogger(__name__)
 
 class Translator:
     def __init__(self, database: Database, provider: Provider, glossary: Glossary, *,
-                 team_language: str) -> None:
+                 team_language: str,
+                 scope_of: Callable[[str | None], str | None] = lambda _key: None) -> None:
         self.provider = provider
+        #: Whose corrections a store's conversations read (bot/authz.py: team_scope).
+        self.scope_of = scope_of
         self.glossary = glossary
         self.memory = TranslationMemory(database)
         self.team_language = team_language
@@ -42,7 +46,14 @@ class Translator:
         if same_language(source, target) or not text.strip():
             return text
         key, _ = await self._prepare(text, source, target, store_key)
-        return await self.memory.lookup(key)
+        return await self.memory.lookup(key, self.scope_of(store_key))
+
+    async def corrected_by(self, text: str, source: str, target: str, *,
+                           store_key: str | None = None) -> str | None:
+        """Who, in this store's team, corrected the translation of ``text`` (a user id)."""
+        key, _ = await self._prepare(text, source, target, store_key)
+        found = await self.memory.correction(key, self.scope_of(store_key))
+        return found[1] if found else None
 
     async def translate(self, text: str, source: str, target: str, *,
                         store_key: str | None = None) -> str:
@@ -51,7 +62,8 @@ class Translator:
         if same_language(source, target) or not text.strip():
             return text
         key, masked = await self._prepare(text, source, target, store_key)
-        known = await self.memory.lookup(key)
+        scope = self.scope_of(store_key)
+        known = await self.memory.lookup(key, scope)
         if known is not None:
             return known
         task = self._in_flight.get(key)
@@ -60,7 +72,9 @@ class Translator:
             self._in_flight[key] = task
             task.add_done_callback(lambda t, k=key: self._settled(k, t))
         # shield: one caller giving up (a cancelled sender) must not cancel the others'.
-        return await asyncio.shield(task)
+        machine = await asyncio.shield(task)
+        # Read back: this team's correction or another worker's row may have landed.
+        return await self.memory.lookup(key, scope) or machine
 
     def _settled(self, key: MemoryKey, task: asyncio.Task[str]) -> None:
         self._in_flight.pop(key, None)
@@ -73,14 +87,15 @@ class Translator:
             log.warning("the %s provider dropped %d protected glossary term(s)",
                         self.provider.name, masked.lost_tokens(raw))
         await self.memory.save(key, text, masked.restore(raw))
-        # Read back: a correction or another worker's row may have landed meanwhile.
-        return await self.memory.lookup(key) or masked.restore(raw)
+        return masked.restore(raw)
 
     async def correct(self, text: str, source: str, target: str, corrected: str, *, by: str,
                 store_key: str | None = None, shown: str | None = None) -> None:
-        """Save a person's translation of ``text``: used for it from now on."""
+        """Save a person's translation of ``text``: used for it from now on, in the
+        conversations of their team (the store's group, or the store)."""
         key, _ = await self._prepare(text, source, target, store_key)
-        await self.memory.correct(key, text, corrected, by, machine=shown)
+        await self.memory.correct(key, text, corrected, by, machine=shown,
+                                  scope=self.scope_of(store_key) or "*")
 
     async def back_translate(self, text: str, lang: str) -> str | None:
         """``text``, written in ``lang``, in the team's language; None if that failed."""

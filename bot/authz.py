@@ -1,0 +1,93 @@
+"""Who may do what: the one authorization rule every Slack entry point asks.
+
+The rule is decided from the store as configured for the conversation as stored
+(its ``store_key`` read from the database), never from what a button or a modal
+carries: a ``value`` or ``private_metadata`` only says which conversation, and the
+conversation's own row says which store, hence which group.
+
+* **Members** of a store's group, and its **managers**, act in that store's
+  conversations: reply, assign, transfer, close/reopen, retry, edit & resend, open
+  orders, use templates, fix translations, retry the store's sync.
+* **Managers** additionally manage templates and settings.
+* **Admins** (``admins:`` in storebridge.yml) are managers of every store.
+* A store without a group is open to everyone in its channel (a one-team setup);
+  its manager-only actions are for admins and the managers of any group.
+
+Refusals are worded here once, so every entry point says the same plain thing.
+"""
+
+from __future__ import annotations
+
+from bot.config import Settings
+
+NOT_AGENT = ("You are not an agent of this store's team, so you cannot do that in this "
+             "conversation. Ask a member of the store's team, or an admin.")
+NOT_MANAGER = "Only managers can change templates and settings."
+GONE = "That conversation no longer exists."
+
+
+class Access:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def is_admin(self, user: str) -> bool:
+        return user in self.settings.admins
+
+    def group_of(self, store_key: str) -> str | None:
+        """The store's group; a store no longer configured belongs to nobody."""
+        try:
+            return self.settings.store(store_key).group
+        except KeyError:
+            return None
+
+    def _configured(self, store_key: str) -> bool:
+        return any(s.key == store_key for s in self.settings.stores)
+
+    def may_act(self, user: str, store_key: str) -> bool:
+        """Reply and every conversation action in ``store_key``'s conversations."""
+        if not user or not self._configured(store_key):
+            return False
+        if self.is_admin(user):
+            return True
+        group = self.settings.group(self.group_of(store_key))
+        if group is None:
+            return True  # no group: everyone in the channel (see the module's note)
+        return user in group.members or user in group.managers
+
+    def may_manage(self, user: str, store_key: str | None = None) -> bool:
+        """Templates (shared by every store: ``store_key`` None) and settings."""
+        if not user:
+            return False
+        if self.is_admin(user):
+            return True
+        if store_key is None:
+            return any(user in g.managers for g in self.settings.groups)
+        group = self.settings.group(self.group_of(store_key))
+        return group is not None and user in group.managers
+
+    def is_agent(self, user: str) -> bool:
+        """May act in at least one store (e.g. may see the shared template library)."""
+        return bool(self.visible_stores(user))
+
+    def visible_stores(self, user: str) -> tuple[str, ...]:
+        """The stores whose conversations, orders and figures ``user`` may see."""
+        return tuple(s.key for s in self.settings.stores if self.may_act(user, s.key))
+
+    def may_receive(self, user: str, store_key: str) -> bool:
+        """A transfer target must be able to reply, or the chat would be stuck."""
+        return self.may_act(user, store_key)
+
+    def groups_serving(self, store_key: str) -> tuple[str, ...]:
+        """Groups a conversation of ``store_key`` may be transferred to."""
+        group = self.group_of(store_key)
+        if group is not None:
+            return (group,)
+        return tuple(g.name for g in self.settings.groups)
+
+    def team_scope(self, store_key: str | None) -> str | None:
+        """Whose translation corrections a store reads and writes: its group's,
+        or the store's own when it has no group (None: no store, e.g. a preview)."""
+        if store_key is None:
+            return None
+        group = self.group_of(store_key)
+        return f"group:{group}" if group else f"store:{store_key}"
