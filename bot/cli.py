@@ -109,8 +109,15 @@ def run_service(settings: Settings) -> int:
         add_self_check(app, settings.public_url)
     log.info("StoreBridge on port %s (%d stores)", settings.port,
                                      len(settings.stores))
-    web.run_app(app, host=os.environ.get("HOST", "0.0.0.0"), port=settings.port,
-                print=None)
+    from bot.store import SchemaTooNew
+    from bot.store.single_process import AlreadyRunning
+
+    try:
+        web.run_app(app, host=os.environ.get("HOST", "0.0.0.0"), port=settings.port,
+                    print=None)
+    except (SchemaTooNew, AlreadyRunning) as e:  # said plainly, not as a traceback
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 
