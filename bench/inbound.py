@@ -8,6 +8,7 @@ measures the added latency from "push sent to the webhook" to "chat.postMessage
 received by Slack" (an upper bound on the time inside StoreBridge).
 
     .venv/bin/python bench/inbound.py [--messages 2000] [--conversations 50]
+        [--database-url postgresql://…]   (a fresh schema in it; SQLite file otherwise)
 
 Targets: throughput ratio >= 0.5; p99 added latency <= 25 ms.
 """
@@ -62,7 +63,8 @@ def buyer_posts(slack: SlackEmulator) -> list:
             and c.params.get("thread_ts")]
 
 
-async def run(n: int, conversations: int, latency_n: int) -> dict[str, float]:
+async def run(n: int, conversations: int, latency_n: int,
+              database_url: str | None = None) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         async with SlackEmulator(rate_limits=False, deliver_bot_messages=False) as slack:
             channel = slack.add_channel("cs-bench")
@@ -75,7 +77,8 @@ async def run(n: int, conversations: int, latency_n: int) -> dict[str, float]:
                                   api_url=slack.api_url, post_rate_per_channel=1e6,
                                   post_burst=10**6),
                 sandbox=SandboxConfig(url="http://127.0.0.1:9", app_secret=APP_SECRET),
-                db_path=str(Path(tmp) / "bench.db"), source="<bench>")
+                db_path=str(Path(tmp) / "bench.db"), database_url=database_url,
+                source="<bench>")
             service = Service(settings, repair_on_start=False)
             runner = web.AppRunner(build_web_app(service), access_log=None)
             await runner.setup()
@@ -150,8 +153,17 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=2000)
     ap.add_argument("--conversations", type=int, default=50)
     ap.add_argument("--latency-messages", type=int, default=500)
+    ap.add_argument("--database-url", help="PostgreSQL (postgresql://…): the run uses a "
+                                           "fresh schema in it, dropped afterwards")
     args = ap.parse_args()
-    r = asyncio.run(run(args.messages, args.conversations, args.latency_messages))
+    if args.database_url:
+        from pg_scratch import scratch_schema
+
+        with scratch_schema(args.database_url) as url:
+            r = asyncio.run(run(args.messages, args.conversations, args.latency_messages, url))
+    else:
+        r = asyncio.run(run(args.messages, args.conversations, args.latency_messages))
+    print(f"database:                    {'PostgreSQL' if args.database_url else 'SQLite'}")
     print(f"messages:                    {r['messages']}")
     print(f"StoreBridge (push → Slack):  {r['bridge_msgs_per_s']:8.1f} msg/s")
     print(f"bare AsyncWebClient loop:    {r['bare_msgs_per_s']:8.1f} msg/s")

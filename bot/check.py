@@ -17,6 +17,7 @@ from bot.slack_directory import ChannelNotFound, SlackDirectory
 from bot.slack_errors import classify
 from bot.store import SecretKeyError, Store, TokenCipher
 from bot.store.migrate import schema_version
+from bot.worker_status import describe, worker_status
 
 REQUIRED_SCOPES = ("chat:write", "chat:write.customize", "reactions:write", "channels:history",
                    "groups:history", "channels:read", "groups:read", "channels:join",
@@ -46,6 +47,7 @@ async def collect(settings: Settings) -> list[Row]:
         store = await Store.open(settings.database, cipher=cipher)
         rows.append(Row("database", True, f"{_shown(settings.database)} (schema v"
                                           f"{await schema_version(store.database)})"))
+        rows += await _worker_rows(store)
     except Exception as e:  # noqa: BLE001 - reported in the table
         return [*rows, Row("database", False, f"{_shown(settings.database)}: {e}")]
     refusal = await key_refusal(settings)
@@ -69,6 +71,15 @@ async def collect(settings: Settings) -> list[Row]:
                                 f"{h['health']}: {h['detail'] or ''}"))
     await store.close()
     return rows
+
+
+async def _worker_rows(store: Store) -> list[Row]:
+    """Who runs now and what each holds (a worker is alive while it heartbeats)."""
+    now = store.database.clock()
+    workers = await worker_status(store)
+    if not workers:
+        return [Row("workers", True, "none running now")]
+    return [Row(item, True, detail) for item, detail in (describe(w, now) for w in workers)]
 
 
 async def _slack_rows(settings: Settings, store: Store,

@@ -1,4 +1,4 @@
-"""``storebridge``: run | demo | check."""
+"""``storebridge``: run | demo | check | db copy | …"""
 
 from __future__ import annotations
 
@@ -44,6 +44,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sync.add_argument("store", nargs="*", help="store keys (platform:shop_id); default all")
     sync.add_argument("--full", action="store_true", help="from the start of what the "
                                                           "platform keeps, not the cursor")
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    copy = db_sub.add_parser("copy", help="copy everything from an SQLite file into an "
+                                          "empty database (ids kept: threads carry on)")
+    copy.add_argument("--from", dest="source", required=True, metavar="sqlite:///PATH")
+    copy.add_argument("--to", dest="target", required=True, metavar="postgresql://…")
     args = parser.parse_args(argv)
     quiet = args.command == "demo"  # the demo's transcript is its output
     try:
@@ -54,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
         return asyncio.run(run_demo(once=args.once, port=args.port))
+    if args.command == "db":
+        from bot.store.copy import run_copy
+        return asyncio.run(run_copy(args.source, args.target))
     try:
         settings = load_settings(args.config)
     except ConfigError as e:
@@ -108,8 +117,15 @@ def run_service(settings: Settings) -> int:
         add_self_check(app, settings.public_url)
     log.info("StoreBridge on port %s (%d stores)", settings.port,
                                      len(settings.stores))
-    web.run_app(app, host=os.environ.get("HOST", "0.0.0.0"), port=settings.port,
-                print=None)
+    from bot.store import SchemaTooNew
+    from bot.store.single_process import AlreadyRunning
+
+    try:
+        web.run_app(app, host=os.environ.get("HOST", "0.0.0.0"), port=settings.port,
+                    print=None)
+    except (SchemaTooNew, AlreadyRunning) as e:  # said plainly, not as a traceback
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -27,6 +27,7 @@ from bot.store import DatabaseBusy, Store, TokenCipher, is_postgres
 from bot.store.db import Clock
 from bot.store.single_process import SingleProcessLock
 from bot.store_health import StoreHealth
+from bot.worker_status import worker_status
 from connectors.errors import ConnectorError
 
 log = logging.getLogger(__name__)
@@ -296,14 +297,5 @@ class Service:
 
     async def workers(self) -> list[dict[str, Any]]:
         """The workers alive and the leases each holds (who runs what)."""
-        now = self.store.database.clock()
-        held: dict[str, list[str]] = {}
-        for lease in await self.store.leases.all():
-            if lease.expires_at >= now:
-                held.setdefault(lease.holder, []).append(lease.name)
-        out = []
-        for w in await self.store.leases.workers(now - 3 * self.leases.heartbeat):
-            names = held.get(str(w["id"]), [])
-            out.append({**w, "me": w["id"] == self.leases.worker_id,
-                        "leases": len(names), "holds": names[:40]})
-        return out
+        return await worker_status(self.store, me=self.leases.worker_id,
+                                   heartbeat=self.leases.heartbeat)

@@ -9,6 +9,7 @@ logged above WARNING.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 #: type (``body["user"]["id"]``, ``int(action["value"])``). Anything else (a database
 #: error, Slack unreachable) stays a 500 so Slack retries.
 MALFORMED = (KeyError, IndexError, TypeError, ValueError, AttributeError)
+#: Seconds a Slack request may take before it is answered 503: inside Slack's 3 s.
+SLACK_BOUND = 2.5
 
 
 def shape_problem(payload: Any) -> str | None:
@@ -91,7 +94,21 @@ async def slack_events(request: web.Request, bolt: AsyncApp, signing_secret: str
                                         headers=dict(request.headers))
     except MALFORMED as e:
         return _malformed(f"{type(e).__name__}: {e}")
-    return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+    # Shielded and bounded: a locked database makes Slack retry (the event id drops
+    # the duplicate) instead of timing out and marking the app as failing.
+    work = asyncio.ensure_future(bolt.async_dispatch(bolt_request))
+    try:
+        answer = await asyncio.wait_for(asyncio.shield(work), SLACK_BOUND)
+    except TimeoutError:
+        work.add_done_callback(_log_late)
+        log.warning("Slack request not handled within %.1f s; answered 503", SLACK_BOUND)
+        return web.Response(status=503, text="busy; please retry")
+    return await to_aiohttp_response(answer)
+
+
+def _log_late(task: asyncio.Future[BoltResponse]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("a late Slack request failed: %s", task.exception())
 
 
 def _malformed(why: str) -> web.Response:

@@ -6,6 +6,7 @@ import time
 
 from bot.store.bookkeeping import Bookkeeping
 from bot.store.conversations import Claim, Conversations
+from bot.store.copying import Copying
 from bot.store.credentials import Credentials
 from bot.store.db import Clock, Database, DatabaseBusy
 from bot.store.leases import Leases
@@ -60,6 +61,7 @@ class Store:
         self.team = Team(database, self.ops)
         self.orders = Orders(database)
         self.leases = Leases(database)
+        self.copying = Copying(database)
 
     @classmethod
     async def open(cls, target: str, *, clock: Clock = time.time,

@@ -1,0 +1,167 @@
+"""Workers benchmark: inbound throughput of 1, 2 and 3 ``storebridge run`` processes
+on one PostgreSQL, against the Slack emulator with its rate limits off.
+
+Pushes N signed buyer messages spread over C conversations in S stores (each store
+its own channel: a channel's Slack queue is run by one worker at a time, so the
+work spreads over workers by channel), round-robin over the workers, and measures
+from the first push to the last chat.postMessage seen by Slack.
+
+    .venv/bin/python bench/workers.py --database-url postgresql://… [--messages 3000]
+
+Target: 3 workers >= 2x one worker. The emulator and the pushers run in this
+process: on a small machine they share the cores with the workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pg_scratch import scratch_schema  # noqa: E402
+
+from bot.standins.slack_api import SlackEmulator  # noqa: E402
+from connectors.sandbox import SandboxMarketplace  # noqa: E402
+from connectors.sandbox.signing import push_signature  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SENDERS = 24  # concurrent pushers; each owns some conversations (their order holds)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def push(shop: str, conversation: int, seq: int) -> bytes:
+    return json.dumps({"event": "message", "shop_id": shop, "message": {
+        "message_id": f"{shop}-m{seq}", "conversation_id": f"{shop}-c{conversation}",
+        "buyer": {"id": f"{shop}-b{conversation}", "name": f"Buyer {conversation}",
+                  "avatar_url": None},
+        "from_seller": False, "type": "text", "content": {"text": f"message {seq}"},
+        "created_at": int(time.time()), "language": "en"}}).encode()
+
+
+async def send_push(http: aiohttp.ClientSession, url: str, secret: str, body: bytes) -> None:
+    ts = str(int(time.time()))
+    headers = {"X-Sandbox-Timestamp": ts, "X-Sandbox-Signature":
+               push_signature(secret, ts, body), "Content-Type": "application/json"}
+    for _ in range(20):
+        async with http.post(url, data=body, headers=headers) as resp:
+            if resp.status == 200:
+                return
+            await asyncio.sleep(0.05)  # 503: busy, push again (as platforms do)
+    raise RuntimeError(f"push refused: {resp.status}")
+
+
+def posts(slack: SlackEmulator) -> int:
+    return sum(1 for c in slack.calls if c.method == "chat.postMessage" and c.ok
+               and c.params.get("thread_ts"))
+
+
+async def start_worker(tmp: Path, slack: SlackEmulator, url: str, port: int
+                       ) -> asyncio.subprocess.Process:
+    env = {**os.environ, "SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": "x",
+           "SLACK_API_URL": slack.api_url, "DATABASE_URL": url, "PORT": str(port),
+           "HOST": "127.0.0.1", "STOREBRIDGE_CONFIG": str(tmp / "storebridge.yml")}
+    with (tmp / f"worker{port}.log").open("ab") as log:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, cwd=ROOT,
+            stdout=asyncio.subprocess.DEVNULL, stderr=log)
+    async with aiohttp.ClientSession() as http:
+        for _ in range(400):
+            try:
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
+                    if r.status == 200:
+                        return proc
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    raise RuntimeError((tmp / f"worker{port}.log").read_text())
+
+
+async def run(workers: int, database_url: str, n: int, stores: int,
+              conversations: int) -> float:
+    """Messages per second through ``workers`` processes."""
+    with tempfile.TemporaryDirectory() as tmp_name, scratch_schema(database_url) as url:
+        tmp = Path(tmp_name)
+        async with SlackEmulator(rate_limits=False, deliver_bot_messages=False) as slack, \
+                SandboxMarketplace() as market:
+            shops = [f"w{i}" for i in range(stores)]
+            for shop in shops:
+                market.add_store(shop, "shopee", "SG", f"Bench {shop}", f"tok-{shop}", "en")
+                slack.add_channel(f"cs-{shop}")
+            (tmp / "storebridge.yml").write_text(json.dumps({
+                "groups": [{"name": "team", "members": []}],
+                "stores": [{"platform": "shopee", "shop_id": s, "site": "SG",
+                            "name": f"Bench {s}", "channel": f"#cs-{s}", "group": "team",
+                            "connector": "sandbox", "credentials": {"access_token": f"tok-{s}"}}
+                           for s in shops],
+                "sandbox": {"url": market.base_url, "app_key": market.app_key,
+                            "app_secret": market.app_secret},
+                "slack": {"post_rate_per_channel": 1000000, "post_burst": 1000000}}))
+            ports = [free_port() for _ in range(workers)]
+            procs = [await start_worker(tmp, slack, url, p) for p in ports]
+            urls = [f"http://127.0.0.1:{p}/webhooks/sandbox" for p in ports]
+            per_store = conversations // stores
+            convs = [(s, c) for s in shops for c in range(per_store)]
+            try:
+                async with aiohttp.ClientSession() as http:
+                    async def sender(k: int, msgs: list[tuple[str, int, int]]) -> None:
+                        for i, (shop, conv, seq) in enumerate(msgs):
+                            await send_push(http, urls[(k + i) % len(urls)],
+                                            market.app_secret, push(shop, conv, seq))
+
+                    def plan(first: int, count: int) -> list[list[tuple[str, int, int]]]:
+                        lanes: list[list[tuple[str, int, int]]] = [[] for _ in range(SENDERS)]
+                        for i in range(count):
+                            shop, conv = convs[i % len(convs)]
+                            lanes[(i % len(convs)) % SENDERS].append((shop, conv, first + i))
+                        return lanes
+
+                    # Warm-up: every conversation's thread exists before timing starts.
+                    await asyncio.gather(*(sender(k, lane)
+                                           for k, lane in enumerate(plan(0, len(convs)))))
+                    await slack.wait_for(lambda: posts(slack) >= len(convs), timeout=120)
+                    base = posts(slack)
+                    start = time.perf_counter()
+                    await asyncio.gather(*(sender(k, lane) for k, lane in
+                                           enumerate(plan(len(convs), n))))
+                    await slack.wait_for(lambda: posts(slack) >= base + n, timeout=600)
+                    return n / (time.perf_counter() - start)
+            finally:
+                for proc in procs:
+                    proc.terminate()
+                await asyncio.gather(*(p.wait() for p in procs))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--database-url", required=True, help="postgresql://… (a fresh schema "
+                                                          "per run is made and dropped)")
+    ap.add_argument("--messages", type=int, default=3000)
+    ap.add_argument("--stores", type=int, default=12)
+    ap.add_argument("--conversations", type=int, default=60)
+    args = ap.parse_args()
+    rates = {}
+    for workers in (1, 2, 3):
+        rates[workers] = asyncio.run(run(workers, args.database_url, args.messages,
+                                         args.stores, args.conversations))
+        print(f"{workers} worker(s):  {rates[workers]:8.1f} msg/s   "
+              f"speed-up {rates[workers] / rates[1]:.2f}x", flush=True)
+    print(f"cores: {os.cpu_count()}   target: 3 workers >= 2.00x one worker")
+
+
+if __name__ == "__main__":
+    main()
