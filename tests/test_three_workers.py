@@ -21,9 +21,11 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from bot.health_access import HEALTH_ENV
 from bot.standins.slack_api import SlackEmulator
 from connectors.sandbox import SandboxMarketplace
 from tests import dbmode
+from tests.harness import HEALTH_AUTH, HEALTH_TOKEN
 from tests.test_crash_recovery import free_port
 
 pytestmark = pytest.mark.skipif(not dbmode.postgres(),
@@ -100,7 +102,8 @@ async def start_worker(tmp_path: Path, slack: SlackEmulator, port: int, n: int
     env = {**os.environ, "SLACK_BOT_TOKEN": slack.bot_token,
            "SLACK_SIGNING_SECRET": slack.signing_secret, "SLACK_API_URL": slack.api_url,
            **dbmode.env_for(str(tmp_path / "workers.db")), "PORT": str(port),
-           "HOST": "127.0.0.1", "STOREBRIDGE_CONFIG": str(tmp_path / "storebridge.yml")}
+           "HOST": "127.0.0.1", "STOREBRIDGE_CONFIG": str(tmp_path / "storebridge.yml"),
+           HEALTH_ENV: HEALTH_TOKEN}
     with (tmp_path / f"worker{n}.log").open("ab") as log:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", env=env, cwd=ROOT,
@@ -218,7 +221,8 @@ async def test_three_workers_one_killed_mid_burst(tmp_path: Path) -> None:
 
             # The survivors show themselves (and soon not the dead one) in /healthz.
             async with aiohttp.ClientSession() as http:
-                async with http.get(f"http://127.0.0.1:{ports[0]}/healthz") as r:
+                async with http.get(f"http://127.0.0.1:{ports[0]}/healthz",
+                                    headers=HEALTH_AUTH) as r:
                     workers = (await r.json())["workers"]
             alive = {w["pid"] for w in workers if w["id"]}
             assert {procs[0].pid, procs[2].pid} <= alive

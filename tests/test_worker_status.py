@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.check import run_check
-from tests.harness import running_bridge
+from tests.harness import HEALTH_AUTH, running_bridge
 
 
 async def test_healthz_and_check_show_workers_and_their_leases(
@@ -23,7 +23,7 @@ async def test_healthz_and_check_show_workers_and_their_leases(
         # A worker that died a moment ago: its lease lives until it expires.
         await b.store.leases.acquire("sync:shopee:gone", "elsewhere:4242:dead00", 30.0)
 
-        async with http.get(f"{b.base_url}/healthz") as r:
+        async with http.get(f"{b.base_url}/healthz", headers=HEALTH_AUTH) as r:
             workers = (await r.json())["workers"]
         (me, orphans) = workers
         assert me["me"] and me["pid"] == os.getpid() and me["host"] == socket.gethostname()
