@@ -3,11 +3,13 @@ before anything else happens."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.catchup import CatchUpMarkers
 from bot.connector_hub import ConnectorHub
 from bot.render.labels import summarize
 from bot.store import Store
@@ -39,6 +41,8 @@ class Ingest:
         #: Called with (store_key, order events) of each verified push, before the
         #: push is acknowledged: persist there, fetch later.
         self.on_order_events: list[Callable[[str, tuple[Any, ...]], Awaitable[None]]] = []
+        #: Set by the service: live posts wait while a store catches up.
+        self.catchup: CatchUpMarkers | None = None
 
     async def accept(self, store_key: str, messages: Iterable[InboundMessage]) -> int:
         cfg = self.hub.stores[store_key]
@@ -94,6 +98,15 @@ class Ingest:
         """Catch up from the persisted cursor (``full``: from the start of what the
         platform keeps; duplicates are dropped by the unique index). The cursor moves
         with each page in the same transaction as the page's messages."""
+        if self.catchup is None:
+            return await self._repair(store_key, full)
+        await self.catchup.begin([store_key])
+        try:
+            return await self._repair(store_key, full)
+        finally:
+            await asyncio.shield(self.catchup.end(store_key))
+
+    async def _repair(self, store_key: str, full: bool) -> int:
         connector, account = self.hub.for_store(store_key)
         total = 0
         for page_no in range(MAX_REPAIR_PAGES):

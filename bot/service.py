@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.catchup import CatchUpMarkers
 from bot.config import Settings
 from bot.connector_hub import ConnectorHub
 from bot.features import Installer, default_features
@@ -106,6 +107,10 @@ class Service:
                                   post_burst=s.slack.post_burst, leases=self.leases)
         self.outbox.card_fallbacks.ops_channel = s.ops_channel
         self.ingest = Ingest(self.store, self.hub, on_claimed=self.outbox.kick)
+        self.catchup = CatchUpMarkers(
+            self.store, self.leases.worker_id, wake=self.outbox.kick,
+            channel_of=lambda key: getattr(self.hub.stores.get(key), "channel", None))
+        self.ingest.catchup = self.catchup
         self.health_monitor = StoreHealth(
             self.store, self.hub, ops_channel=s.ops_channel, repair=self.ingest.repair,
             wake_slack=self.outbox.kick, wake_sender=lambda key: self.sender.kick(key),
@@ -142,6 +147,8 @@ class Service:
             job.modify(func=func)
         self.scheduler.start()
         if self.repair_on_start:
+            # Before the web server takes its first push: live posts wait for the catch-up.
+            await self.catchup.begin(self.hub.stores)
             self.spawn(self.repair_all())
 
     async def stop(self) -> None:
@@ -150,6 +157,7 @@ class Service:
         for t in list(self._background):
             t.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+        await self.catchup.stop()
         await self.health_monitor.stop()
         await self.sender.stop()
         await self.outbox.stop()
@@ -237,6 +245,8 @@ class Service:
             if not pending or self.store.database.clock() > deadline:
                 break
             await asyncio.sleep(self.leases.heartbeat)
+        for key in pending:  # another worker's catch-up of it (if any) holds its own marker
+            await self.catchup.end(key)
         return total
 
     async def repair_periodic(self) -> None:
@@ -247,6 +257,7 @@ class Service:
                 await self.repair(key)
 
     async def _sweep(self) -> None:
+        await self.store.catchups.release_stale()
         for ref in await self.store.ops.channels_with_work():
             self.outbox.kick(ref)
         for key in await self.store.replies.stores_with_pending():

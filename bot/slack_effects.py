@@ -187,7 +187,8 @@ class SlackEffects:
         conv = await self.store.conversations.get(msg.conversation_id)
         if conv is None or not conv.thread_ts:
             raise Permanent("the conversation's thread could not be created")
-        args = thread_message(msg, conv, customize=self.customize)
+        late = await self.store.conversations.arrived_late(msg)
+        args = thread_message(msg, conv, customize=self.customize, late=late)
         return await self._post(op, ref, thread_ts=conv.thread_ts, **args)
 
     async def _op_update_message(self, op: SlackOp, ref: str) -> str | None:
@@ -196,7 +197,8 @@ class SlackEffects:
             return None  # not posted yet: the post will render the current state
         conv = await self.store.conversations.get(msg.conversation_id)
         assert conv is not None
-        args = thread_message(msg, conv, customize=self.customize)
+        late = await self.store.conversations.arrived_late(msg)
+        args = thread_message(msg, conv, customize=self.customize, late=late)
         try:
             await call_or_plain(self.client.chat_update, dict(
                 channel=msg.channel_id, ts=msg.slack_ts, text=args["text"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.render.author_name import buyer_username
@@ -55,11 +56,29 @@ def _content(msg: Message) -> list[dict[str, Any]]:
                            + (f"\n{msg.text}" if msg.text else ""))
 
 
-def thread_message(msg: Message, conv: Conversation, *, customize: bool) -> dict[str, Any]:
+def _clock(at: float) -> str:
+    """A time each reader sees in their own timezone (the fallback is UTC)."""
+    fallback = datetime.fromtimestamp(at, UTC).strftime("%H:%M UTC")
+    return f"<!date^{int(at)}^{{time}}|{fallback}>"
+
+
+def late_note(msg: Message) -> dict[str, Any]:
+    """Shown on a message posted after newer ones of its thread (it reached
+    StoreBridge late): when the buyer sent it, and when it arrived."""
+    sent = msg.platform_at if msg.platform_at is not None else msg.created_at
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text":
+            f"🕘 sent {_clock(sent)}, arrived {_clock(msg.created_at)} · "
+            "older than the messages above it"}]}
+
+
+def thread_message(msg: Message, conv: Conversation, *, customize: bool,
+                   late: bool = False) -> dict[str, Any]:
     """Arguments for chat.postMessage (without channel/thread_ts)."""
     seller = msg.direction == "seller"
     who = "Seller centre" if seller else conv.buyer_name
     blocks = _content(msg)
+    if late:
+        blocks.insert(0, late_note(msg))
     args: dict[str, Any] = {}
     if customize:
         args["username"] = f"{who} · {conv.ref}" if seller else buyer_username(who)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from bot.store.bookkeeping import Bookkeeping
+from bot.store.catchups import CatchUps
 from bot.store.conversations import Claim, Conversations
 from bot.store.copying import Copying
 from bot.store.credentials import Credentials
@@ -55,7 +56,8 @@ class Store:
         #: Marketplace tokens, sealed with ``cipher`` (without one they cannot be stored).
         self.credentials = Credentials(database, cipher or TokenCipher(None))
         self.ops = SlackOps(database)
-        self.conversations = Conversations(database, self.ops)
+        self.catchups = CatchUps(database, self.ops)
+        self.conversations = Conversations(database, self.ops, self.catchups)
         self.replies = Replies(database, self.ops)
         self.books = Bookkeeping(database, self.credentials)
         self.team = Team(database, self.ops)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from bot.store.catchups import CatchUps
 from bot.store.db import Database
 from bot.store.rows import Conversation, Message
 from bot.store.slack_ops import SlackOps
@@ -25,9 +26,10 @@ class Claim:
 
 
 class Conversations:
-    def __init__(self, db: Database, ops: SlackOps) -> None:
+    def __init__(self, db: Database, ops: SlackOps, catchups: CatchUps | None = None) -> None:
         self.db = db
         self.ops = ops
+        self.catchups = catchups or CatchUps(db, ops)
 
     async def get(self, conversation_id: int) -> Conversation | None:
         row = await self.db.one("SELECT * FROM conversations WHERE id = ?", conversation_id)
@@ -146,9 +148,12 @@ class Conversations:
             )
             if mid is None:  # the same message, claimed a moment ago by another worker
                 return Claim(conv, None, False)
-            await self.ops.enqueue(
-                channel_ref, "post_message", conversation_id=conv, message_id=mid, delay=delay
-            )
+            if not await self.catchups.hold_if_catching_up(
+                store_key, channel_ref, conv, mid, at, delay
+            ):
+                await self.ops.enqueue(
+                    channel_ref, "post_message", conversation_id=conv, message_id=mid, delay=delay
+                )
             await self.ops.refresh_card(channel_ref, conv)
             return Claim(conv, mid, new, not msg.from_seller and reopened)
 
@@ -191,6 +196,18 @@ class Conversations:
         await self.db.run("UPDATE conversations SET ref = ? WHERE id = ?", ref, conv)
         await self.ops.enqueue(channel_ref, "post_root", conversation_id=conv)
         return conv, True, "open"
+
+    async def arrived_late(self, msg: Message) -> bool:
+        """Whether a platform message newer than ``msg`` was posted in its thread before
+        it (``msg`` reached StoreBridge after them: it is shown with its own time)."""
+        if msg.platform_at is None or msg.direction not in ("in", "seller"):
+            return False
+        return await self.db.one(
+            "SELECT 1 FROM messages WHERE conversation_id = ? AND direction IN ('in', "
+            "'seller') AND platform_at > ? AND slack_ts IS NOT NULL AND slack_ts < ? "
+            "LIMIT 1",
+            msg.conversation_id, msg.platform_at, msg.slack_ts or "9999999999.999999",
+        ) is not None
 
     async def set_thread(self, conversation_id: int, channel_id: str, thread_ts: str) -> None:
         await self.db.run(

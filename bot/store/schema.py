@@ -338,4 +338,24 @@ MIGRATIONS: tuple[str, ...] = (
         FROM translations WHERE corrected IS NOT NULL GROUP BY text_hash, target;
     ALTER TABLE messages ADD COLUMN translation_by TEXT;
     """,
+    # 6: catch-up in order. A store catching up holds its new messages' posts (held_posts)
+    # while its marker is fresh; they are posted in platform order when it ends.
+    """
+    CREATE TABLE catchups (
+        store_key TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        beat_at REAL NOT NULL,
+        PRIMARY KEY (store_key, holder)
+    );
+    CREATE TABLE held_posts (
+        message_id INTEGER PRIMARY KEY,
+        store_key TEXT NOT NULL,
+        channel_ref TEXT NOT NULL,
+        conversation_id INTEGER NOT NULL,
+        platform_at REAL,
+        delay REAL NOT NULL DEFAULT 0
+    );
+    CREATE INDEX held_posts_by_store ON held_posts (store_key, conversation_id, platform_at);
+    """,
 )

@@ -64,7 +64,7 @@ class TikTokConnector(RichAndActions):
                  retry: RetryPolicy = DEFAULT_RETRY, qps: float = 40.0,
                  daily_quota: int = 10_000, quota_reserve: int = 500,
                  quota_scope: str = "shop", quota_day_offset_hours: float = 0.0,
-                 initial_lookback: timedelta = timedelta(days=7), settle_seconds: float = 10.0,
+                 initial_lookback: timedelta = timedelta(days=7), settle_seconds: float = 0.0,
                  conversations_newest_first: bool = True, max_calls_per_fetch: int = 60,
                  mark_read_after_send: bool = True, find_sent_pages: int = 5,
                  clock_skew: timedelta = timedelta(minutes=1),
