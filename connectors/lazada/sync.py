@@ -31,6 +31,12 @@ MESSAGE_LIST = "/im/message/list"
 #: The next scan re-reads this much before the last one ended (ids in ``seen``
 #: prevent duplicates): Lazada stamps messages with its own clock, not ours.
 OVERLAP_MS = 60_000
+#: The session list shows a session at the time of its *last* message: one that a
+#: buyer wrote to after ``until`` (a live push during the catch-up) would drop off a
+#: list started at ``until``, taking its older unseen messages with it. So the list
+#: starts this far ahead; each session's messages are still read up to ``until``.
+#: (UNCERTAIN whether Lazada accepts a future start_time; it pages by it the same.)
+LIST_AHEAD_MS = 600_000
 
 #: ``api(path, params) -> data`` of a signed GET.
 Api = Callable[[str, dict[str, object]], Awaitable[dict[str, Any]]]
@@ -129,7 +135,8 @@ async def fetch_since(
     start = Cursor.decode(cursor) or Cursor(now_ms - lookback_ms)
     if start.until_ms is None:
         until = now_ms
-        pending = await _active_sessions(api, start.since_ms, until, max_pages)
+        pending = await _active_sessions(api, start.since_ms, until + LIST_AHEAD_MS,
+                                         max_pages)
     else:
         until, pending = start.until_ms, list(start.pending)
     seen = dict(start.seen)
