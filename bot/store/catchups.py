@@ -39,22 +39,22 @@ class CatchUps:
             "SELECT 1 FROM catchups WHERE store_key = ? AND beat_at >= ?",
             store_key, self.db.clock() - STALE_AFTER) is not None
 
-    async def hold_if_catching_up(self, store_key: str, channel_ref: str, conversation_id: int,
-                                  message_id: int, platform_at: float | None,
-                                  delay: float) -> bool:
-        """Inside the claim's transaction: hold the message's post if the store is
-        catching up. Serialized with :meth:`end`, so a post is never held after the
-        catch-up that would release it has ended."""
+    async def lock_if_catching_up(self, store_key: str) -> bool:
+        """At the start of a claim's transaction, before it locks any row: whether the
+        store is catching up. If so the claim is serialized with :meth:`end` until it
+        commits, so a post is never held after the catch-up that would release it has
+        ended (and every claim of the store takes this lock first: no lock cycle)."""
         if not await self.active(store_key):
             return False
         await self.db.serialize(f"catchup:{store_key}")
-        if not await self.active(store_key):
-            return False
+        return await self.active(store_key)
+
+    async def hold(self, store_key: str, channel_ref: str, conversation_id: int,
+                   message_id: int, platform_at: float | None, delay: float) -> None:
         await self.db.run(
             "INSERT INTO held_posts (message_id, store_key, channel_ref, conversation_id, "
             "platform_at, delay) VALUES (?, ?, ?, ?, ?, ?)",
             message_id, store_key, channel_ref, conversation_id, platform_at, delay)
-        return True
 
     async def end(self, store_key: str, holder: str) -> int:
         """This worker's catch-up of the store is over: release the held posts unless

@@ -69,6 +69,7 @@ class Conversations:
         """Store one pushed or pulled message exactly once and schedule its Slack posts,
         in one transaction with the conversation it belongs to."""
         async with self.db.tx():
+            holding = await self.catchups.lock_if_catching_up(store_key)
             conv, new, status = await self._conversation_for(
                 store_key, platform, site, channel_ref, msg
             )
@@ -148,9 +149,9 @@ class Conversations:
             )
             if mid is None:  # the same message, claimed a moment ago by another worker
                 return Claim(conv, None, False)
-            if not await self.catchups.hold_if_catching_up(
-                store_key, channel_ref, conv, mid, at, delay
-            ):
+            if holding:
+                await self.catchups.hold(store_key, channel_ref, conv, mid, at, delay)
+            else:
                 await self.ops.enqueue(
                     channel_ref, "post_message", conversation_id=conv, message_id=mid, delay=delay
                 )
