@@ -117,6 +117,8 @@ class Settings:
     source: str = "<defaults>"
     #: Transient outbound send failures tolerated before a reply is marked failed.
     send_max_attempts: int = 6
+    #: A store's first connection brings in the conversations waiting this long at most.
+    backfill_hours: float = 24.0
     translation: TranslationConfig = TranslationConfig()
     sla: SlaConfig = SlaConfig()
     #: Words that flag a conversation (added to the built-in multilingual list).
@@ -151,7 +153,7 @@ class Settings:
 
 _TOP_KEYS = {"team_language", "ops_channel", "groups", "admins", "stores", "slack", "sandbox",
              "send_max_attempts", "translation", "sla", "priority_keywords", "digest_time",
-             "timezone", "presence_idle", "ship_by_lead_hours"}
+             "timezone", "presence_idle", "ship_by_lead_hours", "backfill_hours"}
 _STORE_KEYS = {"platform", "shop_id", "seller_id", "site", "name", "nickname", "channel",
                "group", "api_url", "credentials", "connector", "glossary", "sla",
                "ship_by_lead_hours"}
@@ -273,6 +275,7 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
                     minimum=0.01)
     burst = int(c.number("slack.post_burst", sl.get("post_burst"), 3, minimum=1))
     attempts = int(c.number("send_max_attempts", top.get("send_max_attempts"), 6, minimum=1))
+    backfill = c.number("backfill_hours", top.get("backfill_hours"), 24.0, minimum=0)
     translation = read_translation(c, top.get("translation"))
     sla = read_sla(c, "sla", top.get("sla")) or SlaConfig()
     keywords = top.get("priority_keywords") or []
@@ -328,6 +331,7 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
         env=dict(env), source=source, send_max_attempts=attempts, translation=translation,
         sla=sla, priority_keywords=tuple(keywords), digest_time=digest_time,
         timezone=timezone, presence_idle=bool(presence), ship_by_lead_hours=lead,
+        backfill_hours=backfill,
     )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.backfill import DEFAULT_HOURS, waiting_for_answer
 from bot.catchup import CatchUpMarkers
 from bot.connector_hub import ConnectorHub
 from bot.render.labels import summarize
@@ -43,6 +44,8 @@ class Ingest:
         self.on_order_events: list[Callable[[str, tuple[Any, ...]], Awaitable[None]]] = []
         #: Set by the service: live posts wait while a store catches up.
         self.catchup: CatchUpMarkers | None = None
+        #: A first connection brings in conversations waiting this long at most.
+        self.backfill_hours = DEFAULT_HOURS
 
     async def accept(self, store_key: str, messages: Iterable[InboundMessage]) -> int:
         cfg = self.hub.stores[store_key]
@@ -108,6 +111,8 @@ class Ingest:
 
     async def _repair(self, store_key: str, full: bool) -> int:
         connector, account = self.hub.for_store(store_key)
+        if not full and await self.store.books.cursor(store_key) is None:
+            return await self._first_connection(store_key)
         total = 0
         for page_no in range(MAX_REPAIR_PAGES):
             cursor = None if full and page_no == 0 else await self.store.books.cursor(store_key)
@@ -120,4 +125,26 @@ class Ingest:
                 break
         if total:
             log.info("repair sync of %s caught up %d message(s)", store_key, total)
+        return total
+
+    async def _first_connection(self, store_key: str) -> int:
+        """No cursor yet: read what the platform keeps, then bring in only the
+        conversations waiting for an answer within the backfill window (all pages
+        first: whether a buyer still waits is only known from the newest message)."""
+        connector, account = self.hub.for_store(store_key)
+        cursor, found = None, []
+        for _ in range(MAX_REPAIR_PAGES):
+            page = await connector.fetch_since(account, cursor)
+            found.extend(page.messages)
+            cursor = page.cursor if page.cursor is not None else cursor
+            if not page.more:
+                break
+        since = self.store.database.clock() - self.backfill_hours * 3600
+        keep = waiting_for_answer(found, since)
+        async with self.store.database.tx():
+            total = await self.accept(store_key, keep)
+            if cursor is not None:
+                await self.store.books.save_cursor(store_key, cursor)
+        log.info("first connection of %s: %d conversation(s) waiting, %d message(s)",
+                 store_key, len({m.conversation_id for m in keep}), total)
         return total

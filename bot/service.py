@@ -111,6 +111,7 @@ class Service:
             self.store, self.leases.worker_id, wake=self.outbox.kick,
             channel_of=lambda key: getattr(self.hub.stores.get(key), "channel", None))
         self.ingest.catchup = self.catchup
+        self.ingest.backfill_hours = s.backfill_hours
         self.health_monitor = StoreHealth(
             self.store, self.hub, ops_channel=s.ops_channel, repair=self.ingest.repair,
             wake_slack=self.outbox.kick, wake_sender=lambda key: self.sender.kick(key),
@@ -176,9 +177,12 @@ class Service:
         return self._session
 
     async def on_authorized(self, store_key: str) -> None:
-        """New tokens arrived for a configured store: resume it if it was paused."""
+        """New tokens arrived for a configured store: resume it if it was paused, else
+        catch it up now (a first connection backfills what is waiting)."""
         if await self.health_monitor.is_paused(store_key):
             self.spawn(self._resume(store_key))
+        else:
+            self.spawn(self.repair(store_key))
 
     async def _resume(self, store_key: str) -> None:
         try:
