@@ -20,6 +20,7 @@ from connectors.models import InboundMessage
 log = logging.getLogger(__name__)
 
 MAX_REPAIR_PAGES = 200  # one pass; the next trigger continues from the cursor
+PROFILE_TIMEOUT = 10.0  # seconds for the platform to say who a new buyer is
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Ingest:
         self.catchup: CatchUpMarkers | None = None
         #: A first connection brings in conversations waiting this long at most.
         self.backfill_hours = DEFAULT_HOURS
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def accept(self, store_key: str, messages: Iterable[InboundMessage]) -> int:
         cfg = self.hub.stores[store_key]
@@ -54,6 +56,12 @@ class Ingest:
             claim = await self.store.conversations.claim_inbound(
                 store_key, cfg.platform, cfg.site, cfg.channel, m,
                 summarize(str(m.kind), m.text, m.attributes))
+            if claim.new_conversation and not (m.buyer.name and m.buyer.avatar_url):
+                self._ask_profile(store_key, claim.conversation_id, m.conversation_id)
+            elif claim.message_id is None and not m.from_seller:
+                # A message seen before may know more now (a pull after a bare push).
+                await self.store.buyers.learn(claim.conversation_id, name=m.buyer.name,
+                                              avatar=m.buyer.avatar_url, language=m.language)
             if claim.message_id is not None:
                 new.append(claim.message_id)
                 if not m.from_seller:
@@ -62,6 +70,33 @@ class Ingest:
         if new:
             self.on_claimed(cfg.channel)
         return len(new)
+
+    def _ask_profile(self, store_key: str, conversation_id: int,
+                     platform_conversation_id: str) -> None:
+        """Ask the platform who the buyer is, once the claim has committed; the push is
+        acknowledged without waiting for it."""
+        def start() -> None:
+            task = asyncio.create_task(self.learn_profile(
+                store_key, conversation_id, platform_conversation_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        self.store.database.defer(start)
+
+    async def learn_profile(self, store_key: str, conversation_id: int,
+                            platform_conversation_id: str) -> None:
+        connector, account = self.hub.for_store(store_key)
+        found = None
+        try:
+            found = await asyncio.wait_for(
+                connector.fetch_buyer(account, platform_conversation_id), PROFILE_TIMEOUT)
+        except Exception as e:  # noqa: BLE001 - a later push or pull may still name them
+            log.info("buyer profile of %s in %s not fetched: %s", platform_conversation_id,
+                     store_key, e)
+        await self.store.buyers.learn(
+            conversation_id, name=found.name if found else None,
+            avatar=found.avatar_url if found else None,
+            language=found.language if found else None, asked=True)
+        self.on_claimed(self.hub.stores[store_key].channel)
 
     async def handle_push(self, connector_name: str, headers: Mapping[str, str], body: bytes,
                     url: str) -> PushAnswer:

@@ -6,6 +6,7 @@ None, and raises :class:`Permanent` when the row can never succeed.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections import OrderedDict
@@ -35,6 +36,8 @@ SHOWN_CARDS = 20_000  # digests kept (~1.5 MB): the cards being worked on now
 POST_KINDS = {"post_root", "post_message", "notice", "banner", "post_agent_copy",
               "post_sent_translation", "post_thread_note", "post_channel"}
 METADATA_TYPE = "storebridge_post"
+#: Seconds a new conversation's root post waits for the platform to name its buyer.
+PROFILE_WAIT = 2.0
 
 
 class Permanent(Exception):
@@ -153,6 +156,11 @@ class SlackEffects:
         return not same
 
     async def _op_post_root(self, op: SlackOp, ref: str) -> str | None:
+        # A push that named nobody: the platform is being asked; wait for it, briefly.
+        # Polled: the answer may be written by another worker.
+        while await self.store.buyers.still_asking(  # noqa: ASYNC110
+                op.conversation_id or 0, PROFILE_WAIT):
+            await asyncio.sleep(0.05)
         conv, text, blocks = await self._card(op.conversation_id or 0)
         if conv.thread_ts:
             return conv.thread_ts

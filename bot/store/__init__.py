@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from bot.store.bookkeeping import Bookkeeping
+from bot.store.buyers import BuyerFacts
 from bot.store.catchups import CatchUps
 from bot.store.conversations import Claim, Conversations
 from bot.store.copying import Copying
@@ -57,6 +58,7 @@ class Store:
         self.credentials = Credentials(database, cipher or TokenCipher(None))
         self.ops = SlackOps(database)
         self.catchups = CatchUps(database, self.ops)
+        self.buyers = BuyerFacts(database, self.ops)
         self.conversations = Conversations(database, self.ops, self.catchups)
         self.replies = Replies(database, self.ops)
         self.books = Bookkeeping(database, self.credentials)

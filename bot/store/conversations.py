@@ -173,8 +173,8 @@ class Conversations:
         now = self.db.clock()
         conv = await self.db.insert(
             "INSERT OR IGNORE INTO conversations (store_key, platform_conversation_id, buyer_id, "
-            "buyer_name, buyer_avatar, buyer_language, channel_ref, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "buyer_name, buyer_avatar, buyer_language, channel_ref, created_at, "
+            "profile_asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             store_key,
             msg.conversation_id,
             msg.buyer.id,
@@ -184,6 +184,8 @@ class Conversations:
             msg.language,
             channel_ref,
             now,
+            # The platform is asked for what the message lacks; the root post waits briefly.
+            None if msg.buyer.name and msg.buyer.avatar_url else now,
         )
         if conv is None:  # another worker created it a moment ago
             row = await self.db.one(

@@ -38,6 +38,8 @@ class Conversation:
     sla_escalated_at: float | None = None
     buyer_order_id: str | None = None  # the buyer's id on the order side, when it differs
     sla_next_at: float | None = None  # when the SLA tick looks next (None: nothing due)
+    #: Set while the platform is asked who the buyer is (the root post waits briefly).
+    profile_asked_at: float | None = None
 
     @classmethod
     def of(cls, row: DbRow) -> Conversation:

@@ -339,7 +339,8 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE messages ADD COLUMN translation_by TEXT;
     """,
     # 6: catch-up in order. A store catching up holds its new messages' posts (held_posts)
-    # while its marker is fresh; they are posted in platform order when it ends.
+    # while its marker is fresh; they are posted in platform order when it ends. A new
+    # conversation's root post waits briefly while its buyer's profile is being fetched.
     """
     CREATE TABLE catchups (
         store_key TEXT NOT NULL,
@@ -357,5 +358,6 @@ MIGRATIONS: tuple[str, ...] = (
         delay REAL NOT NULL DEFAULT 0
     );
     CREATE INDEX held_posts_by_store ON held_posts (store_key, conversation_id, platform_at);
+    ALTER TABLE conversations ADD COLUMN profile_asked_at REAL;
     """,
 )

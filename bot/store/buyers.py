@@ -1,0 +1,43 @@
+"""Who a conversation's buyer is: what pushes, pulls and the platform's profile tell."""
+
+from __future__ import annotations
+
+from bot.store.db import Database
+from bot.store.slack_ops import SlackOps
+
+
+class BuyerFacts:
+    def __init__(self, db: Database, ops: SlackOps) -> None:
+        self.db = db
+        self.ops = ops
+
+    async def learn(self, conversation_id: int, *, name: str | None = None,
+                    avatar: str | None = None, language: str | None = None,
+                    asked: bool = False) -> bool:
+        """Keep what is new (empty values never erase what is known) and refresh the
+        card when anything changed. ``asked``: this answers the profile request a
+        new conversation's root post may be waiting for. Returns whether it changed."""
+        async with self.db.tx():
+            row = await self.db.one(
+                "SELECT buyer_name, buyer_avatar, buyer_language, channel_ref, "
+                "profile_asked_at FROM conversations WHERE id = ?", conversation_id)
+            if row is None:
+                return False
+            old = (row[0], row[1], row[2])
+            new = (name or old[0], avatar or old[1], language or old[2])
+            if asked and row[4] is not None:
+                await self.db.run("UPDATE conversations SET profile_asked_at = NULL "
+                                  "WHERE id = ?", conversation_id)
+            if new == old:
+                return False
+            await self.db.run(
+                "UPDATE conversations SET buyer_name = ?, buyer_avatar = ?, "
+                "buyer_language = ? WHERE id = ?", *new, conversation_id)
+            await self.ops.refresh_card(str(row[3]), conversation_id)
+            return True
+
+    async def still_asking(self, conversation_id: int, bound: float) -> bool:
+        """Whether the buyer's profile is being fetched (for at most ``bound`` s)."""
+        at = await self.db.value("SELECT profile_asked_at FROM conversations WHERE id = ?",
+                                 conversation_id)
+        return at is not None and self.db.clock() - float(at) < bound
