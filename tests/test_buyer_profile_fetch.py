@@ -56,8 +56,7 @@ async def test_first_card_names_the_buyer(tmp_path: Path, name: str) -> None:
 @pytest.mark.parametrize("name", ["lazada", "tiktok"])
 async def test_a_later_pull_names_a_buyer_the_push_did_not(tmp_path: Path, name: str) -> None:
     async with platform_bridge(tmp_path, name) as (b, h):
-        await h.buyer_says("c1", "warm-up")
-        buyer_name, avatar, _ = h.buyer_profile("c1")
+        buyer_name, avatar, _ = h.buyer_profile("c1")  # the pushed message is the only one
         h.emulator.fail_next(PROFILE_ENDPOINT[name], PROFILE_FAILURE[name], 10)
         await push(b, h, name, "Where is my parcel?")
         conv = await b.thread(str(h.store.shop_id))
