@@ -18,10 +18,11 @@ Installer = Callable[["Service"], Register | None]
 
 
 def default_features() -> list[Installer]:
+    from bot.buyer_language import install as buyer_language
     from bot.orders import install as orders
     from bot.team import install as team
     from bot.templates import install as templates
     from bot.translation import install as translation
 
     # Orders first: the team feature's hand-over notes use its open-orders text.
-    return [orders, translation, team, templates]
+    return [orders, translation, team, templates, buyer_language]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.backfill import DEFAULT_HOURS, waiting_for_answer
+from bot.buyer_language import BuyerLanguages
 from bot.catchup import CatchUpMarkers
 from bot.connector_hub import ConnectorHub
 from bot.render.labels import summarize
@@ -48,6 +49,7 @@ class Ingest:
         #: A first connection brings in conversations waiting this long at most.
         self.backfill_hours = DEFAULT_HOURS
         self._tasks: set[asyncio.Task[None]] = set()
+        self.languages = BuyerLanguages(store)
 
     async def accept(self, store_key: str, messages: Iterable[InboundMessage]) -> int:
         cfg = self.hub.stores[store_key]
@@ -62,6 +64,10 @@ class Ingest:
                 # A message seen before may know more now (a pull after a bare push).
                 await self.store.buyers.learn(claim.conversation_id, name=m.buyer.name,
                                               avatar=m.buyer.avatar_url, language=m.language)
+            if not m.from_seller and (claim.message_id is not None or m.language):
+                text = m.text if str(m.kind) == "text" else None
+                await self.languages.observe(claim.conversation_id, claim.message_id,
+                                             site=cfg.site, text=text, reported=m.language)
             if claim.message_id is not None:
                 new.append(claim.message_id)
                 if not m.from_seller:
@@ -96,6 +102,9 @@ class Ingest:
             conversation_id, name=found.name if found else None,
             avatar=found.avatar_url if found else None,
             language=found.language if found else None, asked=True)
+        if found and found.language:
+            await self.languages.observe(conversation_id, None, reported=found.language,
+                                         site=self.hub.stores[store_key].site)
         self.on_claimed(self.hub.stores[store_key].channel)
 
     async def handle_push(self, connector_name: str, headers: Mapping[str, str], body: bytes,

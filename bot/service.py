@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.connector_hub import ConnectorHub
 from bot.features import Installer, default_features
 from bot.ingest import Ingest
+from bot.language import warm_up
 from bot.leases import LeaseKeeper
 from bot.loop_probe import LoopProbe
 from bot.relay import Relay
@@ -112,6 +113,7 @@ class Service:
             channel_of=lambda key: getattr(self.hub.stores.get(key), "channel", None))
         self.ingest.catchup = self.catchup
         self.ingest.backfill_hours = s.backfill_hours
+        await asyncio.to_thread(warm_up)  # detection runs on pushes: no model load there
         self.health_monitor = StoreHealth(
             self.store, self.hub, ops_channel=s.ops_channel, repair=self.ingest.repair,
             wake_slack=self.outbox.kick, wake_sender=lambda key: self.sender.kick(key),

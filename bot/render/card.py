@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.buyer_language import language_block
 from bot.render.labels import duration, flag, platform_name, slack_date
 from bot.store.rows import Conversation
 from bot.text_safety import escape_untrusted
@@ -42,6 +43,7 @@ def card(conv: Conversation, *, site: str, platform: str, store_name: str, now: 
         {"type": "section", "text": {"type": "mrkdwn", "text": head}},
         {"type": "context", "elements": buyer_bits},
         {"type": "section", "fields": fields},
+        language_block(conv.id, conv.buyer_language, conv.language_source),
         {"type": "context", "elements": [{"type": "plain_text", "emoji": True,
                                           "text": f"Last: {conv.last_summary or '—'}"}]},
         *_flags_and_others(conv, others),

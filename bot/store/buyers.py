@@ -41,3 +41,39 @@ class BuyerFacts:
         at = await self.db.value("SELECT profile_asked_at FROM conversations WHERE id = ?",
                                  conversation_id)
         return at is not None and self.db.clock() - float(at) < bound
+
+    async def language_facts(self, conversation_id: int, history: int = 20
+                             ) -> tuple[str | None, str | None, list[str]]:
+        """(language source, platform-reported language, the languages detected in the
+        buyer's latest messages, newest first)."""
+        row = await self.db.one("SELECT language_source, platform_language FROM "
+                                "conversations WHERE id = ?", conversation_id)
+        if row is None:
+            return None, None, []
+        detected = await self.db.all(
+            "SELECT detected_language FROM messages WHERE conversation_id = ? AND "
+            "direction = 'in' AND detected_language IS NOT NULL ORDER BY id DESC LIMIT ?",
+            conversation_id, history)
+        return row[0], row[1], [str(r[0]) for r in detected]
+
+    async def note_detected(self, message_id: int, language: str) -> None:
+        await self.db.run("UPDATE messages SET detected_language = ? WHERE id = ?",
+                          language, message_id)
+
+    async def note_platform_language(self, conversation_id: int, language: str) -> None:
+        await self.db.run("UPDATE conversations SET platform_language = ? WHERE id = ?",
+                          language, conversation_id)
+
+    async def set_language(self, conversation_id: int, language: str, source: str) -> bool:
+        """Store the conversation's language and where it came from; the card shows it.
+        Returns whether anything changed."""
+        async with self.db.tx():
+            row = await self.db.one("SELECT buyer_language, language_source, channel_ref "
+                                    "FROM conversations WHERE id = ?", conversation_id)
+            if row is None or (row[0], row[1]) == (language, source):
+                return False
+            await self.db.run("UPDATE conversations SET buyer_language = ?, "
+                              "language_source = ? WHERE id = ?",
+                              language, source, conversation_id)
+            await self.ops.refresh_card(str(row[2]), conversation_id)
+            return True

@@ -121,7 +121,8 @@ class Conversations:
                     "status = 'open', closed_at = NULL, buyer_name = COALESCE(NULLIF(?, ''), "
                     "buyer_name), "
                     "buyer_avatar = COALESCE(?, buyer_avatar), "
-                    "buyer_language = COALESCE(?, buyer_language) WHERE id = ?",
+                    "buyer_language = CASE WHEN language_source = 'team' THEN buyer_language "
+                    "ELSE COALESCE(?, buyer_language) END WHERE id = ?",
                     summary,
                     at,
                     at,

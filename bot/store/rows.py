@@ -40,6 +40,9 @@ class Conversation:
     sla_next_at: float | None = None  # when the SLA tick looks next (None: nothing due)
     #: Set while the platform is asked who the buyer is (the root post waits briefly).
     profile_asked_at: float | None = None
+    platform_language: str | None = None
+    #: "platform", "detected", "site" or "team" (a correction from the card; it sticks).
+    language_source: str | None = None
 
     @classmethod
     def of(cls, row: DbRow) -> Conversation:
@@ -82,6 +85,7 @@ class Message:
     translation_lang: str | None = None
     #: Who corrected the translation shown (a display name), if a person did.
     translation_by: str | None = None
+    detected_language: str | None = None
 
     @classmethod
     def of(cls, row: DbRow) -> Message:

@@ -341,6 +341,8 @@ MIGRATIONS: tuple[str, ...] = (
     # 6: catch-up in order. A store catching up holds its new messages' posts (held_posts)
     # while its marker is fresh; they are posted in platform order when it ends. A new
     # conversation's root post waits briefly while its buyer's profile is being fetched.
+    # The buyer's language: what the platform reports, each message's detected language,
+    # and where the conversation's language came from (a team member's choice sticks).
     """
     CREATE TABLE catchups (
         store_key TEXT NOT NULL,
@@ -359,5 +361,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX held_posts_by_store ON held_posts (store_key, conversation_id, platform_at);
     ALTER TABLE conversations ADD COLUMN profile_asked_at REAL;
+    ALTER TABLE conversations ADD COLUMN platform_language TEXT;
+    ALTER TABLE conversations ADD COLUMN language_source TEXT;
+    ALTER TABLE messages ADD COLUMN detected_language TEXT;
     """,
 )

@@ -1,0 +1,101 @@
+"""The language a conversation's buyer writes in, on every platform.
+
+Each buyer text message is detected (:func:`bot.language.detect`); the conversation's
+language combines the platform's word, the detected history and the site's default
+(:func:`bot.language.buyer_language`) and is stored on the conversation, where reply
+translation, template variants and back-translation read it. A team member's choice
+from the card sticks: later messages no longer change it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.language import SUPPORTED, buyer_language, detect, normalize
+from bot.store import Store
+
+NAMES = {"vi": "Vietnamese", "th": "Thai", "ms": "Malay", "id": "Indonesian",
+         "tl": "Filipino", "zh-Hans": "Chinese (simplified)",
+         "zh-Hant": "Chinese (traditional)", "pt": "Portuguese", "es": "Spanish",
+         "en": "English"}
+SOURCES = {"platform": "from the marketplace", "detected": "detected",
+           "site": "the site's default", "team": "set by the team"}
+ACTION_ID = "buyer_language_set"
+
+
+def language_name(code: str | None) -> str:
+    return NAMES.get(code or "", code or "unknown")
+
+
+class BuyerLanguages:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def observe(self, conversation_id: int, message_id: int | None, *, site: str,
+                      text: str | None = None, reported: str | None = None) -> None:
+        """A buyer message was claimed (or the platform reported a language)."""
+        buyers = self.store.buyers
+        if text and message_id is not None and (found := detect(text)):
+            await buyers.note_detected(message_id, found)
+        if reported and normalize(reported):
+            await buyers.note_platform_language(conversation_id, str(normalize(reported)))
+        source, platform, history = await buyers.language_facts(conversation_id)
+        if source == "team":
+            return
+        chosen = buyer_language(history, site, platform)
+        how = ("platform" if platform else
+               "detected" if history and chosen in history else "site")
+        await buyers.set_language(conversation_id, chosen, how)
+
+    async def correct(self, conversation_id: int, language: str) -> bool:
+        if language not in SUPPORTED:
+            return False
+        return await self.store.buyers.set_language(conversation_id, language, "team")
+
+
+def language_block(conv_id: int, language: str | None, source: str | None
+                   ) -> dict[str, Any]:
+    """The card's language line with a select to correct it."""
+    options = [{"text": {"type": "plain_text", "text": NAMES[c]}, "value": c}
+               for c in SUPPORTED]
+    select: dict[str, Any] = {"type": "static_select", "action_id": ACTION_ID,
+                              "placeholder": {"type": "plain_text", "text": "Change"},
+                              "options": options}
+    if language in NAMES:
+        select["initial_option"] = next(o for o in options if o["value"] == language)
+    how = f" ({SOURCES[source]})" if source in SOURCES else ""
+    return {"type": "section", "block_id": f"language:{conv_id}",
+            "text": {"type": "mrkdwn",
+                     "text": f"🗣 *Language:* {language_name(language)}{how}"},
+            "accessory": select}
+
+
+def install(service: Any) -> Any:
+    """The card's language select: agents of the store's team correct the language."""
+    languages = BuyerLanguages(service.store)
+
+    def register(app: Any) -> None:
+        @app.action(ACTION_ID)
+        async def on_select(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+            await ack()
+            user = body["user"]["id"]
+            block = str(action.get("block_id") or "")
+            value = str((action.get("selected_option") or {}).get("value") or "")
+            if not block.startswith("language:") or not block[9:].isdigit():
+                return
+            conv = await service.store.conversations.get(int(block[9:]))
+            if conv is None:
+                return
+            relay = service.relay
+            if not relay.may_reply(user, conv.store_key):
+                await relay.tell(conv, user, "Only agents of this store's team can change "
+                                 "the buyer's language.")
+                return
+            if not await languages.correct(conv.id, value):
+                await relay.tell(conv, user, "StoreBridge does not know that language.")
+                return
+            service.outbox.kick(conv.channel_ref)
+            await relay.tell(conv, user, f"This buyer's language is now "
+                             f"{language_name(value)}; later messages will not change it.")
+
+    return register
