@@ -54,9 +54,6 @@ class Service:
     bolt: AsyncApp
     #: Set by the translation feature; None when translation is off.
     translator: Any = None
-    #: Learnt from auth.test by the Home panel (links to threads).
-    workspace_url: str | None = None
-    team_id: str | None = None
 
     def __init__(self, settings: Settings, *, clock: Clock = time.time,
                  repair_on_start: bool = True, stable_for: float = 3.0,
@@ -65,7 +62,6 @@ class Service:
         self.features = default_features() if features is None else features
         #: Extra digest sections from features: (service, now) -> blocks.
         self.digest_sections: list[Any] = []
-        self.user_names: dict[str, str] = {}
         self.stable_for = stable_for
         self.probe_base = probe_base
         self.clock = clock
@@ -101,7 +97,7 @@ class Service:
         # Retries are ours (the outbox); the SDK's own would hide outages from it.
         self.slack = AsyncWebClient(token=s.slack.bot_token, base_url=s.slack.api_url,
                                     session=self._session, timeout=10, retry_handlers=[])
-        directory = SlackDirectory(self.slack, self.store.books)
+        self.directory = directory = SlackDirectory(self.slack, self.store.books)
         self.hub = ConnectorHub(s, self._session, self.store.books)
         self.outbox = SlackOutbox(self.store, self.slack, directory, stores=self._store_info,
                                   post_rate=s.slack.post_rate_per_channel,
@@ -131,8 +127,6 @@ class Service:
                                    retry_sync=lambda key: self.spawn(self.repair(key, True)),
                                    features=registers, identity=self.outbox.effects.identity)
         await self.outbox.start()
-        self.workspace_url = self.outbox.effects.workspace_url  # None if Slack was down
-        self.team_id = self.outbox.effects.team_id
         await self.sender.start()
         await self.health_monitor.start()
         self.scheduler.add_job(self.repair_periodic, "interval", minutes=REPAIR_EVERY_MINUTES,
@@ -172,6 +166,19 @@ class Service:
         if self._single is not None:
             self._single.release()
         await self.loop_probe.stop()
+
+    @property
+    def workspace_url(self) -> str | None:
+        """From auth.test (thread links); the outbox learns it again when Slack is back."""
+        return self.outbox.effects.workspace_url
+
+    @workspace_url.setter
+    def workspace_url(self, value: str | None) -> None:
+        self.outbox.effects.workspace_url = value
+
+    @property
+    def team_id(self) -> str | None:
+        return self.outbox.effects.team_id
 
     @property
     def session(self) -> aiohttp.ClientSession:

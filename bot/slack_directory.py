@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from slack_sdk.errors import SlackApiError
@@ -21,6 +22,7 @@ class SlackDirectory:
         self.client = client
         self.books = books
         self._names: dict[str, str] = {}
+        self._gate = asyncio.Semaphore(8)  # a first Home with many agents: no users.info burst
 
     async def channel_id(self, ref: str) -> str:
         """The id of a configured channel, joining it when public; remembered in the
@@ -57,12 +59,21 @@ class SlackDirectory:
                 raise ChannelNotFound(f"#{name}")
 
     async def user_name(self, user_id: str) -> str:
-        if user_id not in self._names:
-            try:
-                user = (await self.client.users_info(user=user_id))["user"]
-                profile = user.get("profile") or {}
-                self._names[user_id] = (profile.get("display_name") or user.get("real_name")
-                                        or user.get("name") or user_id)
-            except SlackApiError:
-                return "someone"
-        return self._names[user_id]
+        return (await self.names([user_id])).get(user_id) or "someone"
+
+    async def names(self, users: list[str]) -> dict[str, str]:
+        """Display names, asked of Slack once per person (the one cache of them: the
+        agent copies of replies, App Home and the digest all read it). Someone Slack
+        cannot tell us about now is left out and asked again next time."""
+        async def one(user: str) -> None:
+            async with self._gate:
+                try:
+                    info = (await self.client.users_info(user=user))["user"]
+                except (SlackApiError, KeyError):
+                    return
+            profile = info.get("profile") or {}
+            self._names[user] = (profile.get("display_name") or info.get("real_name")
+                                 or info.get("name") or user)
+
+        await asyncio.gather(*(one(u) for u in dict.fromkeys(users) if u not in self._names))
+        return {u: self._names[u] for u in users if u in self._names}

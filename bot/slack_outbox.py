@@ -43,6 +43,8 @@ class SlackOutbox:
         self.post_rate = post_rate
         self.post_burst = post_burst
         self.reachable: bool | None = None
+        self.identity_known = False  # auth.test answered at least once
+        self._identity_task: asyncio.Task[None] | None = None
         self.last_error: str | None = None
         self.leases = leases
         self._workers = KeyedWorkers(
@@ -66,12 +68,15 @@ class SlackOutbox:
             self.kick(ref)
 
     async def refresh_identity(self) -> None:
-        """Learn whether we may post under buyers' names (chat:write.customize)."""
+        """Learn whether we may post under buyers' names (chat:write.customize) and the
+        workspace URL (thread links). Asked at start and again whenever Slack answers
+        after an outage: a boot while Slack was down must not leave them unknown."""
         try:
             resp = await self.client.auth_test()
-        except Exception as e:  # Slack down at start-up: keep going, posts will wait
+        except Exception as e:  # Slack down: keep going, posts will wait
             self._note_failure(f"auth.test: {classify(e).error}")
             return
+        self.identity_known = True
         self.effects.workspace_url = resp.get("url")
         self.effects.team_id = resp.get("team_id")
         self.effects.bot_user_id, self.effects.bot_id = resp.get("user_id"), resp.get("bot_id")
@@ -184,6 +189,9 @@ class SlackOutbox:
     def _note_success(self) -> None:
         if self.reachable is False:
             log.info("Slack reachable again; catching up")
+        if not self.identity_known and (self._identity_task is None
+                                        or self._identity_task.done()):
+            self._identity_task = asyncio.create_task(self.refresh_identity())
         self.reachable = True
         self.last_error = None
 

@@ -9,14 +9,11 @@ action and every ``app_home_opened``.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-
-from slack_sdk.errors import SlackApiError
 
 from bot.store.home import UNASSIGNED, HomeFilters, HomeQueries, Section
 from bot.team.home_filters import apply_action, filter_blocks
@@ -132,40 +129,16 @@ async def publish_home(service: Any, user_id: str, filters: HomeFilters | None =
 
 
 async def learn_workspace(service: Any) -> None:
-    """The workspace URL for permalinks, asked of Slack once (``auth.test``)."""
+    """The workspace URL for permalinks: learnt by the Slack outbox (``auth.test``) at
+    start and again when Slack comes back; asked here if it is still unknown."""
     if getattr(service, "workspace_url", None):
         return
-    try:
-        resp = await service.slack.auth_test()
-    except SlackApiError as e:
-        log.warning("auth.test failed (%s); Home links fall back", e.response.get("error"))
-        return
-    service.workspace_url = resp.get("url")
-    service.team_id = resp.get("team_id")
+    await service.outbox.refresh_identity()
 
 
 async def user_names(service: Any, users: list[str]) -> dict[str, str]:
-    """Display names, asked of Slack once per person and kept on the service."""
-    cache: dict[str, str] = getattr(service, "user_names", None) or {}
-    service.user_names = cache
-
-    async def one(user: str) -> None:
-        try:
-            info = (await service.slack.users_info(user=user))["user"]
-        except (SlackApiError, KeyError):
-            return  # shown as a mention / id instead
-        profile = info.get("profile") or {}
-        cache[user] = (profile.get("display_name") or info.get("real_name")
-                       or info.get("name") or user)
-
-    gate = asyncio.Semaphore(8)  # a first Home with many agents must not burst users.info
-
-    async def gated(user: str) -> None:
-        async with gate:
-            await one(user)
-
-    await asyncio.gather(*(gated(u) for u in users if u not in cache))
-    return {u: cache[u] for u in users if u in cache}
+    """Display names, from the service's one directory of Slack users."""
+    return await service.directory.names(users)
 
 
 def filters_from_view(view: Mapping[str, Any] | None) -> HomeFilters:
