@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.language import SUPPORTED, buyer_language, detect, normalize
+from bot.language import MIN_SHARE, SUPPORTED, buyer_language, detect, normalize
 from bot.store import Store
 
 NAMES = {"vi": "Vietnamese", "th": "Thai", "ms": "Malay", "id": "Indonesian",
@@ -43,8 +43,8 @@ class BuyerLanguages:
         if source == "team":
             return
         chosen = buyer_language(history, site, platform)
-        how = ("platform" if platform else
-               "detected" if history and chosen in history else "site")
+        top = history.count(chosen) / len(history) if history else 0.0
+        how = "platform" if platform else "detected" if top >= MIN_SHARE else "site"
         await buyers.set_language(conversation_id, chosen, how)
 
     async def correct(self, conversation_id: int, language: str) -> bool:

@@ -122,7 +122,9 @@ async def test_tiktok_links_the_chat_buyer_to_orders_through_user_id(tmp_path: P
         await b.wait(lambda: "578123456789012345" in card(b, conv), timeout=10)
         linked = await b.store.conversations.get(conv.id)
         assert linked.buyer_order_id == tconv.buyer.user_id != tconv.buyer.im_user_id
-        assert "cancellation requested" in card(b, conv)
+        # The card may be refreshed (buyer profile, language) before the order's
+        # cancellation is read: it shows once it is.
+        await b.wait(lambda: "cancellation requested" in card(b, conv), timeout=10)
 
 
 async def test_an_order_mentioned_in_the_chat_is_fetched_and_shown(tmp_path: Path) -> None:

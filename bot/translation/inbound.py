@@ -72,7 +72,10 @@ class InboundTranslations:
         team = self.translator.team_language
         if conv is None or msg.translation_state == "done":
             return
-        source = conv.buyer_language or "auto"
+        # Only a language the platform or the team stated is imposed on the provider; a
+        # detected or site-default one is a guess about the buyer, not about this message.
+        trusted = conv.language_source in (None, "platform", "team")
+        source = (conv.buyer_language if trusted else None) or "auto"
         if same_language(source, team):
             return
         known = await self.translator.lookup(msg.text, source, team, store_key=conv.store_key)
