@@ -51,13 +51,17 @@ class Ingest:
         self._tasks: set[asyncio.Task[None]] = set()
         self.languages = BuyerLanguages(store)
 
-    async def accept(self, store_key: str, messages: Iterable[InboundMessage]) -> int:
+    async def accept(self, store_key: str, messages: Iterable[InboundMessage], *,
+                     fetched: bool = False) -> int:
+        """``fetched``: the messages come from a catch-up's pull, in the platform's order."""
         cfg = self.hub.stores[store_key]
         new: list[int] = []
         for m in messages:
             claim = await self.store.conversations.claim_inbound(
                 store_key, cfg.platform, cfg.site, cfg.channel, m,
                 summarize(str(m.kind), m.text, m.attributes))
+            if fetched:
+                await self.store.catchups.note_fetched(store_key, m.message_id)
             if claim.new_conversation and not (m.buyer.name and m.buyer.avatar_url):
                 self._ask_profile(store_key, claim.conversation_id, m.conversation_id)
             elif claim.message_id is None and not m.from_seller:
@@ -155,14 +159,15 @@ class Ingest:
 
     async def _repair(self, store_key: str, full: bool) -> int:
         connector, account = self.hub.for_store(store_key)
-        if not full and await self.store.books.cursor(store_key) is None:
+        if not full and await self.store.catchups.first_connection(
+                store_key, await self.store.books.cursor(store_key)):
             return await self._first_connection(store_key)
         total = 0
         for page_no in range(MAX_REPAIR_PAGES):
             cursor = None if full and page_no == 0 else await self.store.books.cursor(store_key)
             page = await connector.fetch_since(account, cursor)
             async with self.store.database.tx():
-                total += await self.accept(store_key, page.messages)
+                total += await self.accept(store_key, page.messages, fetched=True)
                 if page.cursor is not None:
                     await self.store.books.save_cursor(store_key, page.cursor)
             if not page.more:
@@ -186,7 +191,7 @@ class Ingest:
         since = self.store.database.clock() - self.backfill_hours * 3600
         keep = waiting_for_answer(found, since)
         async with self.store.database.tx():
-            total = await self.accept(store_key, keep)
+            total = await self.accept(store_key, keep, fetched=True)
             if cursor is not None:
                 await self.store.books.save_cursor(store_key, cursor)
         log.info("first connection of %s: %d conversation(s) waiting, %d message(s)",

@@ -56,6 +56,22 @@ class CatchUps:
             "platform_at, delay) VALUES (?, ?, ?, ?, ?, ?)",
             message_id, store_key, channel_ref, conversation_id, platform_at, delay)
 
+    async def first_connection(self, store_key: str, cursor: str | None) -> bool:
+        """Never caught up and nothing claimed yet: a store connected for the first time
+        (a store with threads already, even without a cursor, catches up in full)."""
+        return cursor is None and await self.db.one(
+            "SELECT 1 FROM conversations WHERE store_key = ? LIMIT 1", store_key) is None
+
+    async def note_fetched(self, store_key: str, platform_message_id: str) -> None:
+        """The catch-up's fetch returned this message (again): its place in the
+        platform's own order breaks ties between messages stamped in the same second
+        (a retried push claimed before the older messages the fetch brings)."""
+        await self.db.run(
+            "UPDATE held_posts SET seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM held_posts "
+            "WHERE store_key = ?) WHERE message_id = (SELECT id FROM messages WHERE "
+            "store_key = ? AND platform_message_id = ?) AND seq IS NULL",
+            store_key, store_key, platform_message_id)
+
     async def end(self, store_key: str, holder: str) -> int:
         """This worker's catch-up of the store is over: release the held posts unless
         another worker is still catching the store up. Returns how many were queued."""
@@ -83,7 +99,8 @@ class CatchUps:
     async def _release(self, store_key: str) -> int:
         rows = await self.db.all(
             "SELECT message_id, channel_ref, conversation_id, delay FROM held_posts "
-            "WHERE store_key = ? ORDER BY conversation_id, platform_at, message_id", store_key)
+            "WHERE store_key = ? ORDER BY conversation_id, platform_at, "
+            "CASE WHEN seq IS NULL THEN 1 ELSE 0 END, seq, message_id", store_key)
         for mid, ref, conv, delay in rows:
             # Queued in this order, the channel worker posts them in this order.
             await self.ops.enqueue(str(ref), "post_message", conversation_id=int(conv),

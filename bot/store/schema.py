@@ -357,6 +357,7 @@ MIGRATIONS: tuple[str, ...] = (
         channel_ref TEXT NOT NULL,
         conversation_id INTEGER NOT NULL,
         platform_at REAL,
+        seq INTEGER,
         delay REAL NOT NULL DEFAULT 0
     );
     CREATE INDEX held_posts_by_store ON held_posts (store_key, conversation_id, platform_at);
