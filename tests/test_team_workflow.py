@@ -134,7 +134,8 @@ async def test_shift_handover_moves_everything_with_notes(tmp_path: Path) -> Non
         await b.wait(lambda: "white_check_mark" in b.reactions(conv, ts))
         await b.buyer_says("another", buyer="b-daniel")
         await b.until(lambda: b.store.database.one(
-            "SELECT assignee FROM conversations WHERE buyer_id = 'b-daniel'"))
+            "SELECT assignee FROM conversations WHERE buyer_id = 'b-daniel'"),
+            lambda row: row[0] is not None)  # auto-assigned first, then moved to Mai
         await b.store.team.assign((await b.store.database.one(
             "SELECT id FROM conversations WHERE buyer_id = 'b-daniel'"))[0], mai, actor=None,
             kind="test")
