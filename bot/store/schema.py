@@ -338,7 +338,7 @@ MIGRATIONS: tuple[str, ...] = (
         FROM translations WHERE corrected IS NOT NULL GROUP BY text_hash, target;
     ALTER TABLE messages ADD COLUMN translation_by TEXT;
     """,
-    # 6: catch-up in order. A store catching up holds its new messages' posts (held_posts)
+    # 9: catch-up in order. A store catching up holds its new messages' posts (held_posts)
     # while its marker is fresh; they are posted in platform order when it ends. A new
     # conversation's root post waits briefly while its buyer's profile is being fetched.
     # The buyer's language: what the platform reports, each message's detected language,
