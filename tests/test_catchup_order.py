@@ -23,6 +23,7 @@ import aiohttp
 from bot.standins.slack_api import SlackEmulator
 from tests.dbmode import env_for
 from tests.emulators import lazada, shopee, tiktok
+from tests.harness import TEST_SECRET_KEY
 from tests.latency_proxy import LatencyProxy
 from tests.test_crash_recovery import free_port
 from tests.test_platform_e2e import env_for as platform_env
@@ -59,7 +60,8 @@ async def start(tmp_path: Path, slack: SlackEmulator, port: int,
            "SLACK_SIGNING_SECRET": slack.signing_secret, "SLACK_API_URL": slack.api_url,
            **env_for(str(tmp_path / "order.db")), "PORT": str(port), "HOST": "127.0.0.1",
            "STOREBRIDGE_CONFIG": str(tmp_path / "storebridge.yml"),
-           "STOREBRIDGE_PUBLIC_URL": "https://storebridge.test"}
+           "STOREBRIDGE_PUBLIC_URL": "https://storebridge.test",
+           "STOREBRIDGE_SECRET_KEY": TEST_SECRET_KEY}  # tokens are stored encrypted
     for name, h in harnesses.items():
         env.update(platform_env(name, h), **{URL_KEYS[name]: urls[name]})
     with (tmp_path / "service.log").open("ab") as log:
