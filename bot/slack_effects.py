@@ -31,6 +31,7 @@ from bot.render.messages import (
 from bot.slack_directory import ChannelNotFound, SlackDirectory
 from bot.slack_errors import classify
 from bot.store import SlackOp, Store
+from bot.store.service_time import last_service_seconds
 
 SHOWN_CARDS = 20_000  # digests kept (~1.5 MB): the cards being worked on now
 POST_KINDS = {"post_root", "post_message", "notice", "banner", "post_agent_copy",
@@ -137,8 +138,11 @@ class SlackEffects:
                   for o in await self.store.team.others_of_buyer(conv)]
         now = self.store.database.clock()
         orders = card_lines(await self.store.orders.of_conversation(conv), now)
+        served = (await last_service_seconds(self.store.database, conv.id)
+                  if conv.status != "open" else None)
         text, blocks = card(conv, site=info["site"], platform=info["platform"],
-                            store_name=info["name"], now=now, others=others, orders=orders)
+                            store_name=info["name"], now=now, others=others, orders=orders,
+                            service_seconds=served)
         return conv, text, blocks
 
     def forget_cards(self) -> None:

@@ -12,9 +12,11 @@ from bot.text_safety import escape_untrusted
 
 def card(conv: Conversation, *, site: str, platform: str, store_name: str, now: float,
          others: list[tuple[str, str, str | None]] = (),
-         orders: str = "") -> tuple[str, list[dict[str, Any]]]:
-    """``orders``: up to three lines about the buyer's recent orders (mrkdwn, escaped)."""
-    """Fallback text and blocks. Store names come from our config; buyer data is
+         orders: str = "", service_seconds: float | None = None
+         ) -> tuple[str, list[dict[str, Any]]]:
+    """Fallback text and blocks. ``orders``: up to three lines about the buyer's
+    recent orders (mrkdwn, escaped); ``service_seconds``: how long the conversation
+    was open, shown once it is closed. Store names come from our config; buyer data is
     untrusted and only ever placed in plain_text or escaped."""
     status = "🟢 Open" if conv.status == "open" else "⚪ Closed"
     head = f"{flag(site)} *{site}* · {platform_name(platform)} · *{store_name}*"
@@ -37,6 +39,9 @@ def card(conv: Conversation, *, site: str, platform: str, store_name: str, now: 
         {"type": "mrkdwn", "text": f"*Waiting since*\n{waiting}"},
         {"type": "mrkdwn", "text": f"*Last message*\n{slack_date(conv.last_at)}"},
     ]
+    if conv.status != "open" and service_seconds is not None:
+        fields.append({"type": "mrkdwn",
+                       "text": f"*Service time*\n{duration(service_seconds)}"})
     toggle = ({"text": "Close", "action_id": "conversation_close"} if conv.status == "open"
               else {"text": "Reopen", "action_id": "conversation_reopen"})
     blocks: list[dict[str, Any]] = [

@@ -283,7 +283,7 @@ class Conversations:
             if conv is None or conv.status == status:
                 return None
             now = self.db.clock()
-            detail: dict[str, float] = {}
+            detail: dict[str, float | str] = {}
             if status == "closed":
                 opened = (
                     await self.db.value(
@@ -294,6 +294,8 @@ class Conversations:
                     or conv.created_at
                 )
                 detail["service_seconds"] = round(now - opened, 1)
+                if conv.assignee:  # whose service time it is, even if reassigned later
+                    detail["agent"] = conv.assignee
             await self.db.run(
                 "INSERT INTO conversation_events (conversation_id, kind, actor, detail, "
                 "at) VALUES (?, ?, ?, ?, ?)",

@@ -30,6 +30,7 @@ from bot.store.digest import (
     unhealthy_stores,
     waiting_per_store,
 )
+from bot.store.service_time import service_times
 from bot.team.home_render import duration, fit, ref_link, store_label, who
 from bot.text_safety import escape_mrkdwn, escape_untrusted
 
@@ -61,6 +62,11 @@ def section(title: str, lines: list[str], empty: str) -> list[dict[str, Any]]:
 
 def figures_line(label: str, f: Figures) -> str:
     return f"{label}: median *{human(f.median)}*, p90 *{human(f.p90)}* ({f.count} replies)"
+
+
+def closes_line(label: str, f: Figures) -> str:
+    return (f"{label}: median *{human(f.median)}*, p90 *{human(f.p90)}* "
+            f"({f.count} closed)")
 
 
 async def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str] | None = None,
@@ -119,6 +125,14 @@ async def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str]
     blocks += section("⏱ First response, last 24 h — per agent",
                       [figures_line(who(k, names, mention=mention), f)
                        for k, f in by_agent.items()], "No agent replied in the last 24 h.")
+
+    served = await service_times(db, now - DAY, now, stores=only)
+    v_lines = [closes_line("All", served.overall)] if served.overall else []
+    v_lines += [closes_line(label(k), f) for k, f in served.per_store.items()]
+    v_lines += [closes_line(who(k, names, mention=mention), f)
+                for k, f in served.per_agent.items()]
+    blocks += section("🧾 Service time (open to close), last 24 h — per store, then per agent",
+                      v_lines, "No conversation was closed in the last 24 h.")
 
     sla = [row for row in await breaches(db, now - DAY, now) if seen(row.store_key)]
     blocks += section(f"🚨 SLA breaches, last 24 h — {len(sla)}",

@@ -15,13 +15,16 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from bot.store.digest import DAY
 from bot.store.home import UNASSIGNED, HomeFilters, HomeQueries, Section
+from bot.store.service_time import service_times
 from bot.team.home_filters import apply_action, filter_blocks
 from bot.team.home_render import (
     context,
     count_blocks,
     fit,
     row_block,
+    service_block,
     status_block,
     totals,
     who,
@@ -56,6 +59,8 @@ async def home_view(service: Any, user_id: str, filters: HomeFilters | None = No
     in_scope = [s for s in stores.values() if f.store in (None, s["key"])
                 and f.site in (None, s["site"]) and f.platform in (None, s["platform"])]
     blocks += count_blocks(counts, in_scope, stores)
+    blocks += service_block(await service_times(service.store.database, now - DAY, now),
+                            user_id, names)
 
     def rows(key: str, title: str, section: Section, empty: str, *, count: bool = True
              ) -> list[dict[str, Any]]:

@@ -124,3 +124,21 @@ def row_block(service: Any, r: Row, stores: dict[str, Any], now: float,
             + (f"\n> {escape_mrkdwn(summary)}" if summary else ""))
     return {"type": "section", "block_id": f"{section}:conv:{r.id}",
             "text": {"type": "mrkdwn", "text": text}}
+
+
+
+def service_block(served: Any, viewer: str, names: Mapping[str, str] | None,
+                  limit: int = 10) -> list[dict[str, Any]]:
+    """Service time (open to close) per agent over the last 24 h, the viewer first,
+    then the slowest p90 first."""
+    per_agent: dict[str, Any] = served.per_agent
+    order = sorted(per_agent, key=lambda a: a != viewer)  # stable: keeps the p90 ranking
+    lines = [f"{who(a, names)}{' (you)' if a == viewer else ''}: median "
+             f"*{duration(per_agent[a].median)}*, p90 *{duration(per_agent[a].p90)}* "
+             f"({per_agent[a].count} closed)" for a in order[:limit]]
+    if len(order) > limit:
+        lines.append(f"…and {len(order) - limit} more agents")
+    body = "\n".join(lines) if lines else "_No conversation was closed in the last 24 h._"
+    text = f"*⏱ Service time, last 24 h — per agent*\n{body}"
+    return [{"type": "section", "block_id": "service_time",
+             "text": {"type": "mrkdwn", "text": text[:3000]}}, {"type": "divider"}]
