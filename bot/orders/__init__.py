@@ -117,7 +117,10 @@ class OrdersFeature:
                  or "requested" in status_line(o)]
         if not open_:
             return None
-        return ", ".join(f"`{escape_untrusted(o['order_id'])}` ({status_line(o)})"
+        def deadline(o: dict[str, Any]) -> str:  # the promise the platform holds the shop to
+            return (f", ship by {slack_date(o['ship_by'])}"
+                    if o["status"] == "to_ship" and o.get("ship_by") else "")
+        return ", ".join(f"`{escape_untrusted(o['order_id'])}` ({status_line(o)}{deadline(o)})"
                          for o in open_[:5])
 
     async def order_command(self, user: str, words: list[str]) -> list[dict[str, Any]] | str:

@@ -83,36 +83,58 @@ class Handoffs:
                        group: str | None = None) -> Outcome:
         """Move all of ``actor``'s open conversations, each with a hand-over note."""
         moved: list[str] = []
-        for conv in await self.store.team.open_of(actor):
-            target = await self._target(conv, actor, user=user, group=group)
-            if not target.ok or target.assignee is None:
-                if moved:
-                    return Outcome(False, f"Moved {len(moved)}, then stopped: "
-                                          f"{target.message}")
-                return target
-            to = target.assignee
-            await self.store.team.assign(conv.id, to, actor=actor, kind="handover",
-                                   detail={"from": actor})
-            await self._note(conv, await self._handover_text(conv, actor, to))
-            moved.append(conv.ref)
+        received: dict[str, list[str]] = {}  # recipient -> one line per conversation
+        try:
+            for conv in await self.store.team.open_of(actor):
+                target = await self._target(conv, actor, user=user, group=group)
+                if not target.ok or target.assignee is None:
+                    if moved:
+                        return Outcome(False, f"Moved {len(moved)}, then stopped: "
+                                              f"{target.message}")
+                    return target
+                to = target.assignee
+                await self.store.team.assign(conv.id, to, actor=actor, kind="handover",
+                                       detail={"from": actor})
+                note, promises = await self._handover_text(conv, actor, to)
+                await self._note(conv, note)
+                received.setdefault(to, []).append(promises)
+                moved.append(conv.ref)
+        finally:  # what did move is theirs now, even when the hand-over stopped half-way
+            for to, lines in received.items():
+                await self._tell_recipient(actor, to, lines)
         if not moved:
             return Outcome(True, "You have no open conversations to hand over.")
         who = f"<@{user}>" if user else escape_untrusted(group or "")
         return Outcome(True, f"Handed {len(moved)} conversation(s) over to {who}: "
                              f"{', '.join(moved)}.")
 
-    async def _handover_text(self, conv: Conversation, actor: str, to: str) -> str:
+    async def _handover_text(self, conv: Conversation, actor: str, to: str
+                             ) -> tuple[str, str]:
+        """The thread note, and the conversation's line in the recipient's DM: the
+        open promises (the last reply given, orders with a deadline)."""
         asked, replied = await self.store.team.last_texts(conv.id)
         lines = [f"🔄 *Shift hand-over* from <@{actor}> to <@{to}>"]
         lines.append(f"• Buyer's last question: “{escape_untrusted(_cut(asked))}”"
                      if asked else "• The buyer has not asked anything in text.")
         lines.append(f"• Last reply (what was promised): “{escape_untrusted(_cut(replied))}”"
                      if replied else "• No reply has been delivered yet.")
-        if self.open_orders is not None:
-            orders = await self.open_orders(conv.id)
-            if orders:
-                lines.append(f"• Open orders: {orders}")
-        return "\n".join(lines)
+        orders = await self.open_orders(conv.id) if self.open_orders is not None else None
+        if orders:
+            lines.append(f"• Open orders: {orders}")
+        dm = (f"• `{conv.ref}` — {escape_untrusted(conv.buyer_name)}: "
+              + (f"last reply “{escape_untrusted(_cut(replied, 150))}”" if replied
+                 else "no reply delivered yet")
+              + (f"; open orders {orders}" if orders else ""))
+        return "\n".join(lines), dm
+
+    async def _tell_recipient(self, actor: str, to: str, lines: list[str]) -> None:
+        """One DM per recipient listing everything handed to them."""
+        shown = lines[:20]  # a DM stays readable (and under Slack's 40,000 characters)
+        more = f"\n…and {len(lines) - len(shown)} more: see your Home tab." if lines[20:] else ""
+        text = (f"🔄 <@{actor}> handed {len(lines)} conversation(s) over to you. "
+                "Open promises:\n" + "\n".join(shown) + more)
+        await self.store.ops.enqueue(f"@{to}", "dm", payload={"user": to, "text": text})
+        self.wake_slack(f"@{to}")
 
     async def _note(self, conv: Conversation, text: str) -> None:
         await self.store.ops.enqueue(conv.channel_ref, "post_thread_note", conversation_id=conv.id,
