@@ -9,6 +9,7 @@ from bot.store.buyers import BuyerFacts
 from bot.store.catchups import CatchUps
 from bot.store.conversations import Claim, Conversations
 from bot.store.copying import Copying
+from bot.store.counters import Counters
 from bot.store.credentials import Credentials
 from bot.store.db import Clock, Database, DatabaseBusy
 from bot.store.leases import Leases
@@ -66,6 +67,7 @@ class Store:
         self.orders = Orders(database)
         self.leases = Leases(database)
         self.copying = Copying(database)
+        self.counters = Counters(database)
 
     @classmethod
     async def open(cls, target: str, *, clock: Clock = time.time,

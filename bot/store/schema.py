@@ -366,4 +366,26 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE conversations ADD COLUMN language_source TEXT;
     ALTER TABLE messages ADD COLUMN detected_language TEXT;
     """,
+    # 10: what managers read in the digest: event counts every worker adds to
+    # (translation memory hits, misses, failures) and platforms' account-health notices.
+    """
+    CREATE TABLE counters (
+        name TEXT NOT NULL,
+        bucket INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (name, bucket)
+    );
+    CREATE TABLE account_notices (
+        store_key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        issued_at REAL,
+        ends_at REAL,
+        first_seen REAL NOT NULL,
+        seen_at REAL NOT NULL,
+        PRIMARY KEY (store_key, kind, key)
+    );
+    """,
 )

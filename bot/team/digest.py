@@ -134,6 +134,8 @@ async def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str]
     blocks += section("🧾 Service time (open to close), last 24 h — per store, then per agent",
                       v_lines, "No conversation was closed in the last 24 h.")
 
+    blocks += await translation_health(service, now)
+
     sla = [row for row in await breaches(db, now - DAY, now) if seen(row.store_key)]
     blocks += section(f"🚨 SLA breaches, last 24 h — {len(sla)}",
                       [f"{ref_link(service, row)} · {label(row.store_key)} · "
@@ -143,6 +145,24 @@ async def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str]
     for extra in (getattr(service, "digest_sections", None) or []) if only is None else []:
         blocks += await _extra(extra, service, now)
     return blocks
+
+
+async def translation_health(service: Any, now: float) -> list[dict[str, Any]]:
+    """The translation memory's hits, misses (provider calls) and failed calls."""
+    from bot.translation.service import FAILURE, HIT, MISS
+    translation = getattr(getattr(service, "settings", None), "translation", None)
+    if getattr(translation, "provider", "none") == "none":
+        return section("🌐 Translation memory, last 24 h", [], "Translation is off.")
+    n = await service.store.counters.totals((HIT, MISS, FAILURE), now - DAY, now)
+    asked = n[HIT] + n[MISS]
+    rate = f" — {100 * n[HIT] / asked:.0f} % from memory" if asked else ""
+    lines = [f"{n[HIT]} hits (answered from memory) · {n[MISS]} misses (provider calls) · "
+             f"{n[FAILURE]} failed calls"] if asked else []
+    if n[FAILURE] and n[FAILURE] * 2 >= n[MISS]:
+        lines.append("⚠️ Half or more of the provider calls failed: check the provider's "
+                     "key, quota and the logs.")
+    return section(f"🌐 Translation memory, last 24 h{rate}", lines,
+                   "Nothing needed translating.")
 
 
 async def _extra(extra: DigestSection, service: Any, now: float) -> list[dict[str, Any]]:
@@ -185,6 +205,7 @@ async def post_digest(service: Any) -> bool:
         return False
     now = service.clock()
     db = service.store.database
+    await service.store.counters.prune(now - 8 * DAY)  # the daily job keeps the table small
     people = await agents_responding(db, now - DAY)
     try:
         await learn_workspace(service)  # for links to the escalated threads

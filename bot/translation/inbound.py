@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from bot.pacing import backoff
 from bot.store.rows import Conversation, Message
 from bot.translation.providers import TranslationError, normalise, same_language
-from bot.translation.service import Translator
+from bot.translation.service import HIT, Translator
 
 if TYPE_CHECKING:
     from bot.service import Service
@@ -79,6 +79,8 @@ class InboundTranslations:
         if same_language(source, team):
             return
         known = await self.translator.lookup(msg.text, source, team, store_key=conv.store_key)
+        if known is not None:
+            await self.translator.count(HIT)  # translate() below is not asked: count it here
         if known is None and source != "auto" and msg.translation_state is None:
             await self._show(msg, conv, "pending")
         try:

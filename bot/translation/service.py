@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from bot.store.counters import Counters
 from bot.store.db import Database
 from bot.store.rows import Conversation
 from bot.store.translations import MemoryKey, TranslationMemory, text_hash
@@ -18,6 +19,9 @@ from bot.translation.glossary import Glossary, Masked, mask
 from bot.translation.providers import Provider, TranslationError, normalise, same_language
 
 log = logging.getLogger(__name__)
+
+#: The memory's health in the daily digest (counted in the database: every worker adds up).
+HIT, MISS, FAILURE = "translation.hit", "translation.miss", "translation.failure"
 
 
 class Translator:
@@ -29,6 +33,7 @@ class Translator:
         self.scope_of = scope_of
         self.glossary = glossary
         self.memory = TranslationMemory(database)
+        self.counters = Counters(database)
         self.team_language = team_language
         # One provider call per text at a time: concurrent requests share it.
         self._in_flight: dict[MemoryKey, asyncio.Task[str]] = {}
@@ -65,6 +70,7 @@ class Translator:
         scope = self.scope_of(store_key)
         known = await self.memory.lookup(key, scope)
         if known is not None:
+            await self.count(HIT)
             return known
         task = self._in_flight.get(key)
         if task is None:
@@ -81,8 +87,21 @@ class Translator:
         if not task.cancelled():
             task.exception()  # retrieved here too: every waiter may have gone
 
+    async def count(self, name: str) -> None:
+        """Counting must never cost a translation: a failed count is only logged."""
+        try:
+            await self.counters.add(name)
+        except Exception:  # noqa: BLE001
+            log.warning("could not count %s", name, exc_info=True)
+
     async def _fetch(self, key: MemoryKey, text: str, masked: Masked) -> str:
-        raw = await self.provider.translate(masked.text, key.source, key.target)
+        """The provider call: a memory miss (callers joining it are not counted again)."""
+        await self.count(MISS)
+        try:
+            raw = await self.provider.translate(masked.text, key.source, key.target)
+        except TranslationError:
+            await self.count(FAILURE)
+            raise
         if masked.slots and masked.lost_tokens(raw):
             log.warning("the %s provider dropped %d protected glossary term(s)",
                         self.provider.name, masked.lost_tokens(raw))
