@@ -12,6 +12,7 @@ from bot.store.copying import Copying
 from bot.store.counters import Counters
 from bot.store.credentials import Credentials
 from bot.store.db import Clock, Database, DatabaseBusy
+from bot.store.home_viewers import HomeViewers
 from bot.store.leases import Leases
 from bot.store.migrate import SchemaTooNew, migrate
 from bot.store.orders import Orders
@@ -68,6 +69,7 @@ class Store:
         self.leases = Leases(database)
         self.copying = Copying(database)
         self.counters = Counters(database)
+        self.home_viewers = HomeViewers(database)
 
     @classmethod
     async def open(cls, target: str, *, clock: Clock = time.time,

@@ -367,7 +367,8 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE messages ADD COLUMN detected_language TEXT;
     """,
     # 10: what managers read in the digest: event counts every worker adds to
-    # (translation memory hits, misses, failures) and platforms' account-health notices.
+    # (translation memory hits, misses, failures), platforms' account-health notices,
+    # and who looked at the Home tab lately (refreshed when conversations change).
     """
     CREATE TABLE counters (
         name TEXT NOT NULL,
@@ -387,5 +388,11 @@ MIGRATIONS: tuple[str, ...] = (
         seen_at REAL NOT NULL,
         PRIMARY KEY (store_key, kind, key)
     );
+    CREATE TABLE home_viewers (
+        user_id TEXT PRIMARY KEY,
+        filters TEXT NOT NULL DEFAULT '',
+        seen_at REAL NOT NULL
+    );
+    CREATE INDEX home_viewers_by_seen ON home_viewers (seen_at);
     """,
 )

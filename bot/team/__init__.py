@@ -143,6 +143,8 @@ def install(service: Service) -> Callable[[Any], None]:
     service.store.ops.card_listeners.append(service.home_cache.conversation_changed)
     service.scheduler.add_job(team.sla.tick, "interval", seconds=SLA_EVERY_SECONDS, id="sla",
                               max_instances=1, coalesce=True)
+    from bot.team.home_refresh import schedule as schedule_home_refresh
+    team.home_refresh = schedule_home_refresh(service)  # type: ignore[attr-defined]
     from bot.team.digest import schedule_digest
     hour, minute = (int(x) for x in service.settings.digest_time.split(":"))
     schedule_digest(service, hour, minute, service.settings.timezone)

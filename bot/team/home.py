@@ -117,7 +117,10 @@ async def _agents(service: Any, q: HomeQueries, viewer: str) -> list[str]:
 
 
 # -- publishing ------------------------------------------------------------------------
-async def publish_home(service: Any, user_id: str, filters: HomeFilters | None = None) -> None:
+async def publish_home(service: Any, user_id: str, filters: HomeFilters | None = None, *,
+                       looking: bool = True) -> None:
+    """``looking``: the person opened or used the tab now, so it is kept up to date
+    for them for a while (bot/team/home_refresh.py); the refresh itself passes False."""
     await learn_workspace(service)
     q = HomeQueries(service.store.database)
     cache = getattr(service, "home_cache", None)
@@ -131,6 +134,8 @@ async def publish_home(service: Any, user_id: str, filters: HomeFilters | None =
         if cache is not None:
             cache.put(user_id, filters, state, view)
     await service.slack.views_publish(user_id=user_id, view=view)
+    if looking:
+        await service.store.home_viewers.seen(user_id, (filters or HomeFilters()).to_json())
 
 
 async def learn_workspace(service: Any) -> None:

@@ -1,0 +1,45 @@
+"""Who looked at the Home tab lately, with their filters, so the panel can be
+re-published for them when conversations change — from whichever worker notices."""
+
+from __future__ import annotations
+
+from bot.store.db import Database
+
+
+class HomeViewers:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def seen(self, user_id: str, filters: str) -> None:
+        await self.db.run(
+            "INSERT INTO home_viewers (user_id, filters, seen_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET filters = excluded.filters, "
+            "seen_at = excluded.seen_at",
+            user_id,
+            filters,
+            self.db.clock(),
+        )
+
+    async def recent(self, since: float) -> list[tuple[str, str]]:
+        """(user, filters as JSON) of those who opened or used Home since ``since``."""
+        return [
+            (r[0], r[1])
+            for r in await self.db.all(
+                "SELECT user_id, filters FROM home_viewers WHERE seen_at >= ? ORDER BY user_id",
+                since,
+            )
+        ]
+
+    async def forget_before(self, before: float) -> None:
+        await self.db.run("DELETE FROM home_viewers WHERE seen_at < ?", before)
+
+    async def fingerprint(self) -> tuple[object, ...]:
+        """Changes whenever what a Home panel shows may have changed: a message, an
+        event (assignment, transfer, close, reopen, escalation), or the open
+        conversations' unread, waiting and ownership. Compared, never interpreted."""
+        row = await self.db.one(
+            "SELECT (SELECT MAX(id) FROM messages), (SELECT MAX(id) FROM conversation_events), "
+            "COUNT(*), SUM(unread), COUNT(waiting_since), MAX(waiting_since), MAX(last_at), "
+            "MAX(assigned_at), COUNT(assignee) FROM conversations WHERE status = 'open'"
+        )
+        return tuple(row) if row else ()
