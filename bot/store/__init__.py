@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from bot.store.account_notices import AccountNotices
 from bot.store.bookkeeping import Bookkeeping
 from bot.store.buyers import BuyerFacts
 from bot.store.catchups import CatchUps
@@ -70,6 +71,7 @@ class Store:
         self.copying = Copying(database)
         self.counters = Counters(database)
         self.home_viewers = HomeViewers(database)
+        self.account_notices = AccountNotices(database)
 
     @classmethod
     async def open(cls, target: str, *, clock: Clock = time.time,

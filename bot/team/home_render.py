@@ -126,7 +126,6 @@ def row_block(service: Any, r: Row, stores: dict[str, Any], now: float,
             "text": {"type": "mrkdwn", "text": text}}
 
 
-
 def service_block(served: Any, viewer: str, names: Mapping[str, str] | None,
                   limit: int = 10) -> list[dict[str, Any]]:
     """Service time (open to close) per agent over the last 24 h, the viewer first,

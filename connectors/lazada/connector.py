@@ -12,9 +12,10 @@ from typing import Any
 import aiohttp
 
 from connectors import errors
+from connectors.account_health import AccountNotice
 from connectors.base import PushAck, Tokens, TokenStore
 from connectors.buyer_profile import BuyerProfile
-from connectors.lazada import buyers, orders_details, orders_pull, push, sync
+from connectors.lazada import buyers, health, orders_details, orders_pull, push, sync
 from connectors.lazada.actions import LazadaActions
 from connectors.lazada.client import (
     DEFAULT_BACKOFF,
@@ -213,6 +214,10 @@ class LazadaConnector(RichAndActions):
     async def fetch_buyer(self, store: StoreAccount, conversation_id: str
                           ) -> BuyerProfile | None:
         return await buyers.fetch_buyer(self._reader(store), conversation_id)
+
+    async def account_notices(self, store: StoreAccount) -> list[AccountNotice]:
+        """Performance indicators below target (AccountHealthSource)."""
+        return await health.account_notices(self._reader(store))
 
     async def check(self, store: StoreAccount) -> None:
         # /seller/get rather than an IM list: IM list calls count towards polling detection.

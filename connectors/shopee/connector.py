@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from connectors.account_health import AccountNotice
 from connectors.base import PushAck, Tokens, TokenStore
 from connectors.buyer_profile import BuyerProfile
 from connectors.errors import ConnectorError, OutcomeUnknown
@@ -27,7 +28,7 @@ from connectors.models import (
 )
 from connectors.orders import Order, OrderPage
 from connectors.rich_delegate import RichAndActions
-from connectors.shopee import buyers, hosts
+from connectors.shopee import buyers, health, hosts
 from connectors.shopee.actions import ShopeeActions
 from connectors.shopee.client import RetryPolicy, ShopeeHttp, with_backoff
 from connectors.shopee.errors import AccessTokenRejected
@@ -345,6 +346,10 @@ class ShopeeConnector(RichAndActions):
     async def fetch_buyer(self, store: StoreAccount, conversation_id: str
                           ) -> BuyerProfile | None:
         return await buyers.fetch_buyer(lambda p, q: self._get(store, p, q), conversation_id)
+
+    async def account_notices(self, store: StoreAccount) -> list[AccountNotice]:
+        """Penalty points this quarter and punishments in force (AccountHealthSource)."""
+        return await health.account_notices(lambda p, q: self._get(store, p, q))
 
     async def check(self, store: StoreAccount) -> None:
         await self._get(store, LIST, {"direction": "older", "type": "all", "page_size": 1})

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tests.emulators.lazada_health import performance
 from tests.emulators.lazada_state import (
     DAY_MS,
     Grant,
@@ -23,6 +24,7 @@ from tests.emulators.lazada_state import (
 SEND, READ = "/im/message/send", "/im/session/read"
 SESSIONS, MESSAGES = "/im/session/list", "/im/message/list"
 SESSION_GET = "/im/session/get"
+PERFORMANCE = "/seller/performance/get"
 TOKEN_CREATE, TOKEN_REFRESH, SELLER_GET = "/auth/token/create", "/auth/token/refresh", "/seller/get"
 TOKEN_APIS = {TOKEN_CREATE, TOKEN_REFRESH}
 POST_ONLY = {SEND, READ}
@@ -75,6 +77,9 @@ class ImApis:
             return ok({"name": seller.name, "seller_id": seller.seller_id,
                        "short_code": f"{seller.site_id}{seller.seller_id[-4:]}",
                        "location": seller.site_id})
+        if api == PERFORMANCE:  # GetSellerPerformance
+            return ok(performance(seller, self.state.indicators.get(seller.seller_id, []),
+                                  quoted=self.quote_scalars))
         if api == SESSIONS:
             return self._session_list(p, grant.seller_id)
         if api not in (MESSAGES, SEND, READ, SESSION_GET):

@@ -135,6 +135,8 @@ class LazadaState:
         self.refresh_tokens: dict[str, Grant] = {}
         self.codes: dict[str, tuple[str, int]] = {}  # code -> (seller_id, issued ms)
         self.sessions: dict[str, Session] = {}
+        #: seller id -> GetSellerPerformance indicators (tests/emulators/lazada_health.py)
+        self.indicators: dict[str, list[dict[str, Any]]] = {}
         self._seq = itertools.count(1)
 
     def now_ms(self) -> int:

@@ -17,6 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.emulators.shopee_handlers import ChatHandlers, WireError
+from tests.emulators.shopee_health import HealthHandlers, ShopHealth
 from tests.emulators.shopee_orders import OrderBook
 from tests.emulators.shopee_orders_api import OrderHandlers
 from tests.emulators.shopee_push import PushSender, compact, webchat_payload
@@ -62,7 +63,7 @@ class Seen:
     at: float = field(default_factory=time.monotonic)
 
 
-class ShopeeEmulator(ChatHandlers, OrderHandlers, RichHandlers):
+class ShopeeEmulator(ChatHandlers, OrderHandlers, RichHandlers, HealthHandlers):
     def __init__(self, *, partner_id: int = PARTNER_ID, partner_key: str = PARTNER_KEY,
                  clock: Callable[[], float] = time.time, direction_semantics: str = "field",
                  conversation_page_cap: int = 25, oversize_page: str = "empty",
@@ -84,6 +85,7 @@ class ShopeeEmulator(ChatHandlers, OrderHandlers, RichHandlers):
         self.stall_seconds = stall_seconds
         self.push_own_messages = push_own_messages
         self.order_book = OrderBook(**(order_options or {}))
+        self.account_health: dict[int, ShopHealth] = {}
         self.shops: dict[int, Shop] = {}
         self.tokens = TokenBook(clock)
         self.ids = IdSource(clock)
@@ -110,7 +112,8 @@ class ShopeeEmulator(ChatHandlers, OrderHandlers, RichHandlers):
 
     def app(self) -> web.Application:
         app = web.Application()
-        for name, method, kind, handler in self.routes() + self.order_routes() + self.rich_routes():
+        for name, method, kind, handler in (self.routes() + self.order_routes() + self.rich_routes()
+                                            + self.health_routes()):
             app.router.add_route(method, "/api/v2/" + name, self._endpoint(name, kind, handler))
         app.router.add_get("/api/v2/shop/auth_partner", self.auth_partner)
         app.router.add_get("/auth", self.auth_page)
