@@ -23,6 +23,7 @@ async def test_open_homes_follow_conversation_changes_debounced(tmp_path: Path) 
         refresher = b.service.team.home_refresh
         job = b.service.scheduler.get_job("home_refresh")
         assert job is not None and job.trigger.interval.total_seconds() == EVERY_SECONDS
+        job.pause()  # the test ticks itself, so the counts are its own
         await open_home(b, mai)
         await refresher.tick()  # settles on today's state
         before = {mai: publishes(b, mai), an: publishes(b, an)}
@@ -64,3 +65,24 @@ async def test_the_scheduled_job_refreshes_an_open_home(tmp_path: Path) -> None:
         # No call from the test: the job (every EVERY_SECONDS) publishes it.
         await b.wait(lambda: conv.ref in json.dumps(b.slack.workspace.home_views[b.agent]),
                      timeout=3 * EVERY_SECONDS)
+
+
+async def test_many_viewers_share_the_rate_limit_over_several_ticks(tmp_path: Path) -> None:
+    async with running_bridge(tmp_path, agents=5) as b:
+        refresher = b.service.team.home_refresh
+        b.service.scheduler.get_job("home_refresh").pause()  # the test ticks itself
+        people = [*b.agents, b.manager, b.outsider]  # seven people look at Home
+        for user in people:
+            await open_home(b, user)
+        await refresher.tick()  # the first tick: one round for whoever is pending
+        while await refresher.tick():
+            pass
+        counts = {u: publishes(b, u) for u in people}
+        await b.buyer_says("a change everyone should see")
+        await b.thread()
+        per_tick = refresher.per_tick
+        assert per_tick == 5
+        assert await refresher.tick() == per_tick
+        assert await refresher.tick() == len(people) - per_tick  # the rest, next tick
+        assert await refresher.tick() == 0
+        assert all(publishes(b, u) == counts[u] + 1 for u in people)  # each exactly once

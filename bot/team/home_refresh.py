@@ -5,7 +5,8 @@ the last ``FRESH_SECONDS``. A periodic job (one worker holds it: it is leased li
 every job) compares a cheap fingerprint of the conversations every
 ``EVERY_SECONDS``; when it moved, each recent viewer's panel is re-published with
 their own filters. So a burst of changes costs each viewer at most one
-``views.publish`` per period — the debounce — and nobody who is away costs any.
+``views.publish`` per period — the debounce — nobody who is away costs any, and the
+refreshes of a tick stay within a share of Slack's rate limit for the method.
 """
 
 from __future__ import annotations
@@ -22,41 +23,60 @@ log = logging.getLogger(__name__)
 
 EVERY_SECONDS = 5.0
 FRESH_SECONDS = 15 * 60.0
-PARALLEL = 4  # views.publish is Tier 4 (100+/min): a few at a time is plenty
+#: views.publish is Tier 4 ("100+ per minute" per workspace); refreshes keep well
+#: under it, leaving room for the panels people open and filter themselves.
+PUBLISHES_PER_MINUTE = 60
+PARALLEL = 4
 
 
 class HomeRefresher:
-    def __init__(self, service: Any, *, fresh_seconds: float = FRESH_SECONDS) -> None:
+    def __init__(self, service: Any, *, fresh_seconds: float = FRESH_SECONDS,
+                 per_tick: int = max(1, int(PUBLISHES_PER_MINUTE * EVERY_SECONDS / 60))
+                 ) -> None:
         self.service = service
         self.fresh_seconds = fresh_seconds
+        self.per_tick = per_tick
         self.last: tuple[object, ...] | None = None
+        self.pending: set[str] = set()  # viewers whose panel is older than the last change
+        self.published: dict[str, float] = {}  # user -> when this worker last refreshed it
 
     async def tick(self) -> int:
-        """Re-publish for recent viewers if anything changed; returns how many."""
+        """Re-publish for recent viewers if anything changed; returns how many. With
+        more viewers than a tick's share of the rate limit, those refreshed longest
+        ago go first and the rest follow on the next ticks."""
         from bot.team.home import publish_home
         store = self.service.store
-        seen = await store.home_viewers.fingerprint()
-        if seen == self.last:
-            return 0
-        # The first tick (this worker just took the job) publishes too: whatever
-        # changed while the job changed hands is shown.
-        self.last = seen
         now = self.service.clock()
-        await store.home_viewers.forget_before(now - 7 * 86400)
-        viewers = await store.home_viewers.recent(now - self.fresh_seconds)
+        seen = await store.home_viewers.fingerprint()
+        if seen != self.last:
+            # The first tick (this worker just took the job) publishes too: whatever
+            # changed while the job changed hands is shown.
+            self.last = seen
+            await store.home_viewers.forget_before(now - 7 * 86400)
+            self.pending |= {u for u, _ in await store.home_viewers.recent(
+                now - self.fresh_seconds)}
+        if not self.pending:
+            return 0
+        # Filters are read now, not at the change: one chosen meanwhile must not revert.
+        viewers = dict(await store.home_viewers.recent(now - self.fresh_seconds))
+        self.pending &= set(viewers)
+        batch = sorted(self.pending, key=lambda u: (self.published.get(u, 0.0), u))
+        batch = batch[:self.per_tick]
+        self.pending -= set(batch)
         gate = asyncio.Semaphore(PARALLEL)
 
-        async def one(user: str, filters: str) -> bool:
+        async def one(user: str) -> bool:
             async with gate:
                 try:
-                    await publish_home(self.service, user, HomeFilters.from_json(filters),
+                    await publish_home(self.service, user, HomeFilters.from_json(viewers[user]),
                                        looking=False)
-                    return True
                 except SlackApiError as e:  # the next change tries again
                     log.warning("refreshing the Home tab of %s failed: %s", user,
                                 e.response.get("error"))
                     return False
-        return sum(await asyncio.gather(*(one(u, f) for u, f in viewers)))
+                self.published[user] = now
+                return True
+        return sum(await asyncio.gather(*(one(u) for u in batch)))
 
 
 def schedule(service: Any) -> HomeRefresher:
