@@ -94,7 +94,7 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, store: Store, re
         if not relay.may_reply(body["user"]["id"], was.store_key):
             await relay.tell(was, body["user"]["id"], NOT_AGENT)
             return
-        conv = await store.conversations.set_status(was.id, status)
+        conv = await store.conversations.set_status(was.id, status, actor=body["user"]["id"])
         if conv:
             wake_slack(conv.channel_ref)
 

@@ -11,6 +11,7 @@ from bot.store.service_time import service_times
 from bot.team.digest import digest_blocks
 from tests.harness import running_bridge
 from tests.test_team_home_panel import open_home
+from tests.test_team_workflow import cs
 
 
 def field_texts(blocks: list[dict]) -> list[str]:
@@ -59,6 +60,12 @@ async def test_service_time_on_the_card_in_home_and_in_the_digest(tmp_path: Path
         assert "Singapore" in lines[1] or "SG" in lines[1]
         assert lines[2].startswith(f"`{mai}`: median *30 min")  # not a mention: no ping
 
+        # /cs stats: Mai sees her own service time privately.
+        stats = await cs(b, mai, "stats")
+        assert "your service time (open to close): median *30 min" in stats
+        assert "(1 closed)" in stats
+        assert "you closed no conversation" in await cs(b, an, "stats")
+
         # Reopened by the buyer: the card is an open card again, without the figure.
         await b.buyer_says("one more thing")
         await b.until(lambda: b.store.conversations.get(conv.id), lambda c: c.status == "open")
@@ -71,3 +78,20 @@ async def test_empty_day_says_no_conversation_was_closed(tmp_path: Path) -> None
         blocks = await digest_blocks(b.service, b.clock())
         assert any("No conversation was closed in the last 24 h." in blk["text"]["text"]
                    for blk in blocks if blk["type"] == "section")
+
+
+async def test_only_the_store_team_closes_and_the_closer_is_recorded(tmp_path: Path) -> None:
+    async with running_bridge(tmp_path) as b:
+        await b.buyer_says("hello")
+        conv = await b.thread()
+        await b.slack.user_clicks(b.outsider, conv.channel_id, conv.thread_ts,
+                                  "conversation_close")
+        await b.wait(lambda: any("Only agents of this store" in e["text"]
+                                 for e in b.slack.ephemerals(b.outsider)))
+        assert (await b.store.conversations.get(conv.id)).status == "open"
+        await b.slack.user_clicks(b.agent, conv.channel_id, conv.thread_ts,
+                                  "conversation_close")
+        await b.until(lambda: b.store.conversations.get(conv.id), lambda c: c.status == "closed")
+        actor = await b.store.database.value(
+            "SELECT actor FROM conversation_events WHERE kind = 'closed'")
+        assert actor == b.agent

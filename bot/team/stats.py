@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.store.digest import DAY, response_times
+from bot.store.service_time import service_times
 from bot.team.digest import MAX_MESSAGE_BLOCKS, checklist_blocks, human
 from bot.team.home_render import fit
 
@@ -22,8 +23,13 @@ async def stats_blocks(service: Any, user_id: str, now: float, *,
     figures = (f"your first response in the last 24 h: median *{human(overall.median)}*, "
                f"p90 *{human(overall.p90)}* ({overall.count} replies)" if overall
                else "you gave no first response in the last 24 h")
+    served = (await service_times(db, now - DAY, now)).per_agent.get(user_id)
+    closes = (f"your service time (open to close): median *{human(served.median)}*, "
+              f"p90 *{human(served.p90)}* ({served.count} closed)" if served
+              else "you closed no conversation")
     you = (f"*You* ({'🌙 idle' if idle else '🟢 online'}): "
-           f"{mine} open conversations assigned, {waiting} waiting for you; {figures}.")
+           f"{mine} open conversations assigned, {waiting} waiting for you; {figures}; "
+           f"{closes}.")
     head = [
         {"type": "header", "text": {"type": "plain_text", "text": "📋 Checklist right now"}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text":
