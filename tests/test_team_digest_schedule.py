@@ -101,7 +101,7 @@ async def test_cs_stats_answers_privately_with_the_callers_figures(tmp_path: Pat
         assert "Only you can see this" in body
         assert ("*You* (🟢 online): 1 open conversations assigned, 1 waiting for you; your "
                 "first response in the last 24 h: median *2 min 30 s*, p90 *2 min 30 s* "
-                "(1 replies).") in body
+                "(1 replies); you closed no conversation.") in body
         assert "⏳ Waiting and unread — 1 waiting, 1 unread" in body
         # Mentions are fine in an ephemeral: it notifies nobody.
         assert f"<@{b.agent}>: median *2 min 30 s*" in body
