@@ -13,6 +13,7 @@ from bot.backfill import DEFAULT_HOURS, waiting_for_answer
 from bot.buyer_language import BuyerLanguages
 from bot.catchup import CatchUpMarkers
 from bot.connector_hub import ConnectorHub
+from bot.logs import log_context
 from bot.render.labels import summarize
 from bot.store import Store
 from connectors.errors import PushRejected
@@ -78,6 +79,7 @@ class Ingest:
                     for listener in self.on_new_message:
                         await listener(claim.message_id)
         if new:
+            log.debug("%d new message(s) stored", len(new))
             self.on_claimed(cfg.channel)
         return len(new)
 
@@ -133,7 +135,8 @@ class Ingest:
                 continue
             by_store.setdefault(cfg.key, []).append(m)
         for key, msgs in by_store.items():
-            await self.accept(key, msgs)
+            with log_context(store=key):
+                await self.accept(key, msgs)
         events: dict[str, list[Any]] = {}
         for e in batch.order_events:
             cfg = self.hub.store_for_shop(connector_name, e.shop_id)
@@ -149,13 +152,14 @@ class Ingest:
         """Catch up from the persisted cursor (``full``: from the start of what the
         platform keeps; duplicates are dropped by the unique index). The cursor moves
         with each page in the same transaction as the page's messages."""
-        if self.catchup is None:
-            return await self._repair(store_key, full)
-        await self.catchup.begin([store_key])
-        try:
-            return await self._repair(store_key, full)
-        finally:
-            await asyncio.shield(self.catchup.end(store_key))
+        with log_context(store=store_key):
+            if self.catchup is None:
+                return await self._repair(store_key, full)
+            await self.catchup.begin([store_key])
+            try:
+                return await self._repair(store_key, full)
+            finally:
+                await asyncio.shield(self.catchup.end(store_key))
 
     async def _repair(self, store_key: str, full: bool) -> int:
         connector, account = self.hub.for_store(store_key)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from bot.connector_hub import ConnectorHub
 from bot.leases import LeaseKeeper
+from bot.logs import log_context
 from bot.pacing import backoff
 from bot.slack_directory import SlackDirectory
 from bot.store import Conversation, Message, Store
@@ -88,6 +89,10 @@ class Sender:
             self.store.database.defer(lambda: self._workers.kick(store_key))
 
     async def _run(self, store_key: str, wake: asyncio.Event) -> None:
+        with log_context(store=store_key):  # JSON logs name the store of every line
+            await self._run_store(store_key, wake)
+
+    async def _run_store(self, store_key: str, wake: asyncio.Event) -> None:
         while not self._workers.stopping:
             wake.clear()
             if self.health is not None and await self.health.is_paused(store_key):
@@ -111,6 +116,10 @@ class Sender:
     async def _send_one(self, msg: Message) -> None:
         conv = await self.store.conversations.get(msg.conversation_id)
         assert conv is not None
+        with log_context(conversation=conv.ref):
+            await self._send_parts(msg, conv)
+
+    async def _send_parts(self, msg: Message, conv: Conversation) -> None:
         connector, account = self.hub.for_store(msg.store_key)
         parts = msg.parts
         if parts is None:
@@ -150,6 +159,7 @@ class Sender:
         first = await self.store.replies.first_part_id(msg.id)
         assert first is not None
         await self.store.replies.mark_delivered(msg.id, first, self.store.database.clock())
+        log.debug("reply %s delivered in %d part(s)", msg.id, len(parts))
         self.on_change(conv.channel_ref)
 
     async def _look_up(self, msg: Message, out: OutboundText, connector: Connector,

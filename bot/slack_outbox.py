@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.card_fallback import CardFallbacks
 from bot.leases import LeaseKeeper
+from bot.logs import log_context
 from bot.pacing import TokenBucket, backoff
 from bot.slack_directory import SlackDirectory
 from bot.slack_effects import METADATA_TYPE, POST_KINDS, NotYet, Permanent, SlackEffects
@@ -123,7 +124,10 @@ class SlackOutbox:
                     return  # another worker took this channel over while we waited
                 if not await self.store.ops.start(op.id):
                     continue
-                result_ts = await self.effects.do(op, ref)
+                conv = (await self.store.conversations.get(op.conversation_id)
+                        if op.conversation_id else None)
+                with log_context(conversation=conv.ref if conv else None):
+                    result_ts = await self.effects.do(op, ref)
                 await self.store.ops.finish(op.id, result_ts)
                 self._note_success()
                 failures = 0

@@ -8,6 +8,7 @@ no await in between, so the kick sees the task done and starts another.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -38,8 +39,11 @@ class KeyedWorkers:
         wake.set()
         task = self._tasks.get(key)
         if task is None or task.done():
+            # A fresh context: the worker outlives the request (and the store, in log
+            # context) that happened to start it, so it must not carry their fields.
             self._tasks[key] = asyncio.create_task(self._guarded(key, wake),
-                                                   name=f"{self._name}:{key}")
+                                                   name=f"{self._name}:{key}",
+                                                   context=contextvars.Context())
 
     async def _guarded(self, key: str, wake: asyncio.Event) -> None:
         if self._claim is not None:
