@@ -86,7 +86,7 @@ async def test_only_the_store_team_closes_and_the_closer_is_recorded(tmp_path: P
         conv = await b.thread()
         await b.slack.user_clicks(b.outsider, conv.channel_id, conv.thread_ts,
                                   "conversation_close")
-        await b.wait(lambda: any("Only agents of this store" in e["text"]
+        await b.wait(lambda: any("not an agent of this store" in e["text"]
                                  for e in b.slack.ephemerals(b.outsider)))
         assert (await b.store.conversations.get(conv.id)).status == "open"
         await b.slack.user_clicks(b.agent, conv.channel_id, conv.thread_ts,
