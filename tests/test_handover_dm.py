@@ -31,8 +31,10 @@ async def test_the_recipient_gets_one_dm_with_the_open_promises(tmp_path: Path) 
             ShopId("sg-1"), OrderId("ORD-77"), conv.buyer_id, OrderStatus.TO_SHIP, "READY",
             "12.00", "SGD", now, now, ship_by=ship_by))
         await b.buyer_says("hello?", buyer="b-daniel")
+        # Wait for the automatic assignment first, or it would undo the one below.
         other = await b.until(lambda: b.store.database.one(
-            "SELECT id, ref FROM conversations WHERE buyer_id = 'b-daniel'"), lambda r: r)
+            "SELECT id, ref, assignee FROM conversations WHERE buyer_id = 'b-daniel'"),
+            lambda r: r and r[2])
         await b.store.team.assign(other[0], mai, actor=None, kind="test")
         before = len(dms(b))
 
