@@ -33,19 +33,29 @@ class BuyerLanguages:
 
     async def observe(self, conversation_id: int, message_id: int | None, *, site: str,
                       text: str | None = None, reported: str | None = None) -> None:
-        """A buyer message was claimed (or the platform reported a language)."""
+        """A buyer message was claimed (or the platform reported a language). On the
+        push path: one read of the conversation and its recent detections, and writes
+        only for what changed."""
         buyers = self.store.buyers
-        if text and message_id is not None and (found := detect(text)):
-            await buyers.note_detected(message_id, found)
-        if reported and normalize(reported):
-            await buyers.note_platform_language(conversation_id, str(normalize(reported)))
-        source, platform, history = await buyers.language_facts(conversation_id)
-        if source == "team":
+        facts = await buyers.language_facts(conversation_id)
+        if facts is None:
+            return
+        found = detect(text) if text and message_id is not None else None
+        if found:
+            await buyers.note_detected(message_id or 0, found)
+        history = [found, *facts.detected] if found else facts.detected
+        platform = facts.platform
+        said = str(normalize(reported)) if reported and normalize(reported) else None
+        if said and said != platform:
+            await buyers.note_platform_language(conversation_id, said)
+            platform = said
+        if facts.source == "team":
             return
         chosen = buyer_language(history, site, platform)
         top = history.count(chosen) / len(history) if history else 0.0
         how = "platform" if platform else "detected" if top >= MIN_SHARE else "site"
-        await buyers.set_language(conversation_id, chosen, how)
+        if (chosen, how) != (facts.language, facts.source):
+            await buyers.set_language(conversation_id, chosen, how)
 
     async def correct(self, conversation_id: int, language: str) -> bool:
         if language not in SUPPORTED:

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.store.db import Database
 from bot.store.slack_ops import SlackOps
+
+
+@dataclass(frozen=True)
+class LanguageFacts:
+    language: str | None
+    source: str | None
+    platform: str | None
+    detected: list[str]
 
 
 class BuyerFacts:
@@ -43,18 +53,19 @@ class BuyerFacts:
         return at is not None and self.db.clock() - float(at) < bound
 
     async def language_facts(self, conversation_id: int, history: int = 20
-                             ) -> tuple[str | None, str | None, list[str]]:
-        """(language source, platform-reported language, the languages detected in the
-        buyer's latest messages, newest first)."""
-        row = await self.db.one("SELECT language_source, platform_language FROM "
-                                "conversations WHERE id = ?", conversation_id)
+                             ) -> LanguageFacts | None:
+        """What decides the conversation's language: its current one and where it came
+        from, the platform-reported one, and the languages detected in the buyer's
+        latest messages (newest first)."""
+        row = await self.db.one("SELECT buyer_language, language_source, platform_language "
+                                "FROM conversations WHERE id = ?", conversation_id)
         if row is None:
-            return None, None, []
+            return None
         detected = await self.db.all(
             "SELECT detected_language FROM messages WHERE conversation_id = ? AND "
             "direction = 'in' AND detected_language IS NOT NULL ORDER BY id DESC LIMIT ?",
             conversation_id, history)
-        return row[0], row[1], [str(r[0]) for r in detected]
+        return LanguageFacts(row[0], row[1], row[2], [str(r[0]) for r in detected])
 
     async def note_detected(self, message_id: int, language: str) -> None:
         await self.db.run("UPDATE messages SET detected_language = ? WHERE id = ?",
