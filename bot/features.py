@@ -19,6 +19,7 @@ Installer = Callable[["Service"], Register | None]
 
 def default_features() -> list[Installer]:
     from bot.account_risk import install as account_risk
+    from bot.actions import install as actions
     from bot.buyer_language import install as buyer_language
     from bot.orders import install as orders
     from bot.team import install as team
@@ -26,4 +27,4 @@ def default_features() -> list[Installer]:
     from bot.translation import install as translation
 
     # Orders first: the team feature's hand-over notes use its open-orders text.
-    return [orders, translation, team, templates, buyer_language, account_risk]
+    return [orders, translation, team, templates, buyer_language, account_risk, actions]

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from bot.actions.images import file_refs, not_an_image
 from bot.authz import Access
 from bot.config import Settings
 from bot.store import Conversation, Store
@@ -76,16 +77,21 @@ class Relay:
                             "was not sent to the buyer. Start it with `note:` to keep it "
                             "internal.")
             return "refused: not an agent of this store"
-        if not text.strip():
-            if subtype == "file_share":
-                await self.tell(conv, user, "Files are not sent to buyers from Slack yet; only "
-                                "the text of a message is relayed.")
-            return "ignored: no text"
-        if await self.store.replies.record(conv, channel, ts, user, text, note=False) is None:
+        images = []
+        for ref in file_refs(event.get("files")) if subtype == "file_share" else []:
+            refused = not_an_image(ref)
+            if refused:
+                await self.tell(conv, user, refused)
+            else:
+                images.append(ref)
+        if not text.strip() and not images:
+            return "refused: no image" if subtype == "file_share" else "ignored: no text"
+        # The file references are on the row before anything is sent: a crash or a
+        # restart finds them there (the sender downloads each image when it sends it).
+        if await self.store.replies.record(conv, channel, ts, user, text, note=False,
+                                           files=images) is None:
             return "duplicate message"
         await self.store.books.set_current(user, conv.id)
-        if subtype == "file_share":
-            await self.tell(conv, user, "Only the text was sent; attached files stay in Slack.")
         self.wake_slack(conv.channel_ref)
         self.wake_sender(conv.store_key)
         return "queued"

@@ -11,7 +11,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
+from bot.actions.images import SlackFileFetcher, image_index, image_parts, send_image
 from bot.connector_hub import ConnectorHub
 from bot.leases import LeaseKeeper
 from bot.logs import log_context
@@ -39,6 +41,7 @@ from connectors.models import (
     SentMessage,
     StoreAccount,
 )
+from connectors.rich import ChatTarget
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,8 @@ class Sender:
         self.translate_out: Callable[[Conversation, str],
                                      Awaitable[tuple[str, str | None]]] | None = None
         self.leases = leases
+        #: Downloads an agent's shared image from Slack (set by the actions feature).
+        self.fetch_file: SlackFileFetcher | None = None
         self._workers = KeyedWorkers(
             self._run, "send", claim=(lambda key: leases.claim(f"send:{key}")) if leases else None,
             on_fresh=self._recover)
@@ -122,6 +127,10 @@ class Sender:
     async def _send_parts(self, msg: Message, conv: Conversation) -> None:
         connector, account = self.hub.for_store(msg.store_key)
         parts = msg.parts
+        files = msg.attributes.get("files") or []
+        if parts is None and not msg.text.strip() and files:
+            parts = image_parts(files)  # an image with no comment
+            await self.store.replies.plan(msg.id, "", parts)
         if parts is None:
             text = await slack_to_plain(msg.text, self.directory.user_name)
             translated_to = None
@@ -136,8 +145,14 @@ class Sender:
                 await self.store.replies.mark_refused(msg.id, e.user_message)
                 self.on_change(conv.channel_ref)
                 return
+            parts = [*parts, *image_parts(files)]
             await self.store.replies.plan(msg.id, text, parts, translated_to)
         for index in range(msg.parts_done, len(parts)):
+            image = image_index(parts[index])
+            if image is not None:
+                if not await self._send_image(msg, conv, files[image], index):
+                    return
+                continue
             out = self._outbound(msg, conv.platform_conversation_id, conv.buyer_id,
                                  parts[index], index)
             if msg.state == "unknown" and index == msg.parts_done:
@@ -161,6 +176,37 @@ class Sender:
         await self.store.replies.mark_delivered(msg.id, first, self.store.database.clock())
         log.debug("reply %s delivered in %d part(s)", msg.id, len(parts))
         self.on_change(conv.channel_ref)
+
+    async def _send_image(self, msg: Message, conv: Conversation, ref: dict[str, Any],
+                          index: int) -> bool:
+        """One image part; False when the reply stops here (failed, waiting, refused)."""
+        connector, account = self.hub.for_store(msg.store_key)
+        if msg.state == "unknown" and index == msg.parts_done:
+            # No marketplace lets us look an image message up by a key of ours, so an
+            # image whose answer was lost is never resent blindly: the agent decides.
+            await self.store.replies.mark_failed(msg.id, (
+                f"StoreBridge cannot tell whether {ref['name']} reached the buyer (the "
+                "marketplace did not answer). Check the chat in the seller centre; Retry "
+                "sends it again."))
+            self.on_change(conv.channel_ref)
+            return False
+        if self.leases is not None and not await self.leases.holds(f"send:{msg.store_key}"):
+            return False
+        await self.store.replies.mark_sending(msg.id)
+        target = ChatTarget(ConversationId(conv.platform_conversation_id),
+                            BuyerId(conv.buyer_id))
+        try:
+            sent = await send_image(connector, account, target, ref, self.fetch_file)
+        except RuleViolation as e:
+            await self.store.replies.mark_refused(msg.id, e.user_message, hint=(
+                "Share it as a JPG or PNG within the limit and it will be sent."))
+            self.on_change(conv.channel_ref)
+            return False
+        except Exception as e:  # noqa: BLE001 - sorted below, like text
+            await self._after_failure(msg, e, conv.channel_ref)
+            return False
+        await self.store.replies.record_part(msg.id, index, sent.message_id)
+        return True
 
     async def _look_up(self, msg: Message, out: OutboundText, connector: Connector,
                        account: StoreAccount, channel_ref: str) -> SentMessage | object | None:

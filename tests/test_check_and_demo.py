@@ -20,7 +20,7 @@ async def test_check_table_reports_what_works_and_what_does_not(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     scopes = ("chat:write", "reactions:write", "channels:history", "channels:read",
               "channels:join", "users:read", "groups:history", "groups:read", "commands",
-              "im:write")
+              "im:write", "files:read")
     async with SlackEmulator(scopes=scopes) as slack, SandboxMarketplace() as market:
         seed(market)
         agent = slack.add_user("mai")

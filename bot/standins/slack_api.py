@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from . import slack_web_chat, slack_web_read, slack_web_views
+from .slack_files import SlackFiles
 from .slack_payloads import Delivery, gather_all
 from .slack_socket import SlackSocketMode
 from .slack_state import Params, SlackError, TokenBucket, Workspace
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 DEFAULT_SCOPES = (
     "chat:write", "chat:write.customize", "reactions:write", "channels:history",
     "groups:history", "channels:read", "groups:read", "channels:join", "users:read", "commands",
-    "im:write",
+    "im:write", "files:read",
 )
 METHODS = {**slack_web_chat.METHODS, **slack_web_read.METHODS, **slack_web_views.METHODS}
 _STRUCTURED = ("blocks", "attachments", "metadata", "view")
@@ -74,7 +75,7 @@ class _Failure:
     retry_after: int | None
 
 
-class SlackEmulator(SlackSocketMode):
+class SlackEmulator(SlackFiles, SlackSocketMode):
     """Stateful Slack Web API + Slack-as-seen-by-the-app, on an ephemeral local port."""
 
     def __init__(
@@ -135,6 +136,7 @@ class SlackEmulator(SlackSocketMode):
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/_emulator/response/{rid}", self._handle_response_url)
         self._add_socket_routes(app)
+        self._add_file_routes(app)
         runner = web.AppRunner(app, shutdown_timeout=0.2, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", port, reuse_address=True)

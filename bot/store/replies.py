@@ -23,14 +23,16 @@ class Replies:
         self.ops = ops
 
     async def record(
-        self, conv: Conversation, channel_id: str, ts: str, author: str, text: str, *, note: bool
+        self, conv: Conversation, channel_id: str, ts: str, author: str, text: str, *, note: bool,
+        files: list[dict[str, object]] | None = None,
     ) -> int | None:
-        """Persist a human's thread message once (per channel + ts). ``None`` if known."""
+        """Persist a human's thread message once (per channel + ts). ``None`` if known.
+        ``files``: Slack file references of the images it carries (sent after the text)."""
         async with self.db.tx():
             mid = await self.db.insert(
                 "INSERT OR IGNORE INTO messages (conversation_id, store_key, direction, "
-                "channel_id, slack_ts, author, text, state, idempotency_key, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "channel_id, slack_ts, author, text, state, idempotency_key, created_at, "
+                "attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 conv.id,
                 conv.store_key,
                 "note" if note else "out",
@@ -41,6 +43,7 @@ class Replies:
                 "note" if note else "queued",
                 None if note else f"sb-{conv.store_key}-{channel_id}-{ts}",
                 self.db.clock(),
+                json.dumps({"files": files} if files else {}),
             )
             if mid is None:
                 return None
@@ -257,7 +260,9 @@ class Replies:
                 )
             return msg
 
-    async def mark_refused(self, message_id: int, reason: str) -> Message:
+    async def mark_refused(self, message_id: int, reason: str, *,
+                           hint: str = "Edit your message to fix it and StoreBridge will "
+                           "send the edited text.") -> Message:
         """A platform rule would be broken: nothing was sent. The author is told
         privately; editing the message in Slack sends the edited text."""
         async with self.db.tx():
@@ -272,8 +277,7 @@ class Replies:
                 payload={
                     "user": msg.author,
                     "thread_ts": conv[1],
-                    "text": f"Not sent to the buyer: {reason} Edit your message to "
-                    "fix it and StoreBridge will send the edited text.",
+                    "text": f"Not sent to the buyer: {reason} {hint}",
                 },
             )
             return msg
