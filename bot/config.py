@@ -48,6 +48,9 @@ class GroupConfig:
     name: str
     members: tuple[str, ...] = ()
     managers: tuple[str, ...] = ()
+    #: Who may answer buyers' cancellation and return requests: "managers" or "members"
+    #: (members always includes managers).
+    order_actions: str = "managers"
 
 
 @dataclass(frozen=True)
@@ -179,15 +182,19 @@ def _read_groups(c: Checker, raw: Any) -> tuple[GroupConfig, ...]:
         return ()
     for i, g in enumerate(raw):
         key = f"groups[{i}]"
-        g = c.mapping(key, g, {"name", "members", "managers"})
+        g = c.mapping(key, g, {"name", "members", "managers", "order_actions"})
         name = c.text(f"{key}.name", g.get("name"), required=True)
         people: dict[str, tuple[str, ...]] = {}
         for role in ("members", "managers"):
             people[role] = _read_user_ids(c, f"{key}.{role}", g.get(role))
         if name in {x.name for x in groups}:
             c.problem(f"{key}.name", f"duplicate group name {name!r}")
+        who = g.get("order_actions", "managers")
+        if who not in ("managers", "members"):
+            c.problem(f"{key}.order_actions", f"expected 'managers' or 'members', got {who!r}")
+            who = "managers"
         if name:
-            groups.append(GroupConfig(name, people["members"], people["managers"]))
+            groups.append(GroupConfig(name, people["members"], people["managers"], who))
     return tuple(groups)
 
 

@@ -73,7 +73,9 @@ class OrderAlerts:
                                   conv.buyer_name if conv else None)
                 await self.store.ops.enqueue(cfg.channel, "post_channel",
                                        conversation_id=conv.id if conv else None,
-                                       payload={"text": text})
+                                       payload={"text": text},
+                                       dedupe_key=f"order-alert:{key}:{order['order_id']}:"
+                                                  f"{kind}:{dedupe}")
                 self.wake_slack(cfg.channel)
                 posted.append((order["order_id"], kind))
         return posted

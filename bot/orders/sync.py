@@ -5,7 +5,7 @@ conversation is said once in the buyer's thread."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.connector_hub import ConnectorHub
@@ -27,6 +27,10 @@ class OrderSync:
         self.hub = hub
         self.clock = clock
         self.wake_slack = wake_slack
+        #: (store_key, event kind, order, note text) -> blocks for the thread note, or
+        #: None. Set by the actions feature to put answer buttons on buyer requests.
+        self.note_blocks: Callable[[str, str, Order, str],
+                                   Awaitable[list[dict[str, Any]] | None]] | None = None
 
     def source(self, store_key: str) -> tuple[OrderSource, Any] | None:
         connector, account = self.hub.for_store(store_key)
@@ -117,9 +121,15 @@ class OrderSync:
             touched[conv.id] = conv
             for kind, key in changes(before, after, now):
                 if await self.store.orders.once(store_key, order.order_id, f"thread:{kind}", key):
-                    await self.store.ops.enqueue(conv.channel_ref, "post_thread_note",
-                                           conversation_id=conv.id,
-                                           payload={"text": event_text(kind, after, now)})
+                    payload: dict[str, Any] = {"text": event_text(kind, after, now)}
+                    if self.note_blocks is not None:  # e.g. the request's answer buttons
+                        blocks = await self.note_blocks(store_key, kind, order, payload["text"])
+                        if blocks:
+                            payload["blocks"] = blocks
+                    await self.store.ops.enqueue(
+                        conv.channel_ref, "post_thread_note", conversation_id=conv.id,
+                        payload=payload, dedupe_key=f"order-note:{store_key}:"
+                                                    f"{order.order_id}:{kind}")
         for conv in touched.values():
             await self.store.ops.refresh_card(conv.channel_ref, conv.id)
             self.wake_slack(conv.channel_ref)

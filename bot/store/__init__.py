@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from bot.store.account_notices import AccountNotices
+from bot.store.actions import Actions
 from bot.store.bookkeeping import Bookkeeping
 from bot.store.buyers import BuyerFacts
 from bot.store.catchups import CatchUps
@@ -72,6 +73,7 @@ class Store:
         self.counters = Counters(database)
         self.home_viewers = HomeViewers(database)
         self.account_notices = AccountNotices(database)
+        self.actions = Actions(database)
 
     @classmethod
     async def open(cls, target: str, *, clock: Clock = time.time,

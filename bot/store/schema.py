@@ -395,4 +395,25 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX home_viewers_by_seen ON home_viewers (seen_at);
     """,
+    # 11: agents act from Slack: one decision per buyer request (claimed before the
+    # platform is called, so two clicks act once); response-rate warnings said once.
+    """
+    CREATE TABLE order_actions (
+        store_key TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        state TEXT NOT NULL,
+        detail TEXT,
+        at REAL NOT NULL,
+        PRIMARY KEY (store_key, order_id, request_id)
+    );
+    CREATE TABLE response_warnings (
+        conversation_id INTEGER NOT NULL,
+        waiting_since REAL NOT NULL,
+        at REAL NOT NULL,
+        PRIMARY KEY (conversation_id, waiting_since)
+    );
+    """,
 )

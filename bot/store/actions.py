@@ -1,0 +1,65 @@
+"""Agents' decisions on buyer requests (and response-rate warnings), by intent.
+
+A decision is *claimed* before the marketplace is called: one row per request
+(cancellation: the order id; return: its return id). Two clicks, two workers or a
+retried interaction find the row taken and act no more. A platform "no" or a failure
+frees the request for another decision; an unknown outcome keeps it taken.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.store.db import Database
+
+REOPENED = ("refused", "failed")
+
+
+class Actions:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claim(self, store_key: str, order_id: str, request_id: str, action: str,
+                    actor: str) -> bool:
+        """True if this caller now owns the decision on the request."""
+        now = self.db.clock()
+        async with self.db.tx():
+            if await self.db.run(
+                    "INSERT OR IGNORE INTO order_actions (store_key, order_id, request_id, "
+                    "action, actor, state, at) VALUES (?, ?, ?, ?, ?, 'acting', ?)",
+                    store_key, order_id, request_id, action, actor, now) == 1:
+                return True
+            return await self.db.run(
+                "UPDATE order_actions SET action = ?, actor = ?, state = 'acting', "
+                "detail = NULL, at = ? WHERE store_key = ? AND order_id = ? AND "
+                "request_id = ? AND state IN (?, ?)",
+                action, actor, now, store_key, order_id, request_id, *REOPENED) == 1
+
+    async def settle(self, store_key: str, order_id: str, request_id: str, state: str,
+                     detail: str | None = None) -> None:
+        await self.db.run(
+            "UPDATE order_actions SET state = ?, detail = ?, at = ? WHERE store_key = ? AND "
+            "order_id = ? AND request_id = ?",
+            state, detail, self.db.clock(), store_key, order_id, request_id)
+
+    async def decision(self, store_key: str, order_id: str, request_id: str
+                       ) -> dict[str, Any] | None:
+        row = await self.db.one(
+            "SELECT action, actor, state, detail, at FROM order_actions WHERE store_key = ? "
+            "AND order_id = ? AND request_id = ?", store_key, order_id, request_id)
+        return None if row is None else {k: row[k] for k in ("action", "actor", "state",
+                                                              "detail", "at")}
+
+    async def warn_once(self, conversation_id: int, waiting_since: float) -> bool:
+        """True the first time this wait of this conversation is warned about."""
+        return await self.db.run(
+            "INSERT OR IGNORE INTO response_warnings (conversation_id, waiting_since, at) "
+            "VALUES (?, ?, ?)", conversation_id, waiting_since, self.db.clock()) == 1
+
+    async def posted(self, dedupe_prefix: str) -> list[tuple[str, str]]:
+        """(channel ref, ts) of the Slack posts made under keys starting with the prefix:
+        a request's thread note and its alerts, to edit them once it is answered."""
+        rows = await self.db.all(
+            "SELECT channel_ref, result_ts FROM slack_ops WHERE dedupe_key LIKE ? AND "
+            "state = 'done' AND result_ts IS NOT NULL ORDER BY id", dedupe_prefix + "%")
+        return [(r[0], r[1]) for r in rows]
