@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import yaml_strict
+from bot.actions.approval_rules import ApprovalConfig, read_approval
 from bot.config_checker import Checker
 from bot.config_sections import (
     HHMM,
@@ -72,6 +73,7 @@ class StoreConfig:
     sla: SlaConfig | None = None  # None: the top-level default
     #: Alert this long before an order's ship-by deadline (None: the top-level one).
     ship_by_lead_hours: float | None = None
+    approval: ApprovalConfig | None = None  # None: the top-level one
 
     @property
     def key(self) -> str:
@@ -131,12 +133,17 @@ class Settings:
     #: Slack presence "away" counts as idle for assignment.
     presence_idle: bool = False
     ship_by_lead_hours: float = 6.0
+    #: Replies promising money or policy wait for a manager (bot/actions/approval_rules).
+    approval: ApprovalConfig = ApprovalConfig()
 
     @property
     def database(self) -> str:
         """What the store connects to: PostgreSQL when ``DATABASE_URL`` is set, else
         the SQLite file."""
         return self.database_url or self.db_path
+
+    def approval_for(self, store_key: str) -> ApprovalConfig:
+        return self.store(store_key).approval or self.approval
 
     def sla_for(self, store_key: str) -> SlaConfig:
         return self.store(store_key).sla or self.sla
@@ -156,10 +163,11 @@ class Settings:
 
 _TOP_KEYS = {"team_language", "ops_channel", "groups", "admins", "stores", "slack", "sandbox",
              "send_max_attempts", "translation", "sla", "priority_keywords", "digest_time",
-             "timezone", "presence_idle", "ship_by_lead_hours", "backfill_hours"}
+             "timezone", "presence_idle", "ship_by_lead_hours", "backfill_hours",
+             "approval"}
 _STORE_KEYS = {"platform", "shop_id", "seller_id", "site", "name", "nickname", "channel",
                "group", "api_url", "credentials", "connector", "glossary", "sla",
-               "ship_by_lead_hours"}
+               "ship_by_lead_hours", "approval"}
 
 
 def _read_user_ids(c: Checker, key: str, raw: Any) -> tuple[str, ...]:
@@ -239,6 +247,7 @@ def _read_store(c: Checker, key: str, s: Any, groups: tuple[GroupConfig, ...],
         credentials={k: str(v) for k, v in creds.items() if v not in (None, "")},
         glossary=read_glossary(c, f"{key}.glossary", s.get("glossary")),
         sla=read_sla(c, f"{key}.sla", s.get("sla")),
+        approval=read_approval(c, f"{key}.approval", s.get("approval")),
         ship_by_lead_hours=(c.number(f"{key}.ship_by_lead_hours", s.get("ship_by_lead_hours"),
                                      6.0, minimum=0.1)
                             if s.get("ship_by_lead_hours") is not None else None),
@@ -327,6 +336,7 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
         api_url=env.get("SLACK_API_URL", "https://slack.com/api/"),
         post_rate_per_channel=rate, post_burst=burst,
     )
+    approval = read_approval(c, "approval", top.get("approval")) or ApprovalConfig()
     if c.problems:
         raise ConfigError(source, c.problems)
     return Settings(
@@ -338,7 +348,7 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
         env=dict(env), source=source, send_max_attempts=attempts, translation=translation,
         sla=sla, priority_keywords=tuple(keywords), digest_time=digest_time,
         timezone=timezone, presence_idle=bool(presence), ship_by_lead_hours=lead,
-        backfill_hours=backfill,
+        backfill_hours=backfill, approval=approval,
     )
 
 

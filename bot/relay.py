@@ -33,6 +33,8 @@ class Relay:
         self.access = Access(settings)
         self.wake_slack = wake_slack
         self.wake_sender = wake_sender
+        #: The approval gate (bot/actions/approval.py), set by the actions feature.
+        self.approval: Any = None
 
     def may_reply(self, user: str, store_key: str) -> bool:
         """The one rule (bot/authz.py): members and managers of the store's group,
@@ -88,11 +90,17 @@ class Relay:
             return "refused: no image" if subtype == "file_share" else "ignored: no text"
         # The file references are on the row before anything is sent: a crash or a
         # restart finds them there (the sender downloads each image when it sends it).
-        if await self.store.replies.record(conv, channel, ts, user, text, note=False,
-                                           files=images) is None:
+        held_for = self.approval.reason(conv.store_key, user, text) if (
+            self.approval is not None and text.strip()) else None
+        mid = await self.store.replies.record(conv, channel, ts, user, text, note=False,
+                                              files=images, held=held_for is not None)
+        if mid is None:
             return "duplicate message"
         await self.store.books.set_current(user, conv.id)
         self.wake_slack(conv.channel_ref)
+        if held_for is not None and self.approval is not None:
+            await self.approval.held(conv, mid, user, text, held_for)
+            return "held for approval"
         self.wake_sender(conv.store_key)
         return "queued"
 
@@ -152,6 +160,10 @@ class Relay:
         conv = await self.store.conversations.get(msg.conversation_id)
         if conv is None or not self.may_reply(user, conv.store_key):
             return "Only agents of this store's team can resend replies."
+        if text and self.approval is not None and self.approval.reason(msg.store_key, user,
+                                                                       text):
+            return ("This text promises money or policy, so a manager must approve it: post "
+                    "it as a new message in the thread.")
         again = await self.store.replies.requeue(message_id, text=text)
         if again is None:
             return f"Nothing to retry: the reply is {msg.state}."

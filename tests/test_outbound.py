@@ -64,17 +64,17 @@ async def test_edit_and_resend_sends_the_edited_text(tmp_path: Path) -> None:
     async with running_bridge(tmp_path) as b:
         conv = await started(b)
         b.market.fail_next_send("blocked")
-        ts = await b.agent_replies(conv, "Your refund is done")
+        ts = await b.agent_replies(conv, "Your parcel is packed")
         notice = await b.wait(lambda: next((m for m in b.replies(conv)
                                             if "reply_edit_resend" in json.dumps(m["blocks"])),
                                            None))
         await b.slack.user_clicks(b.agent, conv.channel_id, notice["ts"], "reply_edit_resend")
         view = (await b.wait(lambda: b.slack.open_views(b.agent)))[0]
         answer = await b.slack.user_submits_view(b.agent, view["id"],
-                                                 {"text": {"value": "Your refund is on its way"}})
+                                                 {"text": {"value": "Your parcel is on its way"}})
         assert answer.status == 200
         await b.wait(lambda: "white_check_mark" in b.reactions(conv, ts))
-        assert b.sent_texts() == ["Your refund is on its way"]
+        assert b.sent_texts() == ["Your parcel is on its way"]
 
 
 async def test_timeout_is_checked_before_any_resend(tmp_path: Path) -> None:

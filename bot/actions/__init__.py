@@ -1,66 +1,19 @@
 """Agents act from Slack, not only type: images out, answers to buyers' cancellation
-and return requests (and, as they land, cards, an approval gate and a response-rate
-guard). Installed like every feature (bot/features.py), after the orders feature."""
+and return requests, an approval gate for risky replies, a response-rate guard.
+
+The feature is wired in :mod:`bot.actions.feature`; imported lazily so that
+``bot.config`` may use :mod:`bot.actions.approval_rules` without an import cycle.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
-
-from bot.actions.images import SlackFileFetcher
-from bot.actions.order_actions import OrderActions, meta_from_click, parse_value
-from bot.actions.order_views import ACTION_PREFIX, CONFIRM
-from bot.features import Register
 
 if TYPE_CHECKING:
     from bot.service import Service
 
 
-def _view_values(view: dict[str, Any]) -> dict[str, str]:
-    out = {}
-    for block_id, fields in ((view.get("state") or {}).get("values") or {}).items():
-        for field in fields.values():
-            chosen = (field.get("selected_option") or {}).get("value")
-            value = chosen if chosen is not None else field.get("value")
-            if isinstance(value, str) and value.strip():
-                out[block_id] = value.strip()
-    return out
+def install(service: Service) -> Any:
+    from bot.actions.feature import install as install_feature
 
-
-def install(service: Service) -> Register | None:
-    slack = service.settings.slack
-    service.sender.fetch_file = SlackFileFetcher(service.session, slack.bot_token, slack.api_url)
-    orders = OrderActions(service)
-    service.orders.sync.note_blocks = orders.note_blocks  # type: ignore[attr-defined]
-
-    def register(app: Any) -> None:
-        @app.action(re.compile("^" + re.escape(ACTION_PREFIX)))
-        async def order_click(ack: Any, body: dict[str, Any], action: dict[str, Any],
-                              client: Any, respond: Any) -> None:
-            await ack()
-            value = parse_value(action.get("value") or "")
-            if value is None:
-                return
-            channel = (body.get("channel") or {}).get("id") or ""
-            thread = (body.get("message") or {}).get("thread_ts") or ""
-            conv = await service.store.conversations.by_thread(channel, thread)
-            answer = await orders.open(body["user"]["id"], value,
-                                       meta_from_click(body, conv.id if conv else None))
-            if isinstance(answer, str):
-                await respond(text=answer, response_type="ephemeral", replace_original=False)
-            else:
-                await client.views_open(trigger_id=body["trigger_id"], view=answer)
-
-        @app.view(CONFIRM)
-        async def order_confirm(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-            meta = parse_value(view.get("private_metadata") or "")  # keeps ch, ts, n, c
-            if meta is None:
-                await ack()
-                return
-            errors = await orders.confirm(body["user"]["id"], meta, _view_values(view))
-            if errors:
-                await ack(response_action="errors", errors=errors)
-            else:
-                await ack()
-
-    return register
+    return install_feature(service)

@@ -73,7 +73,7 @@ class Store:
         self.counters = Counters(database)
         self.home_viewers = HomeViewers(database)
         self.account_notices = AccountNotices(database)
-        self.actions = Actions(database)
+        self.actions = Actions(database, self.ops)
 
     @classmethod
     async def open(cls, target: str, *, clock: Clock = time.time,

@@ -8,16 +8,19 @@ frees the request for another decision; an unknown outcome keeps it taken.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot.store.db import Database
+from bot.store.slack_ops import SlackOps
 
 REOPENED = ("refused", "failed")
 
 
 class Actions:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, ops: SlackOps) -> None:
         self.db = db
+        self.ops = ops
 
     async def claim(self, store_key: str, order_id: str, request_id: str, action: str,
                     actor: str) -> bool:
@@ -63,3 +66,24 @@ class Actions:
             "SELECT channel_ref, result_ts FROM slack_ops WHERE dedupe_key LIKE ? AND "
             "state = 'done' AND result_ts IS NOT NULL ORDER BY id", dedupe_prefix + "%")
         return [(r[0], r[1]) for r in rows]
+
+    # -- replies held for approval ------------------------------------------------------
+    async def decide_held(self, message_id: int, approve: bool, manager: str,
+                          note: str = "") -> bool:
+        """Approve (queued: the sender takes it) or reject a held reply, once: False
+        when someone decided already (or the author deleted it)."""
+        async with self.db.tx():
+            row = await self.db.one(
+                "SELECT m.attributes, c.channel_ref FROM messages m JOIN conversations c "
+                "ON c.id = m.conversation_id WHERE m.id = ? AND m.state = 'held'", message_id)
+            if row is None:
+                return False
+            attributes = {**json.loads(row[0] or "{}"), "approval": {
+                "by": manager, "approved": approve, "note": note, "at": self.db.clock()}}
+            await self.db.run(
+                "UPDATE messages SET state = ?, error = ?, attributes = ? WHERE id = ? AND "
+                "state = 'held'", "queued" if approve else "rejected",
+                None if approve else f"Rejected by a manager: {note}".strip(),
+                json.dumps(attributes, ensure_ascii=False), message_id)
+            await self.ops.sync_reaction(row[1], message_id)
+            return True

@@ -24,10 +24,11 @@ class Replies:
 
     async def record(
         self, conv: Conversation, channel_id: str, ts: str, author: str, text: str, *, note: bool,
-        files: list[dict[str, object]] | None = None,
+        files: list[dict[str, object]] | None = None, held: bool = False,
     ) -> int | None:
         """Persist a human's thread message once (per channel + ts). ``None`` if known.
-        ``files``: Slack file references of the images it carries (sent after the text)."""
+        ``files``: Slack file references of the images it carries (sent after the text);
+        ``held``: waits for a manager's approval (bot/actions/approval.py)."""
         async with self.db.tx():
             mid = await self.db.insert(
                 "INSERT OR IGNORE INTO messages (conversation_id, store_key, direction, "
@@ -40,7 +41,7 @@ class Replies:
                 ts,
                 author,
                 text,
-                "note" if note else "queued",
+                "note" if note else "held" if held else "queued",
                 None if note else f"sb-{conv.store_key}-{channel_id}-{ts}",
                 self.db.clock(),
                 json.dumps({"files": files} if files else {}),
@@ -349,7 +350,7 @@ class Replies:
     async def cancel(self, message_id: int) -> bool:
         async with self.db.tx():
             msg = await self.get(message_id)
-            if msg is None or msg.state not in ("queued", "failed"):
+            if msg is None or msg.state not in ("queued", "failed", "held"):
                 return False
             await self._transition(message_id, "state = 'cancelled'")
             return True
