@@ -15,6 +15,7 @@ from typing import Any
 
 from bot import yaml_strict
 from bot.actions.approval_rules import ApprovalConfig, read_approval
+from bot.actions.response_rules import RULES, ResponseRule, read_response_rules
 from bot.config_checker import Checker
 from bot.config_sections import (
     HHMM,
@@ -135,6 +136,8 @@ class Settings:
     ship_by_lead_hours: float = 6.0
     #: Replies promising money or policy wait for a manager (bot/actions/approval_rules).
     approval: ApprovalConfig = ApprovalConfig()
+    #: Each platform's chat response rule, by connector (bot/actions/response_rules).
+    response_rate: Mapping[str, ResponseRule] = field(default_factory=lambda: dict(RULES))
 
     @property
     def database(self) -> str:
@@ -164,7 +167,7 @@ class Settings:
 _TOP_KEYS = {"team_language", "ops_channel", "groups", "admins", "stores", "slack", "sandbox",
              "send_max_attempts", "translation", "sla", "priority_keywords", "digest_time",
              "timezone", "presence_idle", "ship_by_lead_hours", "backfill_hours",
-             "approval"}
+             "approval", "response_rate"}
 _STORE_KEYS = {"platform", "shop_id", "seller_id", "site", "name", "nickname", "channel",
                "group", "api_url", "credentials", "connector", "glossary", "sla",
                "ship_by_lead_hours", "approval"}
@@ -337,6 +340,7 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
         post_rate_per_channel=rate, post_burst=burst,
     )
     approval = read_approval(c, "approval", top.get("approval")) or ApprovalConfig()
+    response_rate = read_response_rules(c, top.get("response_rate"))
     if c.problems:
         raise ConfigError(source, c.problems)
     return Settings(
@@ -348,7 +352,7 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
         env=dict(env), source=source, send_max_attempts=attempts, translation=translation,
         sla=sla, priority_keywords=tuple(keywords), digest_time=digest_time,
         timezone=timezone, presence_idle=bool(presence), ship_by_lead_hours=lead,
-        backfill_hours=backfill, approval=approval,
+        backfill_hours=backfill, approval=approval, response_rate=response_rate,
     )
 
 

@@ -10,10 +10,14 @@ from bot.actions.approval import APPROVE, REJECT, REJECT_VIEW, ApprovalGate
 from bot.actions.images import SlackFileFetcher
 from bot.actions.order_actions import OrderActions, meta_from_click, parse_value
 from bot.actions.order_views import ACTION_PREFIX, CONFIRM
+from bot.actions.response_guard import ResponseGuard
 from bot.features import Register
 
 if TYPE_CHECKING:
     from bot.service import Service
+
+
+GUARD_EVERY_MINUTES = 5
 
 
 def _view_values(view: dict[str, Any]) -> dict[str, str]:
@@ -33,6 +37,12 @@ def install(service: Service) -> Register | None:
     orders = OrderActions(service)
     service.orders.sync.note_blocks = orders.note_blocks  # type: ignore[attr-defined]
     gate = service.relay.approval = ApprovalGate(service)
+    guard = ResponseGuard(service)
+    service.digest_sections.append(guard.digest_section)
+    service.home_sections = [*getattr(service, "home_sections", []), guard.home_section]
+    service.scheduler.add_job(guard.tick, "interval", minutes=GUARD_EVERY_MINUTES,
+                              id="response-guard", max_instances=1, coalesce=True)
+    service.response_guard = guard  # type: ignore[attr-defined]
 
     def register(app: Any) -> None:
         @app.action(re.compile("^" + re.escape(ACTION_PREFIX)))

@@ -87,3 +87,18 @@ class Actions:
                 json.dumps(attributes, ensure_ascii=False), message_id)
             await self.ops.sync_reaction(row[1], message_id)
             return True
+
+    # -- response rate ------------------------------------------------------------------
+    async def answered_waits(self, store_key: str, since: float) -> list[tuple[float, float]]:
+        """(waited from, answered at) of each buyer wait that began since ``since``."""
+        rows = await self.db.all(
+            "SELECT waited_from, responded_at FROM responses WHERE store_key = ? AND "
+            "waited_from >= ?", store_key, since)
+        return [(float(r[0]), float(r[1])) for r in rows]
+
+    async def open_waits(self) -> list[tuple[int, str, float]]:
+        """(conversation id, store key, waiting since) of every buyer still waiting."""
+        rows = await self.db.all(
+            "SELECT id, store_key, waiting_since FROM conversations WHERE waiting_since IS "
+            "NOT NULL ORDER BY waiting_since")
+        return [(int(r[0]), str(r[1]), float(r[2])) for r in rows]

@@ -61,6 +61,8 @@ async def home_view(service: Any, user_id: str, filters: HomeFilters | None = No
     blocks += count_blocks(counts, in_scope, stores)
     blocks += service_block(await service_times(service.store.database, now - DAY, now),
                             user_id, names)
+    for extra in getattr(service, "home_sections", None) or []:  # other features' panels
+        blocks += await extra(service, user_id, now)
 
     def rows(key: str, title: str, section: Section, empty: str, *, count: bool = True
              ) -> list[dict[str, Any]]:

@@ -1,0 +1,118 @@
+"""The response-rate guard: each store's chat response rate as its platform counts
+it (bot/actions/response_rules.py), on App Home and in the digest, and a warning in
+the store's channel before a waiting buyer is about to count as missed.
+
+Counted from StoreBridge's own records: each time a buyer starts waiting is one chat;
+answered by its deadline is on time; answered late, or still waiting past it, is
+missed; still waiting before it is not counted yet. Replies typed in the seller
+centre count once their echo reaches StoreBridge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.actions.response_rules import ResponseRule, deadline
+from bot.render.labels import duration
+from bot.text_safety import escape_untrusted
+
+if TYPE_CHECKING:
+    from bot.service import Service
+
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class StoreRate:
+    store_key: str
+    on_time: int
+    missed: int
+    pending: int
+    rule: ResponseRule
+
+    @property
+    def rate(self) -> float | None:
+        counted = self.on_time + self.missed
+        return self.on_time / counted if counted else None
+
+    def line(self, name: str) -> str:
+        r = self.rate
+        shown = f"*{r:.0%}*" if r is not None else "no chats yet"
+        flag = "🟢" if r is None or r >= self.rule.target else "🔴"
+        waiting = f" · {self.pending} waiting" if self.pending else ""
+        return (f"{flag} {escape_untrusted(name)}: {shown} answered in time over "
+                f"{self.rule.window_days} d ({self.on_time} on time, {self.missed} missed; "
+                f"{self.rule.platform} target {self.rule.target:.0%}){waiting}")
+
+
+class ResponseGuard:
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.store = service.store
+
+    def rule(self, store_key: str) -> tuple[ResponseRule, str]:
+        cfg = self.service.settings.store(store_key)
+        rules = self.service.settings.response_rate
+        return rules.get(cfg.platform) or rules["sandbox"], cfg.site
+
+    async def rates(self, now: float) -> list[StoreRate]:
+        waits = await self.store.actions.open_waits()
+        out = []
+        for cfg in self.service.settings.stores:
+            rule, site = self.rule(cfg.key)
+            since = now - rule.window_days * DAY
+            answered = await self.store.actions.answered_waits(cfg.key, since)
+            on_time = sum(1 for asked, at in answered if at <= deadline(rule, site, asked))
+            open_ = [w for _, key, w in waits if key == cfg.key and w >= since]
+            late_open = sum(1 for w in open_ if now > deadline(rule, site, w))
+            out.append(StoreRate(cfg.key, on_time, len(answered) - on_time + late_open,
+                                 len(open_) - late_open, rule))
+        return out
+
+    async def tick(self) -> list[int]:
+        """Warn once per wait that is about to be missed; the conversations warned."""
+        now = self.service.clock()
+        warned = []
+        rates = {r.store_key: r for r in await self.rates(now)}
+        for conv_id, key, since in await self.store.actions.open_waits():
+            if key not in rates:
+                continue
+            rule, site = self.rule(key)
+            due = deadline(rule, site, since)
+            if not (now < due <= now + rule.warn_minutes * 60):
+                continue
+            if not await self.store.actions.warn_once(conv_id, since):
+                continue
+            conv = await self.store.conversations.get(conv_id)
+            if conv is None:
+                continue
+            rate = rates[key].rate
+            now_rate = f" (now {rate:.0%}, target {rule.target:.0%})" if rate is not None else ""
+            text = (f"⏰ {escape_untrusted(conv.buyer_name)} ({conv.ref}) has waited "
+                    f"{duration(now - since)}: reply within {duration(due - now)} or "
+                    f"{rule.platform} counts it as missed in the chat response rate{now_rate}.")
+            cfg = self.service.settings.store(key)
+            await self.store.ops.enqueue(cfg.channel, "post_channel", conversation_id=conv_id,
+                                         payload={"text": text})
+            self.service.outbox.kick(cfg.channel)
+            warned.append(conv_id)
+        return warned
+
+    async def section(self, now: float, title: str) -> list[dict[str, Any]]:
+        rates = await self.rates(now)
+        if not rates:
+            return []
+        names = {s.key: s.display_name for s in self.service.settings.stores}
+        lines = [r.line(names[r.store_key]) for r in rates]
+        return [{"type": "section", "text": {"type": "mrkdwn",
+                                             "text": f"*{title}*\n" + "\n".join(lines)[:2900]}}]
+
+    async def digest_section(self, service: Any = None, now: float | None = None
+                             ) -> list[dict[str, Any]]:
+        return await self.section(self.service.clock() if now is None else now,
+                                  "📈 Chat response rate, as the marketplaces count it")
+
+    async def home_section(self, service: Any, user_id: str, now: float
+                           ) -> list[dict[str, Any]]:
+        return await self.section(now, "📈 Chat response rate per store")
