@@ -11,8 +11,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
 
+from bot.actions.cards import CARD_PART, send_card
 from bot.actions.images import SlackFileFetcher, image_index, image_parts, send_image
 from bot.connector_hub import ConnectorHub
 from bot.leases import LeaseKeeper
@@ -128,8 +129,9 @@ class Sender:
         connector, account = self.hub.for_store(msg.store_key)
         parts = msg.parts
         files = msg.attributes.get("files") or []
-        if parts is None and not msg.text.strip() and files:
-            parts = image_parts(files)  # an image with no comment
+        card = msg.attributes.get("card")
+        if parts is None and (card or (not msg.text.strip() and files)):
+            parts = [CARD_PART] if card else image_parts(files)  # no text to send
             await self.store.replies.plan(msg.id, "", parts)
         if parts is None:
             text = await slack_to_plain(msg.text, self.directory.user_name)
@@ -149,8 +151,14 @@ class Sender:
             await self.store.replies.plan(msg.id, text, parts, translated_to)
         for index in range(msg.parts_done, len(parts)):
             image = image_index(parts[index])
-            if image is not None:
-                if not await self._send_image(msg, conv, files[image], index):
+            if image is not None or parts[index] == CARD_PART:
+                ref = files[image] if image is not None else None
+                what = ref["name"] if ref else f"the {card['kind']} card"
+                target = ChatTarget(ConversationId(conv.platform_conversation_id),
+                                    BuyerId(conv.buyer_id))
+                send = partial(send_image, connector, account, target, ref, self.fetch_file
+                               ) if ref else partial(send_card, connector, account, target, card)
+                if not await self._send_rich(msg, conv, index, what, send):
                     return
                 continue
             out = self._outbound(msg, conv.platform_conversation_id, conv.buyer_id,
@@ -177,15 +185,15 @@ class Sender:
         log.debug("reply %s delivered in %d part(s)", msg.id, len(parts))
         self.on_change(conv.channel_ref)
 
-    async def _send_image(self, msg: Message, conv: Conversation, ref: dict[str, Any],
-                          index: int) -> bool:
-        """One image part; False when the reply stops here (failed, waiting, refused)."""
-        connector, account = self.hub.for_store(msg.store_key)
+    async def _send_rich(self, msg: Message, conv: Conversation, index: int, what: str,
+                         send: Callable[[], Awaitable[SentMessage]]) -> bool:
+        """One image or card part; False when the reply stops here (failed, waiting,
+        refused)."""
         if msg.state == "unknown" and index == msg.parts_done:
-            # No marketplace lets us look an image message up by a key of ours, so an
-            # image whose answer was lost is never resent blindly: the agent decides.
+            # No marketplace lets us look an image or card message up by a key of ours,
+            # so one whose answer was lost is never resent blindly: the agent decides.
             await self.store.replies.mark_failed(msg.id, (
-                f"StoreBridge cannot tell whether {ref['name']} reached the buyer (the "
+                f"StoreBridge cannot tell whether {what} reached the buyer (the "
                 "marketplace did not answer). Check the chat in the seller centre; Retry "
                 "sends it again."))
             self.on_change(conv.channel_ref)
@@ -193,13 +201,12 @@ class Sender:
         if self.leases is not None and not await self.leases.holds(f"send:{msg.store_key}"):
             return False
         await self.store.replies.mark_sending(msg.id)
-        target = ChatTarget(ConversationId(conv.platform_conversation_id),
-                            BuyerId(conv.buyer_id))
         try:
-            sent = await send_image(connector, account, target, ref, self.fetch_file)
+            sent = await send()
         except RuleViolation as e:
             await self.store.replies.mark_refused(msg.id, e.user_message, hint=(
-                "Share it as a JPG or PNG within the limit and it will be sent."))
+                "Share it as a JPG or PNG within the limit and it will be sent."
+                if msg.attributes.get("files") else ""))
             self.on_change(conv.channel_ref)
             return False
         except Exception as e:  # noqa: BLE001 - sorted below, like text

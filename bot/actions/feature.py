@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot.actions.approval import APPROVE, REJECT, REJECT_VIEW, ApprovalGate
+from bot.actions.cards import PICK, SEARCH, VIEW, CardFlow
 from bot.actions.images import SlackFileFetcher
 from bot.actions.order_actions import OrderActions, meta_from_click, parse_value
 from bot.actions.order_views import ACTION_PREFIX, CONFIRM
@@ -43,6 +44,18 @@ def install(service: Service) -> Register | None:
     service.scheduler.add_job(guard.tick, "interval", minutes=GUARD_EVERY_MINUTES,
                               id="response-guard", max_instances=1, coalesce=True)
     service.response_guard = guard  # type: ignore[attr-defined]
+    cards = CardFlow(service)
+
+    async def reply_cards(client: Any, trigger_id: str, conv: Any, user: str, kind: str,
+                          query: str) -> str | None:
+        """``/reply product <name or id>`` and ``/reply order`` (bot/templates/slack.py)."""
+        view = await cards.view(conv, user, query if kind == "product" else "")
+        if isinstance(view, str):
+            return view
+        await client.views_open(trigger_id=trigger_id, view=view)
+        return None
+
+    service.reply_cards = reply_cards  # type: ignore[attr-defined]
 
     def register(app: Any) -> None:
         @app.action(re.compile("^" + re.escape(ACTION_PREFIX)))
@@ -111,6 +124,45 @@ def install(service: Service) -> Register | None:
                                        {k: str(meta.get(k) or "") for k in ("ch", "ts", "n")})
             if answer:
                 await ack(response_action="errors", errors={"note": answer})
+            else:
+                await ack()
+
+        @app.action("card_open")
+        async def card_open(ack: Any, body: dict[str, Any], action: dict[str, Any],
+                            client: Any, respond: Any) -> None:
+            await ack()
+            conv = await service.store.conversations.get(int(action.get("value") or 0))
+            problem = "This conversation no longer exists." if conv is None else \
+                await reply_cards(client, body["trigger_id"], conv, body["user"]["id"],
+                                  "product", "")
+            if problem:
+                await respond(text=problem, response_type="ephemeral", replace_original=False)
+
+        @app.action(SEARCH)
+        @app.action(PICK)
+        async def card_refresh(ack: Any, body: dict[str, Any], action: dict[str, Any],
+                               client: Any) -> None:
+            await ack()
+            view = body.get("view") or {}
+            meta = json.loads(view.get("private_metadata") or "{}")
+            conv = await service.store.conversations.get(int(meta.get("c") or 0))
+            if conv is None:
+                return
+            if action["action_id"] == SEARCH:
+                query, picked = action.get("value") or "", None
+            else:
+                query = meta.get("q") or ""
+                picked = (action.get("selected_option") or {}).get("value")
+            new = await cards.view(conv, body["user"]["id"], query, picked)
+            if not isinstance(new, str):
+                await client.views_update(view_id=view["id"], view=new)
+
+        @app.view(VIEW)
+        async def card_send(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            errors = await cards.send(body["user"]["id"], meta, _view_values(view))
+            if errors:
+                await ack(response_action="errors", errors=errors)
             else:
                 await ack()
 

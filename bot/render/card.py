@@ -62,6 +62,8 @@ def card(conv: Conversation, *, site: str, platform: str, store_name: str, now: 
              "text": {"type": "plain_text", "text": "Transfer"}},
             {"type": "button", "action_id": "template_open", "value": str(conv.id),
              "text": {"type": "plain_text", "text": "Reply with template"}},
+            {"type": "button", "action_id": "card_open", "value": str(conv.id),
+             "text": {"type": "plain_text", "text": "🛍 Product or order"}},
             {"type": "button", "action_id": "translate_toggle", "value": str(conv.id),
              "text": {"type": "plain_text", "text": "🌐 Translate my replies: "
                       + ("on" if conv.translate_replies else "off")}},

@@ -63,10 +63,12 @@ class Replies:
         source: str,
         template_id: int | None = None,
         language: str | None = None,
+        card: dict[str, str] | None = None,
     ) -> int:
         """A reply composed in StoreBridge (a template, a modal) rather than typed in
         the thread: the bot posts a copy in the thread under the agent's name, and
-        the copy carries the delivery reactions like a typed reply."""
+        the copy carries the delivery reactions like a typed reply. ``card``: a product
+        or order card to send instead of the text (``{"kind", "id"}``)."""
         async with self.db.tx():
             mid = await self.db.insert(
                 "INSERT INTO messages (conversation_id, store_key, direction, author, text, "
@@ -79,7 +81,8 @@ class Replies:
                 f"sb-{conv.store_key}-{source}-{uuid.uuid4().hex}",
                 source,
                 template_id,
-                json.dumps({"language": language} if language else {}),
+                json.dumps({**({"language": language} if language else {}),
+                            **({"card": card} if card else {})}),
                 self.db.clock(),
             )
             assert mid is not None

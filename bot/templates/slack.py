@@ -148,6 +148,10 @@ class _ReplyFlow:
                 return ("You have no current conversation yet. Add its reference "
                         "(`/reply shipping SP-SG-0001`), or use “Reply with template” on a "
                         "message in the conversation's thread.")
+        cards = getattr(self.service, "reply_cards", None)  # bot/actions/cards.py
+        if cards is not None and words and words[0].lower() in ("product", "order"):
+            return await cards(client, command["trigger_id"], conv, user, words[0].lower(),
+                               " ".join(words[1:]))
         template, hint = None, None
         if query:
             matches = await self.repo.by_name(query) or await self.repo.search(query, limit=20)
