@@ -180,4 +180,7 @@ _AFTER_SEND = {
     "unknown": "Your reply may already have reached the buyer, so the edit was not relayed.",
     "failed": "This reply was not delivered. Use “Edit & resend” under it to send the "
               "corrected text.",
+    "held": "This reply is awaiting a manager's approval, so the edit was not applied: "
+            "the managers approve what they saw. Delete it and post the new text instead.",
+    "rejected": "A manager rejected this reply, so it was not sent; post a new message.",
 }

@@ -118,3 +118,22 @@ stores:
         load_settings(path, {})
     assert "approval.amount_patterns[0]: not a regular expression" in str(err.value)
     assert "approval.enabled: expected true or false" in str(err.value)
+
+
+async def test_editing_a_held_reply_is_refused_and_deleting_cancels_it(tmp_path: Path) -> None:
+    async with running_bridge(tmp_path) as b:
+        conv = await started(b)
+        ts = await b.agent_replies(conv, "You get a voucher for 10%")
+        await b.wait(lambda: request(b, conv))
+        await b.slack.user_edits(b.agent, conv.channel_id, ts, "You get a voucher for 90%")
+        told = await b.wait(lambda: [e for e in b.slack.ephemerals(b.agent)
+                                     if "awaiting a manager's approval" in e["text"]])
+        assert told
+        row = await b.store.conversations.message_by_ts(conv.channel_id, ts)
+        assert row.text == "You get a voucher for 10%" and row.state == "held"
+        await b.slack.user_deletes(b.agent, conv.channel_id, ts)
+        await b.until(lambda: b.store.replies.get(row.id), lambda m: m.state == "cancelled")
+        assert await b.service.relay.approval.decide(b.manager, row.id, True, "", {}) == (
+            "This reply was already approved, rejected or deleted.")
+        await b.settle()
+        assert b.sent_texts() == []

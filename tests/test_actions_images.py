@@ -114,3 +114,29 @@ async def test_without_files_read_the_agent_is_told_to_reinstall(tmp_path: Path)
         assert "reinstall" in notice["text"]
         assert b.slack.downloads == [(b.slack.downloads[0][0], False)]
         assert sent(b) == []
+
+
+async def test_image_reply_on_the_shopee_emulator(tmp_path: Path) -> None:
+    """Shopee's own flow: sellerchat/upload_image, then send_message type image; a PNG
+    too big for Shopee's limit is refused by the connector before any upload."""
+    from tests.emulators.shopee import SHOP_ID
+    from tests.test_orders_bot import BUYER, chatting
+    from tests.test_platform_e2e import platform_bridge
+
+    async with platform_bridge(tmp_path, "shopee") as (b, h):
+        conv = await chatting(b, h)
+        ts = await b.slack.user_shares_files(
+            b.agent, conv.channel_id, [("crack.jpg", jpeg(800, 600), "image/jpeg")],
+            thread_ts=conv.thread_ts)
+        await b.wait(lambda: "white_check_mark" in b.reactions(conv, ts), timeout=10)
+        shopee = h.emulator.conversation(SHOP_ID, BUYER)
+        images = [m.content for m in shopee.messages
+                  if m.from_shop_id == SHOP_ID and m.message_type == "image"]
+        assert len(images) == 1 and images[0]["image_url"] in h.emulator.rich.uploads
+        ts = await b.slack.user_shares_files(
+            b.agent, conv.channel_id, [("scan.gif", b"GIF89a\x10\x00\x10\x00\x00\x00\x00;",
+                                        "image/gif")], thread_ts=conv.thread_ts)
+        told = await b.wait(lambda: [e for e in b.slack.ephemerals(b.agent)
+                                     if "scan.gif" in e["text"]], timeout=10)
+        assert "GIF" in told[0]["text"] and "Shopee" in told[0]["text"]
+        assert len([m for m in shopee.messages if m.message_type == "image"]) == 1

@@ -108,3 +108,18 @@ async def test_return_refusal_in_plain_words_then_accepted(tmp_path: Path) -> No
         await b.wait(lambda: said(b, conv, "accepted the return/refund request"), timeout=10)
         assert h.emulator.order_book.returns[SHOP_ID][RETURN_SN]["status"] == "ACCEPTED"
         await b.wait(lambda: "return/refund requested" not in card(b, conv))
+
+
+def test_who_may_act_is_per_group() -> None:
+    from bot.actions.order_actions import may_act_on_orders
+    from bot.config import GroupConfig, Settings, StoreConfig
+
+    store = StoreConfig("shopee", "1", "SG", "X", "#x", group="team")
+    lone = StoreConfig("shopee", "2", "SG", "Y", "#y")
+    for who, member_may in (("managers", False), ("members", True)):
+        s = Settings(groups=(GroupConfig("team", ("U1",), ("U2",), who),),
+                     stores=(store, lone))
+        assert may_act_on_orders(s, "U2", "shopee:1")
+        assert may_act_on_orders(s, "U1", "shopee:1") is member_may
+        assert not may_act_on_orders(s, "U9", "shopee:1")
+        assert not may_act_on_orders(s, "U2", "shopee:2")  # no group: nobody
