@@ -110,8 +110,9 @@ async def test_without_files_read_the_agent_is_told_to_reinstall(tmp_path: Path)
             thread_ts=conv.thread_ts)
         await b.wait(lambda: "x" in b.reactions(conv, ts))
         notice = await b.wait(lambda: next((m for m in b.replies(conv)
-                                            if "files:read" in m.get("text", "")), None))
-        assert "reinstall" in notice["text"]
+                                            if "reinstall the app" in json.dumps(m.get("blocks"))),
+                                           None))
+        assert "files:" in json.dumps(notice["blocks"])
         assert b.slack.downloads == [(b.slack.downloads[0][0], False)]
         assert sent(b) == []
 
