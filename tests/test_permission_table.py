@@ -103,7 +103,7 @@ async def failed_reply(b: Bridge, ctx: dict[str, Any], text: str) -> str:
 
 
 async def retry_row(b: Bridge, user: str, ctx: dict[str, Any]) -> bool:
-    text = f"Refund done ({user})"
+    text = f"Parcel sent ({user})"
     ts = await failed_reply(b, ctx, text)
     await b.slack.user_clicks(user, ctx["conv"].channel_id, ts, "reply_retry")
 
@@ -113,7 +113,7 @@ async def retry_row(b: Bridge, user: str, ctx: dict[str, Any]) -> bool:
 
 
 async def edit_resend_row(b: Bridge, user: str, ctx: dict[str, Any]) -> bool:
-    text = f"Refund done ({user})"
+    text = f"Parcel sent ({user})"
     ts = await failed_reply(b, ctx, text)
     await b.slack.user_clicks(user, ctx["conv"].channel_id, ts, "reply_edit_resend")
 

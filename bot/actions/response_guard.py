@@ -99,8 +99,9 @@ class ResponseGuard:
             warned.append(conv_id)
         return warned
 
-    async def section(self, now: float, title: str) -> list[dict[str, Any]]:
-        rates = await self.rates(now)
+    async def section(self, now: float, title: str, stores: tuple[str, ...] | None = None
+                      ) -> list[dict[str, Any]]:
+        rates = [r for r in await self.rates(now) if stores is None or r.store_key in stores]
         if not rates:
             return []
         names = {s.key: s.display_name for s in self.service.settings.stores}
@@ -115,4 +116,6 @@ class ResponseGuard:
 
     async def home_section(self, service: Any, user_id: str, now: float
                            ) -> list[dict[str, Any]]:
-        return await self.section(now, "📈 Chat response rate per store")
+        # Only the stores this person may see (bot/authz.py): their names are not public.
+        visible = self.service.relay.access.visible_stores(user_id)
+        return await self.section(now, "📈 Chat response rate per store", visible)
