@@ -41,8 +41,6 @@ class LeaseKeeper:
         self.heartbeat = heartbeat
         self.held: set[str] = set()
         self.started_at = store.database.clock()
-        #: Called with the name of a lease another worker took while we stalled.
-        self.on_lost: list[Callable[[str], None]] = []
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -96,10 +94,8 @@ class LeaseKeeper:
         renewed = await leases.renew_all(self.worker_id, self.ttl)
         lost = self.held - renewed
         self.held &= renewed
-        for name in lost:
+        for name in lost:  # its worker notices at its next holds() check, before acting
             log.warning("lease %s was taken over by another worker", name)
-            for listener in self.on_lost:
-                listener(name)
 
     async def _loop(self) -> None:
         while True:

@@ -93,10 +93,6 @@ class Database:
             return tx
         return None
 
-    @property
-    def in_transaction(self) -> bool:
-        return self._current() is not None
-
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[None]:
         if self._current() is not None:  # nested: join the outer transaction

@@ -122,6 +122,3 @@ class Leases:
 
     async def forget_worker(self, worker: str) -> None:
         await self.db.run("DELETE FROM workers WHERE id = ?", worker)
-
-    async def prune_workers(self, seen_before: float) -> None:
-        await self.db.run("DELETE FROM workers WHERE seen_at < ?", seen_before)

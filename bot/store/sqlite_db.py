@@ -94,9 +94,6 @@ class SqliteDatabase(Database):
         await self.run(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
         await self.run("ANALYZE" if at_start else "PRAGMA optimize")
 
-    async def user_version(self) -> int:
-        return int(await self.value("PRAGMA user_version") or 0)
-
     async def close(self) -> None:
         if self._conn is not None:
             await self._conn.close()
