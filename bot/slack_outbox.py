@@ -106,12 +106,18 @@ class SlackOutbox:
     # -- the worker -------------------------------------------------------------
     async def _run(self, ref: str, wake: asyncio.Event) -> None:
         failures = 0
+        # Ops left inflight exist only after a crash, a takeover or a failed attempt:
+        # looked for when the worker starts and after a failure, not before every op.
+        reconcile = True
         while not self._workers.stopping:
             wake.clear()
             op: SlackOp | None = None
             try:
-                for op in await self.store.ops.inflight(ref):
-                    await self._reconcile(op, ref)
+                if reconcile:
+                    for op in await self.store.ops.inflight(ref):
+                        await self._reconcile(op, ref)
+                    reconcile = False
+                    op = None
                 op, later = await self.store.ops.next_for(ref)
                 if op is None:
                     if later is None:
@@ -131,13 +137,16 @@ class SlackOutbox:
                 self._note_success()
                 failures = 0
             except NotYet as e:
+                reconcile = True
                 if op is not None:
                     await self.store.ops.postpone(op.id, self.store.database.clock() + e.delay)
             except Permanent as e:
+                reconcile = True
                 if op is not None:
                     log.warning("slack op %s (%s) given up: %s", op.id, op.kind, e)
                     await self.store.ops.give_up(op.id, str(e))
             except Exception as e:  # noqa: BLE001 - sorted by classify()
+                reconcile = True
                 failures += 1
                 delay = await self._after_failure(e, op, ref, failures)
                 await wait_for_wake(wake, delay)

@@ -7,11 +7,17 @@ from bot.store.db import Database
 from connectors.base import Tokens
 from connectors.models import ShopId
 
+CHANNEL_ID_CACHE_SECONDS = 60.0
+
 
 class Bookkeeping:
     def __init__(self, db: Database, credentials: Credentials) -> None:
         self.db = db
         self.credentials = credentials
+        # ref -> (channel id, when read): every Slack post needs it, and a channel's
+        # id changes only when an operator points the ref elsewhere; a minute of
+        # staleness on another worker is then harmless (the post fails and retries).
+        self._channel_ids: dict[str, tuple[str, float]] = {}
 
     # -- stores -------------------------------------------------------------
     async def upsert_store(
@@ -121,12 +127,21 @@ class Bookkeeping:
 
     # -- channels -----------------------------------------------------------
     async def channel_id(self, ref: str) -> str | None:
+        cached = self._channel_ids.get(ref)
+        now = self.db.clock()
+        if cached is not None and now - cached[1] < CHANNEL_ID_CACHE_SECONDS:
+            return cached[0]
         row = await self.db.one("SELECT channel_id FROM channels WHERE ref = ?", ref)
-        return row[0] if row else None
+        if row is None:
+            return None
+        self._channel_ids[ref] = (str(row[0]), now)
+        return str(row[0])
 
     async def remember_channel(
         self, ref: str, channel_id: str, name: str | None, is_private: bool
     ) -> None:
+        self._channel_ids.pop(ref, None)
+        self.db.defer(lambda: self._channel_ids.pop(ref, None))  # a read during the tx
         await self.db.run(
             "INSERT INTO channels (ref, channel_id, name, is_private, resolved_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (ref) DO UPDATE SET "
