@@ -118,18 +118,22 @@ class SlackOutbox:
                         await self._reconcile(op, ref)
                     reconcile = False
                     op = None
-                op, later = await self.store.ops.next_for(ref)
+                # Taken (inflight) before the pacing wait: a crash meanwhile leaves it
+                # inflight, and the next start looks it up in Slack before retrying.
+                op, later = await self.store.ops.take_next(ref)
                 if op is None:
                     if later is None:
                         return
                     await wait_for_wake(wake, later - self.store.database.clock())
                     continue
                 if op.kind in POST_KINDS:
-                    await self._bucket(ref).acquire()
+                    try:
+                        await self._bucket(ref).acquire()
+                    except asyncio.CancelledError:  # shutdown: nothing was sent
+                        await asyncio.shield(self.store.ops.postpone(op.id, 0.0))
+                        raise
                 if self.leases is not None and not await self.leases.holds(f"slack:{ref}"):
-                    return  # another worker took this channel over while we waited
-                if not await self.store.ops.start(op.id):
-                    continue
+                    return  # taken over while we waited: the new holder reconciles the op
                 # The id, not the ref: no extra read on Slack's busiest path.
                 with log_context(conversation=op.conversation_id):
                     result_ts = await self.effects.do(op, ref)
@@ -177,7 +181,7 @@ class SlackOutbox:
             return 0.0
         if failure.error.startswith("unexpected") and op is not None:
             log.exception("slack op %s (%s) raised", op.id, op.kind, exc_info=exc)
-            if op.attempts + 1 >= MAX_UNEXPECTED:
+            if op.attempts >= MAX_UNEXPECTED:  # counts this attempt
                 await self.store.ops.give_up(op.id, failure.error)
                 return 0.0
         if failure.error != "ratelimited":  # being paced is not being down

@@ -92,6 +92,26 @@ class SlackOps:
         )
         return None, later
 
+    async def take_next(self, channel_ref: str) -> tuple[SlackOp | None, float | None]:
+        """The oldest ready op of a channel, already marked inflight (one statement:
+        this runs once per Slack call); else when the next one becomes ready."""
+        now = self.db.clock()
+        row = await self.db.one(
+            "UPDATE slack_ops SET state = 'inflight', started_at = ?, attempts = attempts + 1 "
+            "WHERE id = (SELECT id FROM slack_ops WHERE state = 'pending' AND channel_ref = ? "
+            "AND not_before <= ? ORDER BY id LIMIT 1) AND state = 'pending' RETURNING *",
+            now,
+            channel_ref,
+            now,
+        )
+        if row:
+            return SlackOp.of(row), None
+        later = await self.db.value(
+            "SELECT MIN(not_before) FROM slack_ops WHERE state = 'pending' AND channel_ref = ?",
+            channel_ref,
+        )
+        return None, later
+
     async def channels_with_work(self) -> list[str]:
         return [
             r[0]
