@@ -53,8 +53,7 @@ class StoreHealth:
         await asyncio.gather(*self._probes.values(), return_exceptions=True)
 
     async def is_paused(self, store_key: str) -> bool:
-        h = (await self.store.books.health()).get(store_key)
-        return bool(h and h["health"] in PAUSED)
+        return await self.store.books.health_of(store_key) in PAUSED
 
     async def report_failure(self, store_key: str, exc: BaseException) -> None:
         state = "unauthorized" if isinstance(exc, AuthError) else "disconnected"
@@ -115,5 +114,4 @@ class StoreHealth:
             return
 
     async def _state(self, store_key: str) -> str:
-        h = (await self.store.books.health()).get(store_key)
-        return str(h["health"]) if h else "ok"
+        return await self.store.books.health_of(store_key) or "ok"

@@ -91,6 +91,12 @@ class Bookkeeping:
             )
         }
 
+    async def health_of(self, key: str) -> str | None:
+        """One store's health: the sender asks before every send, a probe every try
+        (reading all 500 stores' rows each time was quadratic at a seller's size)."""
+        value = await self.db.value("SELECT health FROM stores WHERE key = ?", key)
+        return str(value) if value is not None else None
+
     async def store_row(self, key: str) -> dict[str, object] | None:
         row = await self.db.one("SELECT * FROM stores WHERE key = ?", key)
         return {k: row[k] for k in row.keys()} if row else None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
@@ -123,12 +123,18 @@ class Database:
     async def ping(self, timeout: float = 0.08) -> bool:
         """True when the database answers within ``timeout``; raises DatabaseBusy if
         it does not (a lock held elsewhere), and the driver's error if it is broken."""
-        task = asyncio.ensure_future(self.value("SELECT 1"))
+        return await self._bounded(self.value("SELECT 1"), timeout)
+
+    async def _bounded(self, probe: Awaitable[Any], timeout: float) -> bool:
+        task = asyncio.ensure_future(probe)
         try:
-            return await asyncio.wait_for(asyncio.shield(task), timeout) == 1
+            result = await asyncio.wait_for(asyncio.shield(task), timeout)
         except TimeoutError:
             task.add_done_callback(_swallow)
             raise DatabaseBusy(f"no answer within {timeout * 1000:.0f} ms") from None
+        if isinstance(result, list):  # a fetch="one" result: [row] or []
+            result = result[0][0] if result else None
+        return bool(result == 1)
 
     async def refresh_statistics(self, *, at_start: bool = False) -> None:
         """Keep the planner's statistics current. PostgreSQL: autovacuum's

@@ -1,7 +1,11 @@
-"""SQLite through aiosqlite: one connection on its own thread, WAL, one writer.
+"""SQLite through aiosqlite: one writer connection on its own thread, WAL, plus
+two read-only connections for plain reads.
 
-One connection keeps SQLite's promise simple (one process, serial writes); an
-asyncio lock gives each transaction the connection to itself. The busy timeout
+One writer keeps SQLite's promise simple (one process, serial writes); an
+asyncio lock gives each transaction the connection to itself. Plain reads
+outside a transaction go to the readers (WAL lets them run beside the writer,
+and SQLite releases the GIL while it works): App Home's and the digest's heavy
+reads then no longer queue the push path's claims behind them. The busy timeout
 is short on purpose: a file locked by another program fails a statement after
 a few seconds instead of holding the service, and callers bound their waits.
 """
@@ -22,6 +26,7 @@ from bot.store.db import Clock, Database
 from bot.store.dialect import for_sqlite
 
 BUSY_TIMEOUT_MS = 5000
+READERS = 2
 
 
 ANALYSIS_LIMIT = 1000  # rows sampled per index by ANALYZE: enough for the planner
@@ -36,6 +41,8 @@ class SqliteDatabase(Database):
         self.url = path
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._readers: list[aiosqlite.Connection] = []
+        self._next_reader = 0
 
     async def open(self) -> SqliteDatabase:
         if self.path != ":memory:":
@@ -50,6 +57,13 @@ class SqliteDatabase(Database):
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self._conn = conn
+        if self.path != ":memory:":  # an in-memory database is private to its connection
+            for _ in range(READERS):
+                reader = await aiosqlite.connect(
+                    self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+                reader.row_factory = sqlite3.Row
+                await reader.execute("PRAGMA query_only = ON")
+                self._readers.append(reader)
         return self
 
     @property
@@ -73,6 +87,11 @@ class SqliteDatabase(Database):
     async def _execute(self, sql: str, args: tuple[Any, ...], *, fetch: str) -> Any:
         if self._current() is not None:
             return await self._do(sql, args, fetch)
+        if self._readers and fetch != "count" and _plain_read(sql):
+            # Committed writes are visible: each statement reads the latest snapshot.
+            self._next_reader = (self._next_reader + 1) % len(self._readers)
+            reader = self._readers[self._next_reader]
+            return await reader._execute(_statement, reader._conn, for_sqlite(sql), args, fetch)
         async with self._lock:
             return await asyncio.shield(self._do(sql, args, fetch))
 
@@ -91,10 +110,25 @@ class SqliteDatabase(Database):
         await self.run(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
         await self.run("ANALYZE" if at_start else "PRAGMA optimize")
 
+    async def ping(self, timeout: float = 0.08) -> bool:
+        """On the writer: "busy" means writes cannot get through (a reader would
+        answer while another program holds the file's write lock)."""
+        async def probe() -> Any:
+            async with self._lock:
+                return await asyncio.shield(self._do("SELECT 1", (), "one"))
+        return await self._bounded(probe(), timeout)
+
     async def close(self) -> None:
+        for reader in self._readers:
+            await reader.close()
+        self._readers.clear()
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
+
+
+def _plain_read(sql: str) -> bool:
+    return sql.lstrip()[:6].upper() == "SELECT"
 
 
 def _statement(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...], fetch: str) -> Any:
