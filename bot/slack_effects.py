@@ -324,7 +324,8 @@ class SlackEffects:
         channel = await self.channel(ref)
         try:
             await self.client.chat_postEphemeral(channel=channel, user=p["user"],
-                                                 text=p["text"], thread_ts=p.get("thread_ts"))
+                                                 text=p["text"], thread_ts=p.get("thread_ts"),
+                                                 blocks=p.get("blocks"))
         except SlackApiError as e:
             if classify(e).kind == "permanent":
                 raise Permanent(str(e.response.get("error"))) from None

@@ -145,7 +145,8 @@ def sent_translation(msg: Message) -> tuple[str, list[dict[str, Any]]]:
 REACTIONS = {"queued": "hourglass_flowing_sand", "sending": "hourglass_flowing_sand",
              "delivered": "white_check_mark", "failed": "x", "unknown": "warning",
              "note": "memo", "cancelled": None, "refused": "x",
-             "held": "hourglass_flowing_sand", "rejected": "no_entry_sign"}
+             "held": "hourglass_flowing_sand", "rejected": "no_entry_sign",
+             "unconfirmed": "hourglass_flowing_sand"}
 
 
 def delivery_notice(msg: Message, buyer_name: str) -> tuple[str, list[dict[str, Any]]]:

@@ -67,24 +67,44 @@ class Actions:
             "state = 'done' AND result_ts IS NOT NULL ORDER BY id", dedupe_prefix + "%")
         return [(r[0], r[1]) for r in rows]
 
-    # -- replies held for approval ------------------------------------------------------
+    # -- replies held: for a manager's approval, or for their author's confirmation ------
     async def decide_held(self, message_id: int, approve: bool, manager: str,
                           note: str = "") -> bool:
         """Approve (queued: the sender takes it) or reject a held reply, once: False
         when someone decided already (or the author deleted it)."""
+        return await self._leave_hold(
+            message_id, "held", "queued" if approve else "rejected", "approval",
+            {"by": manager, "approved": approve, "note": note},
+            None if approve else f"Rejected by a manager: {note}".strip())
+
+    async def answer_guard(self, message_id: int, by: str, to_state: str, text: str) -> bool:
+        """The answer to the reply guard's question (bot/actions/reply_guard.py), once:
+        ``queued`` (send anyway), ``held`` (send, once a manager approves) or
+        ``cancelled``; ``text`` is what the answer was decided on (an edit landing in
+        between makes it fail). False when it was answered already (or deleted)."""
+        return await self._leave_hold(message_id, "unconfirmed", to_state, "guard",
+                                      {"by": by, "answer": to_state}, text=text)
+
+    async def _leave_hold(self, message_id: int, from_state: str, to_state: str, key: str,
+                          record: dict[str, Any], error: str | None = None,
+                          text: str | None = None) -> bool:
+        """One transition out of a hold, claimed by the row's state: of two clicks (or
+        two workers) only the one whose UPDATE changes the row goes on."""
         async with self.db.tx():
             row = await self.db.one(
-                "SELECT m.attributes, c.channel_ref FROM messages m JOIN conversations c "
-                "ON c.id = m.conversation_id WHERE m.id = ? AND m.state = 'held'", message_id)
-            if row is None:
+                "SELECT m.attributes, c.channel_ref, m.text FROM messages m JOIN "
+                "conversations c ON c.id = m.conversation_id WHERE m.id = ? AND m.state = ?",
+                message_id, from_state)
+            if row is None or (text is not None and row[2] != text):
                 return False
-            attributes = {**json.loads(row[0] or "{}"), "approval": {
-                "by": manager, "approved": approve, "note": note, "at": self.db.clock()}}
-            await self.db.run(
-                "UPDATE messages SET state = ?, error = ?, attributes = ? WHERE id = ? AND "
-                "state = 'held'", "queued" if approve else "rejected",
-                None if approve else f"Rejected by a manager: {note}".strip(),
-                json.dumps(attributes, ensure_ascii=False), message_id)
+            attributes = {**json.loads(row[0] or "{}"), key: {**record, "at": self.db.clock()}}
+            same_text = " AND text = ?" if text is not None else ""
+            if await self.db.run(
+                    "UPDATE messages SET state = ?, error = ?, attributes = ? WHERE id = ? AND "
+                    "state = ?" + same_text, to_state, error,
+                    json.dumps(attributes, ensure_ascii=False), message_id, from_state,
+                    *([text] if text is not None else [])) != 1:
+                return False
             await self.ops.sync_reaction(row[1], message_id)
             return True
 

@@ -2,7 +2,10 @@
 
 States of a reply: ``queued`` → ``sending`` (written before the API call) →
 ``delivered`` | ``failed`` | ``unknown`` (timed out: the marketplace is asked
-before any resend). ``cancelled`` when the agent deleted it before it left.
+before any resend). ``cancelled`` when the agent deleted it before it left. Before
+``queued``, a reply may wait: ``held`` for a manager's approval (then ``queued`` or
+``rejected``), ``unconfirmed`` for its author's answer to the reply guard (then
+``queued``, ``held`` or ``cancelled``); the sender takes neither.
 """
 
 from __future__ import annotations
@@ -24,11 +27,12 @@ class Replies:
 
     async def record(
         self, conv: Conversation, channel_id: str, ts: str, author: str, text: str, *, note: bool,
-        files: list[dict[str, object]] | None = None, held: bool = False,
+        files: list[dict[str, object]] | None = None, hold: str | None = None,
     ) -> int | None:
         """Persist a human's thread message once (per channel + ts). ``None`` if known.
         ``files``: Slack file references of the images it carries (sent after the text);
-        ``held``: waits for a manager's approval (bot/actions/approval.py)."""
+        ``hold``: ``held`` (a manager's approval, bot/actions/approval.py) or
+        ``unconfirmed`` (its author's, bot/actions/reply_guard.py) before it may leave."""
         async with self.db.tx():
             mid = await self.db.insert(
                 "INSERT OR IGNORE INTO messages (conversation_id, store_key, direction, "
@@ -41,7 +45,7 @@ class Replies:
                 ts,
                 author,
                 text,
-                "note" if note else "held" if held else "queued",
+                "note" if note else hold or "queued",
                 None if note else f"sb-{conv.store_key}-{channel_id}-{ts}",
                 self.db.clock(),
                 json.dumps({"files": files} if files else {}),
@@ -350,10 +354,15 @@ class Replies:
             == 1
         )
 
+    async def edit_unconfirmed(self, message_id: int, text: str) -> bool:
+        """A reply waiting for its author's answer to the reply guard takes the edit."""
+        return await self.db.run("UPDATE messages SET text = ? WHERE id = ? AND "
+                                 "state = 'unconfirmed'", text, message_id) == 1
+
     async def cancel(self, message_id: int) -> bool:
         async with self.db.tx():
             msg = await self.get(message_id)
-            if msg is None or msg.state not in ("queued", "failed", "held"):
+            if msg is None or msg.state not in ("queued", "failed", "held", "unconfirmed"):
                 return False
             await self._transition(message_id, "state = 'cancelled'")
             return True
