@@ -15,6 +15,7 @@ from typing import Any
 
 from bot import yaml_strict
 from bot.actions.approval_rules import ApprovalConfig, read_approval
+from bot.actions.reply_guard_rules import GuardConfig, read_reply_guard
 from bot.actions.response_rules import RULES, ResponseRule, read_response_rules
 from bot.config_checker import Checker
 from bot.config_sections import (
@@ -75,6 +76,7 @@ class StoreConfig:
     #: Alert this long before an order's ship-by deadline (None: the top-level one).
     ship_by_lead_hours: float | None = None
     approval: ApprovalConfig | None = None  # None: the top-level one
+    reply_guard: GuardConfig | None = None  # None: the top-level one
 
     @property
     def key(self) -> str:
@@ -136,6 +138,9 @@ class Settings:
     ship_by_lead_hours: float = 6.0
     #: Replies promising money or policy wait for a manager (bot/actions/approval_rules).
     approval: ApprovalConfig = ApprovalConfig()
+    #: A typed reply in the wrong language or naming another buyer's order or another
+    #: store waits for its author to confirm (bot/actions/reply_guard.py).
+    reply_guard: GuardConfig = GuardConfig()
     #: Each platform's chat response rule, by connector (bot/actions/response_rules).
     response_rate: Mapping[str, ResponseRule] = field(default_factory=lambda: dict(RULES))
 
@@ -147,6 +152,9 @@ class Settings:
 
     def approval_for(self, store_key: str) -> ApprovalConfig:
         return self.store(store_key).approval or self.approval
+
+    def reply_guard_for(self, store_key: str) -> GuardConfig:
+        return self.store(store_key).reply_guard or self.reply_guard
 
     def sla_for(self, store_key: str) -> SlaConfig:
         return self.store(store_key).sla or self.sla
@@ -167,10 +175,10 @@ class Settings:
 _TOP_KEYS = {"team_language", "ops_channel", "groups", "admins", "stores", "slack", "sandbox",
              "send_max_attempts", "translation", "sla", "priority_keywords", "digest_time",
              "timezone", "presence_idle", "ship_by_lead_hours", "backfill_hours",
-             "approval", "response_rate"}
+             "approval", "response_rate", "reply_guard"}
 _STORE_KEYS = {"platform", "shop_id", "seller_id", "site", "name", "nickname", "channel",
                "group", "api_url", "credentials", "connector", "glossary", "sla",
-               "ship_by_lead_hours", "approval"}
+               "ship_by_lead_hours", "approval", "reply_guard"}
 
 
 def _read_user_ids(c: Checker, key: str, raw: Any) -> tuple[str, ...]:
@@ -251,6 +259,7 @@ def _read_store(c: Checker, key: str, s: Any, groups: tuple[GroupConfig, ...],
         glossary=read_glossary(c, f"{key}.glossary", s.get("glossary")),
         sla=read_sla(c, f"{key}.sla", s.get("sla")),
         approval=read_approval(c, f"{key}.approval", s.get("approval")),
+        reply_guard=read_reply_guard(c, f"{key}.reply_guard", s.get("reply_guard")),
         ship_by_lead_hours=(c.number(f"{key}.ship_by_lead_hours", s.get("ship_by_lead_hours"),
                                      6.0, minimum=0.1)
                             if s.get("ship_by_lead_hours") is not None else None),
@@ -341,6 +350,7 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
     )
     approval = read_approval(c, "approval", top.get("approval")) or ApprovalConfig()
     response_rate = read_response_rules(c, top.get("response_rate"))
+    reply_guard = read_reply_guard(c, "reply_guard", top.get("reply_guard")) or GuardConfig()
     if c.problems:
         raise ConfigError(source, c.problems)
     return Settings(
@@ -353,6 +363,7 @@ def parse_settings(raw: Any, env: Mapping[str, str], source: str) -> Settings:
         sla=sla, priority_keywords=tuple(keywords), digest_time=digest_time,
         timezone=timezone, presence_idle=bool(presence), ship_by_lead_hours=lead,
         backfill_hours=backfill, approval=approval, response_rate=response_rate,
+        reply_guard=reply_guard,
     )
 
 

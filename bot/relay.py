@@ -33,8 +33,10 @@ class Relay:
         self.access = Access(settings)
         self.wake_slack = wake_slack
         self.wake_sender = wake_sender
-        #: The approval gate (bot/actions/approval.py), set by the actions feature.
+        #: The approval gate (bot/actions/approval.py) and the reply guard
+        #: (bot/actions/reply_guard.py), set by the actions feature.
         self.approval: Any = None
+        self.guard: Any = None
 
     def may_reply(self, user: str, store_key: str) -> bool:
         """The one rule (bot/authz.py): members and managers of the store's group,
@@ -90,14 +92,21 @@ class Relay:
             return "refused: no image" if subtype == "file_share" else "ignored: no text"
         # The file references are on the row before anything is sent: a crash or a
         # restart finds them there (the sender downloads each image when it sends it).
+        # The guard asks the author first; the approval gate looks once they answer.
+        slip = await self.guard.reason(conv, user, text) if (
+            self.guard is not None and text.strip()) else None
         held_for = self.approval.reason(conv.store_key, user, text) if (
-            self.approval is not None and text.strip()) else None
+            self.approval is not None and text.strip() and slip is None) else None
+        hold = "unconfirmed" if slip is not None else "held" if held_for is not None else None
         mid = await self.store.replies.record(conv, channel, ts, user, text, note=False,
-                                              files=images, held=held_for is not None)
+                                              files=images, hold=hold)
         if mid is None:
             return "duplicate message"
         await self.store.books.set_current(user, conv.id)
         self.wake_slack(conv.channel_ref)
+        if slip is not None:
+            await self.guard.ask(conv, mid, user, text, slip)
+            return "held for the author's confirmation"
         if held_for is not None and self.approval is not None:
             await self.approval.held(conv, mid, user, text, held_for)
             return "held for approval"
@@ -116,6 +125,9 @@ class Relay:
         assert conv is not None
         if msg.direction == "note":
             return "ignored: note edited"
+        if msg.state == "unconfirmed" and self.guard is not None:
+            return await self.guard.edited(msg, conv, new.get("user") or msg.author or "",
+                                           new.get("text") or "")
         if await self.store.replies.edit_before_sending(msg.id, new.get("text") or ""):
             return "edited before sending"
         if await self.store.replies.requeue_refused(msg.id, new.get("text") or ""):

@@ -61,7 +61,11 @@ async def test_held_reply_is_sent_once_a_manager_approves(tmp_path: Path) -> Non
 
 async def test_rejected_in_the_buyers_language_with_a_note(tmp_path: Path) -> None:
     async with running_bridge(tmp_path) as b:
-        conv = await started(b)
+        # A Vietnamese buyer: Vietnamese to Rachel (English) would meet the reply guard.
+        b.market.add_buyer("sg-1", "b-linh", "Linh Nguyen", "vi")
+        await b.buyer_says("Cái cốc bị vỡ rồi shop ơi", buyer="b-linh")
+        conv = await b.thread()
+        await b.wait(lambda: b.replies(conv) or None)
         ts = await b.agent_replies(conv, "Shop sẽ hoàn tiền cho bạn nhé")
         note = await b.wait(lambda: request(b, conv))
         assert "hoàn tiền" in note["text"]

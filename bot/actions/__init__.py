@@ -1,5 +1,6 @@
 """Agents act from Slack, not only type: images out, answers to buyers' cancellation
-and return requests, an approval gate for risky replies, a response-rate guard.
+and return requests, an approval gate for risky replies, a guard against replies sent
+to the wrong buyer or in the wrong language, a response-rate guard.
 
 The feature is wired in :mod:`bot.actions.feature`; imported lazily so that
 ``bot.config`` may use :mod:`bot.actions.approval_rules` without an import cycle.

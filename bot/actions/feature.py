@@ -11,6 +11,8 @@ from bot.actions.cards import PICK, SEARCH, VIEW, CardFlow
 from bot.actions.images import SlackFileFetcher
 from bot.actions.order_actions import OrderActions, meta_from_click, parse_value
 from bot.actions.order_views import ACTION_PREFIX, CONFIRM
+from bot.actions.reply_guard import ReplyGuard
+from bot.actions.reply_guard import listeners as reply_guard_listeners
 from bot.actions.response_guard import ResponseGuard
 from bot.features import Register
 
@@ -38,6 +40,8 @@ def install(service: Service) -> Register | None:
     orders = OrderActions(service)
     service.orders.sync.note_blocks = orders.note_blocks  # type: ignore[attr-defined]
     gate = service.relay.approval = ApprovalGate(service)
+    reply_guard = service.relay.guard = ReplyGuard(service)
+    register_reply_guard = reply_guard_listeners(reply_guard)
     guard = ResponseGuard(service)
     service.digest_sections.append(guard.digest_section)
     service.home_sections = [*getattr(service, "home_sections", []), guard.home_section]
@@ -58,6 +62,8 @@ def install(service: Service) -> Register | None:
     service.reply_cards = reply_cards  # type: ignore[attr-defined]
 
     def register(app: Any) -> None:
+        register_reply_guard(app)
+
         @app.action(re.compile("^" + re.escape(ACTION_PREFIX)))
         async def order_click(ack: Any, body: dict[str, Any], action: dict[str, Any],
                               client: Any, respond: Any) -> None:
