@@ -74,17 +74,19 @@ class ReplyGuard:
         return f"{words}."
 
     async def _other_order(self, conv: Conversation, user: str, text: str) -> str | None:
+        tokens = order_tokens(text)
+        asked = {t: t for t in tokens} | {t.upper(): t for t in tokens}  # ids are upper-case
+        owners = await self.store.orders.owners(list(asked), [s.key for s in
+                                                              self.settings.stores])
         mine = {conv.buyer_id, conv.buyer_order_id} - {None, ""}
-        for token in order_tokens(text):
-            rows = await self.store.orders.find(token)
-            if not rows and token.upper() != token:
-                rows = await self.store.orders.find(token.upper())
-            if not rows or any(r["store_key"] == conv.store_key and r["buyer_id"] in mine
-                               for r in rows):
+        for token in tokens:
+            rows = [(store, buyer) for oid, store, buyer in owners if asked[oid] == token]
+            if not rows or any(store == conv.store_key and buyer in mine
+                               for store, buyer in rows):
                 continue  # unknown here, or this buyer's own
-            if any(r["store_key"] == conv.store_key for r in rows):
+            if any(store == conv.store_key for store, _ in rows):
                 return f"Order {token} belongs to another buyer of this store, not {_who(conv)}."
-            other = rows[0]["store_key"]
+            other = rows[0][0]
             where = (self.settings.store(other).display_name  # may_act: configured
                      if self.access.may_act(user, other) else "another of the seller's stores")
             return (f"Order {token} belongs to a buyer of another store ({where}), not "

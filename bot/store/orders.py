@@ -86,6 +86,19 @@ class Orders:
             _row(r) for r in await self.db.all("SELECT * FROM orders WHERE order_id = ?", order_id)
         ]
 
+    async def owners(self, order_ids: list[str], store_keys: list[str]
+                     ) -> list[tuple[str, str, str]]:
+        """(order id, store key, buyer id) for each of these numbers stored in these
+        stores: primary-key probes only, as the reply guard asks on every reply that
+        carries a number (``find`` walks every store's orders)."""
+        if not order_ids or not store_keys:
+            return []
+        stores, ids = ",".join("?" * len(store_keys)), ",".join("?" * len(order_ids))
+        rows = await self.db.all(
+            f"SELECT order_id, store_key, buyer_id FROM orders WHERE store_key IN ({stores}) "
+            f"AND order_id IN ({ids})", *store_keys, *order_ids)
+        return [(r[0], r[1], r[2]) for r in rows]
+
     async def of_buyer(
         self, store_key: str, buyer_ids: list[str], limit: int = 3
     ) -> list[dict[str, Any]]:
