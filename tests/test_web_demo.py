@@ -178,7 +178,8 @@ async def test_live_update_from_elsewhere_arrives_without_reload(
     state = await (await page.request.get(demo.url + "api/state")).json()
     channel = next(c for c in state["channels"] if c["name"] == "#cs-shopee-sg")
     root = next(m for m in channel["messages"] if "Lim Wei Ming" in m["text"])
-    text = f"Sent from another window {uuid.uuid4().hex[:6]}"
+    # In Chinese, as Lim Wei Ming writes: English would wait on the reply guard's question.
+    text = f"从另一个窗口发送的消息 {uuid.uuid4().hex[:6]}"
     async with aiohttp.ClientSession() as http:
         resp = await http.post(demo.url + "api/post", json={
             "channel": channel["id"], "thread_ts": root["ts"], "text": text})
