@@ -5,7 +5,6 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from connectors.errors import PermanentError
 from connectors.models import InboundMessage
 from connectors.shopee import SyncSettings
 from tests.emulators.shopee import SHOP_ID, Env, shopee_env
@@ -115,12 +114,15 @@ async def test_oversized_page_returns_empty_list() -> None:
         assert resp.query["page_size"] == "26"
 
 
-async def test_unreadable_cursor_is_permanent() -> None:
+async def test_unreadable_cursor_starts_again_from_the_window(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # What a full sync would do; the bot drops the messages it already holds.
     async with aiohttp.ClientSession() as session, shopee_env(session) as env:
-        with pytest.raises(PermanentError):
-            await env.connector.fetch_since(env.store, "not-a-cursor")
-        with pytest.raises(PermanentError):
-            await env.connector.fetch_since(env.store, '{"v":2}')
+        env.emulator.buyer_says(SHOP_ID, 7, "still here", push=False)
+        for bad in ("not-a-cursor", '{"v":2}'):
+            page = await env.connector.fetch_since(env.store, bad)
+            assert [m.text for m in page.messages] == ["still here"]
+        assert "unreadable shopee sync cursor" in caplog.text
 
 
 async def test_lost_push_names_a_conversation_to_reread() -> None:

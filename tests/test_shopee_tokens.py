@@ -209,9 +209,25 @@ async def test_permanent_refresh_failure_is_auth_error(setup: str, code: str) ->
             assert env.emulator.tokens.refresh_calls == calls_before  # not even attempted
 
 
-async def test_transient_refresh_failure_stays_transient() -> None:
+async def test_early_refresh_that_fails_keeps_the_valid_token_and_retries_later() -> None:
     async with aiohttp.ClientSession() as session, shopee_env(session) as env:
-        await due_tokens(env, minutes=1)
+        old = await due_tokens(env, minutes=9)
+        env.emulator.fail_next("access_token/get", "error_server")
+        await env.connector.check(env.store)  # still valid for 9 minutes: the call goes on
+        assert len(env.emulator.called("access_token/get")) == 1
+        assert env.tokens.puts == []
+        await env.connector.check(env.store)  # no retry at every call: after a pause
+        assert len(env.emulator.called("access_token/get")) == 1
+        env.clock.advance(60)
+        await env.connector.check(env.store)
+        assert len(env.emulator.called("access_token/get")) == 2
+        new = await env.tokens.get_tokens("shopee", env.store.shop_id)
+        assert new is not None and new.access_token != old.access_token
+
+
+async def test_refresh_failure_once_expired_is_transient() -> None:
+    async with aiohttp.ClientSession() as session, shopee_env(session) as env:
+        await due_tokens(env, minutes=-1)
         env.emulator.fail_next("access_token/get", "error_server")
         with pytest.raises(TransientError):
             await env.connector.check(env.store)

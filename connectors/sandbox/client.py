@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 import aiohttp
 from yarl import URL
 
+from connectors.backoff import parse_retry_after
 from connectors.base import PushAck
 from connectors.buyer_profile import BuyerProfile
 from connectors.errors import (
@@ -33,7 +34,6 @@ from connectors.models import (
     SentMessage,
     StoreAccount,
 )
-from connectors.retry_after import parse_retry_after
 from connectors.rich_delegate import RichAndActions
 from connectors.sandbox import profiles
 from connectors.sandbox.inbound import MalformedMessage, parse_message, unix_to_utc

@@ -1,8 +1,7 @@
 """Shopee Open Platform v2 seller-chat connector."""
 
-from connectors.shopee.client import RetryPolicy
 from connectors.shopee.connector import ShopeeConnector
 from connectors.shopee.rules import OutgoingContext, check_outgoing
 from connectors.shopee.sync import SyncSettings
 
-__all__ = ["OutgoingContext", "RetryPolicy", "ShopeeConnector", "SyncSettings", "check_outgoing"]
+__all__ = ["OutgoingContext", "ShopeeConnector", "SyncSettings", "check_outgoing"]

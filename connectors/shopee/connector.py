@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 
 from connectors.account_health import AccountNotice
+from connectors.backoff import Backoff
 from connectors.base import PushAck, Tokens, TokenStore
 from connectors.buyer_profile import BuyerProfile
 from connectors.errors import ConnectorError, OutcomeUnknown
@@ -30,23 +30,29 @@ from connectors.orders import Order, OrderPage
 from connectors.rich_delegate import RichAndActions
 from connectors.shopee import buyers, health, hosts
 from connectors.shopee.actions import ShopeeActions
-from connectors.shopee.client import RetryPolicy, ShopeeHttp, with_backoff
-from connectors.shopee.errors import AccessTokenRejected
+from connectors.shopee.client import DEFAULT_BACKOFF, ShopeeHttp
+from connectors.shopee.find_sent import find_sent
+from connectors.shopee.lost_push import LostPushes
 from connectors.shopee.media import ShopeeRich
-from connectors.shopee.messages import is_from_seller, to_datetime
+from connectors.shopee.messages import to_datetime
 from connectors.shopee.orders import OrderSettings, ShopeeOrders
 from connectors.shopee.push import verify_push
 from connectors.shopee.rules import DEFAULT_MAX_TEXT, OutgoingContext, check_outgoing, ensure_single
-from connectors.shopee.sync import LIST, MESSAGES, RepairWalk, SyncCursor, SyncSettings
-from connectors.shopee.tokens import TokenKeeper, authorize_url, numeric_id
+from connectors.shopee.sync import LIST, RepairWalk, SyncCursor, SyncSettings
+from connectors.shopee.tokens import (
+    PLATFORM,
+    authorize_url,
+    exchange_code,
+    is_rejection,
+    numeric_id,
+    refresher,
+)
+from connectors.tokens import TokenKeeper
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 SEND = "/api/v2/sellerchat/send_message"
 READ = "/api/v2/sellerchat/read_conversation"
-LOST = "/api/v2/push/get_lost_push_message"
-CONFIRM_LOST = "/api/v2/push/confirm_consumed_lost_push_message"
 
 
 class ShopeeConnector(RichAndActions):
@@ -81,7 +87,7 @@ class ShopeeConnector(RichAndActions):
         request_timeout: float = 10.0,
         send_timeout: float = 10.0,
         connect_timeout: float = 5.0,
-        retry: RetryPolicy | None = None,
+        backoff: Backoff = DEFAULT_BACKOFF,
         max_text_length: int = DEFAULT_MAX_TEXT,
         sync: SyncSettings | None = None,
         orders: OrderSettings | None = None,
@@ -97,18 +103,21 @@ class ShopeeConnector(RichAndActions):
         self._push_url = push_callback_url
         self._request_timeout = request_timeout
         self._send_timeout = send_timeout
-        self._retry = retry or RetryPolicy()
+        self._backoff = backoff
         self.max_text_length = max_text_length
         self._sync = sync or SyncSettings()
-        self._confirm_lost = confirm_lost_pushes
         self._clock = clock
         self._sleep = sleep
         self._http = ShopeeHttp(session, partner_id=partner_id, partner_key=partner_key,
                                 connect_timeout=connect_timeout, clock=clock)
-        self._tokens = TokenKeeper(self._http, tokens, margin=refresh_margin, clock=clock,
-                                   timeout=request_timeout)
-        self._lost_lock = asyncio.Lock()
-        self._lost_hints: dict[str, set[str]] = {}
+        self._token_store = tokens
+        self._tokens = TokenKeeper(
+            tokens, platform=PLATFORM, name="Shopee", rejected=is_rejection,
+            refresh=refresher(self._http, self._base, timeout=request_timeout),
+            margin=refresh_margin, now=self._now)
+        self._lost = LostPushes(self._http, backoff=backoff, sleep=sleep,
+                                timeout=request_timeout, enabled=confirm_lost_pushes)
+        self._lost_hints = self._lost.hints
         # Chat user ids of our shops, learned from pulled messages: old push payloads
         # without from_shop_id/to_shop_id can only be attributed through them.
         self._seller_ids: set[str] = set()
@@ -153,8 +162,12 @@ class ShopeeConnector(RichAndActions):
         """Trade the redirect's single-use code (valid 10 min) for tokens, store them
         and return the shop they belong to (the first shop for a main account)."""
         base = hosts.normalize_base(api_url) if api_url else self._base(site=site)
-        return await self._tokens.exchange_code(base, code, shop_id=shop_id,
-                                                main_account_id=main_account_id)
+        return await exchange_code(self._http, self._token_store, base, code, now=self._now(),
+                                   timeout=self._request_timeout, shop_id=shop_id,
+                                   main_account_id=main_account_id)
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
 
     # -- calls ---------------------------------------------------------------------
 
@@ -165,22 +178,17 @@ class ShopeeConnector(RichAndActions):
                          files: Mapping[str, tuple[str, bytes, str]] | None = None
                          ) -> dict[str, Any]:
         base = self._base(store)
-        kwargs = dict(method=method, params=params, body=body, shop_id=store.shop_id,
-                      unsafe=unsafe, read_timeout=read_timeout or self._request_timeout,
-                      files=files)
+        timeout = read_timeout or self._request_timeout
 
         async def attempt() -> dict[str, Any]:
-            token = await self._tokens.access_token(store, base)
-            try:
-                return await self._http.call(base, path, access_token=token, **kwargs)
-            except AccessTokenRejected:
-                # Rejected means not executed, so one retry is safe even for a send.
-                token = await self._tokens.after_rejection(store, base, token)
-                return await self._http.call(base, path, access_token=token, **kwargs)
+            return await self._tokens.with_token(store, lambda tokens: self._http.call(
+                base, path, method=method, params=params, body=body,
+                access_token=tokens.access_token, shop_id=store.shop_id, unsafe=unsafe,
+                read_timeout=timeout, files=files))
 
         if not backoff:
             return await attempt()
-        return await with_backoff(attempt, self._retry, sleep=self._sleep)
+        return await self._backoff.run(attempt, sleep=self._sleep, label="shopee")
 
     async def _get(self, store: StoreAccount, path: str, params: dict[str, Any]
                    ) -> dict[str, Any]:
@@ -211,68 +219,20 @@ class ShopeeConnector(RichAndActions):
 
     async def fetch_since(self, store: StoreAccount, cursor: str | None) -> FetchPage:
         now_ns = int(self._clock() * 1_000_000_000)
-        cur = (SyncCursor.decode(cursor) if cursor
-               else SyncCursor.fresh(now_ns, self._sync.initial_lookback))
-        await self._drain_lost_pushes(self._base(store))
-        hints = self._lost_hints.pop(store.shop_id, set())
+        cur = SyncCursor.resume(cursor) or SyncCursor.fresh(now_ns, self._sync.initial_lookback)
+        await self._lost.drain(self._base(store))
+        hints = self._lost.take(store.shop_id)
         walk = RepairWalk(lambda path, params: self._get(store, path, params),
                           store.shop_id, self._sync)
         try:
             messages, cur, more = await walk.run(cur, hints)
         except BaseException:
-            self._lost_hints.setdefault(store.shop_id, set()).update(hints)
+            self._lost.give_back(store.shop_id, hints)
             raise
         for m in messages:
             if m.from_seller and m.raw.get("from_id") and m.raw.get("from_shop_id"):
                 self._seller_ids.add(str(m.raw["from_id"]))
         return FetchPage(messages=tuple(messages), cursor=cur.encode(), more=more)
-
-    async def _drain_lost_pushes(self, base: str) -> None:
-        """Pushes Shopee failed to deliver (kept 3 days) name conversations to re-read.
-
-        The API is per partner app, not per shop: hints for other shops wait in memory
-        for their own fetch. That is safe because every store's conversation walk
-        finds the same messages anyway; the lost-push list only makes sure a
-        conversation is looked at."""
-        if not self._confirm_lost:
-            return
-        async with self._lost_lock:
-            for _ in range(10):
-                try:
-                    data = await with_backoff(
-                        lambda: self._http.call(base, LOST, method="POST", body={},
-                                                read_timeout=self._request_timeout),
-                        self._retry, sleep=self._sleep)
-                except ConnectorError as exc:
-                    log.warning("shopee lost-push list unavailable: %s", exc)
-                    return
-                items = data.get("push_message_list") or []
-                for item in items:
-                    self._note_lost(item)
-                last = data.get("last_message_id")
-                if items and last is not None:
-                    try:
-                        await self._http.call(base, CONFIRM_LOST, method="POST",
-                                              body={"last_message_id": int(last)},
-                                              read_timeout=self._request_timeout)
-                    except (ConnectorError, ValueError) as exc:
-                        log.warning("shopee lost-push confirm failed: %s", exc)
-                        return
-                if not items or not data.get("has_next_page"):
-                    return
-
-    def _note_lost(self, item: Any) -> None:
-        if not isinstance(item, dict) or item.get("code") != 10:
-            return
-        data = item.get("data")
-        try:
-            payload = json.loads(data) if isinstance(data, str) else data  # a JSON *string*
-            content = payload["data"]["content"]
-            cid = str(content["conversation_id"])
-            shop = str(item.get("shop_id") or payload.get("shop_id"))
-        except (ValueError, TypeError, KeyError):
-            return
-        self._lost_hints.setdefault(shop, set()).add(cid)
 
     # -- sending -------------------------------------------------------------------
 
@@ -312,36 +272,9 @@ class ShopeeConnector(RichAndActions):
 
     async def find_sent(self, store: StoreAccount, out: OutboundText, since: datetime
                         ) -> SentMessage | None:
-        # Shopee's send_message takes no idempotency key, so the only evidence of a
-        # send whose answer was lost is the conversation itself: a seller text message
-        # with the same text created at or after ``since``.
-        floor = int(since.timestamp()) - 1  # created_timestamp is whole seconds
-        want = out.text.strip()
-        found: dict[str, Any] | None = None
-        offset = ""
-        for _ in range(4):
-            params: dict[str, Any] = {"conversation_id": str(out.conversation_id),
-                                      "page_size": self._sync.message_page_size}
-            if offset:
-                params["offset"] = offset
-            resp = await self._get(store, MESSAGES, params)
-            items = [m for m in resp.get("messages") or [] if isinstance(m, dict)]
-            for m in items:  # newest first: the last match seen is the earliest one
-                if int(m.get("created_timestamp") or 0) < floor:
-                    return _sent(found)
-                content = m.get("content") if isinstance(m.get("content"), dict) else {}
-                if (m.get("message_type") == "text" and self._by_seller(store, out, m)
-                        and str(content.get("text") or "").strip() == want):
-                    found = m
-            offset = str((resp.get("page_result") or {}).get("next_offset") or "")
-            if not items or not offset:
-                break
-        return _sent(found)
-
-    def _by_seller(self, store: StoreAccount, out: OutboundText, m: dict[str, Any]) -> bool:
-        if is_from_seller(m, store.shop_id, frozenset(self._seller_ids)):
-            return True
-        return str(m.get("to_id")) == str(out.buyer_id) != str(m.get("from_id"))
+        return await find_sent(lambda p, q: self._get(store, p, q), store, out, since,
+                               page_size=self._sync.message_page_size,
+                               seller_ids=frozenset(self._seller_ids))
 
     async def fetch_buyer(self, store: StoreAccount, conversation_id: str
                           ) -> BuyerProfile | None:
@@ -356,11 +289,4 @@ class ShopeeConnector(RichAndActions):
 
     async def close(self) -> None:
         """Nothing to release: the aiohttp session belongs to the caller."""
-
-
-def _sent(m: dict[str, Any] | None) -> SentMessage | None:
-    if m is None:
-        return None
-    return SentMessage(message_id=PlatformMessageId(str(m["message_id"])),
-                       sent_at=to_datetime(m.get("created_timestamp")))
 

@@ -105,8 +105,8 @@ class ShopeeOrders:
     async def fetch_since(self, store: StoreAccount, cursor: str | None) -> OrderPage:
         s = self.settings
         now = int(self._clock())
-        cur = (OrderCursor.decode(cursor) if cursor
-               else OrderCursor(watermark=now - int(s.initial_lookback.total_seconds())))
+        cur = (OrderCursor.resume(cursor)
+               or OrderCursor(watermark=now - int(s.initial_lookback.total_seconds())))
         if not cur.walking:
             cur.start_window(now, int(s.max_window.total_seconds()))
         assert cur.until is not None

@@ -24,12 +24,11 @@ marks are not older than the next read.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from connectors.errors import PermanentError
+from connectors import cursor
 
 T = TypeVar("T")
 
@@ -46,28 +45,22 @@ class OrderCursor:
     seen: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def encode(self) -> str:
-        return json.dumps({"v": 1, "w": self.watermark, "t": self.until, "o": self.orders_at,
-                           "r": self.returns_at,
-                           "s": {k: [a, b] for k, (a, b) in sorted(self.seen.items())}},
-                          separators=(",", ":"), sort_keys=True)
+        return cursor.encode(1, {"w": self.watermark, "t": self.until, "o": self.orders_at,
+                                 "r": self.returns_at,
+                                 "s": {k: [a, b] for k, (a, b) in sorted(self.seen.items())}})
 
     @classmethod
-    def decode(cls, text: str) -> OrderCursor:
-        try:
-            d = json.loads(text)
-            if not isinstance(d, dict) or d.get("v") != 1:
-                raise ValueError("unknown cursor version")
+    def resume(cls, text: str | None) -> OrderCursor | None:
+        return cursor.resume(text, 1, cls._read, what="shopee order cursor")
 
-            def opt(key: str) -> int | None:
-                return None if d.get(key) is None else int(d[key])
+    @classmethod
+    def _read(cls, d: dict[str, Any]) -> OrderCursor:
+        def opt(key: str) -> int | None:
+            return None if d.get(key) is None else int(d[key])
 
-            return cls(watermark=int(d["w"]), until=opt("t"), orders_at=opt("o"),
-                       returns_at=opt("r"),
-                       seen={str(k): (int(v[0]), int(v[1])) for k, v in d["s"].items()})
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
-            raise PermanentError(f"invalid shopee order cursor: {exc}", code="bad_cursor",
-                                 user_message="The saved Shopee order sync position is "
-                                              "unreadable; run a full order sync.") from exc
+        return cls(watermark=int(d["w"]), until=opt("t"), orders_at=opt("o"),
+                   returns_at=opt("r"),
+                   seen={str(k): (int(v[0]), int(v[1])) for k, v in d["s"].items()})
 
     @property
     def walking(self) -> bool:

@@ -16,13 +16,13 @@ the size of the recent activity.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from connectors import cursor
 from connectors.buyer_profile import avatar
 from connectors.errors import PermanentError
 from connectors.models import Buyer, BuyerId, InboundMessage, ShopId
@@ -59,25 +59,20 @@ class SyncCursor:
     seen: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def encode(self) -> str:
-        return json.dumps({"v": 1, "f": self.list_floor_ns, "m": self.msg_floor_ns,
-                           "t": self.walk_top_ns, "n": self.walk_next,
-                           "s": {k: [i, t] for k, (i, t) in self.seen.items()}},
-                          separators=(",", ":"), sort_keys=True)
+        return cursor.encode(1, {"f": self.list_floor_ns, "m": self.msg_floor_ns,
+                                 "t": self.walk_top_ns, "n": self.walk_next,
+                                 "s": {k: [i, t] for k, (i, t) in self.seen.items()}})
 
     @classmethod
-    def decode(cls, text: str) -> SyncCursor:
-        try:
-            d = json.loads(text)
-            if d.get("v") != 1:
-                raise ValueError("unknown cursor version")
-            return cls(list_floor_ns=int(d["f"]), msg_floor_ns=int(d["m"]),
-                       walk_top_ns=None if d.get("t") is None else int(d["t"]),
-                       walk_next=None if d.get("n") is None else str(d["n"]),
-                       seen={str(k): (str(v[0]), int(v[1])) for k, v in d["s"].items()})
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
-            raise PermanentError(f"invalid shopee sync cursor: {exc}", code="bad_cursor",
-                                 user_message="The saved Shopee sync position is unreadable; "
-                                              "run a full sync.") from exc
+    def resume(cls, text: str | None) -> SyncCursor | None:
+        return cursor.resume(text, 1, cls._read, what="shopee sync cursor")
+
+    @classmethod
+    def _read(cls, d: dict[str, Any]) -> SyncCursor:
+        return cls(list_floor_ns=int(d["f"]), msg_floor_ns=int(d["m"]),
+                   walk_top_ns=None if d.get("t") is None else int(d["t"]),
+                   walk_next=None if d.get("n") is None else str(d["n"]),
+                   seen={str(k): (str(v[0]), int(v[1])) for k, v in d["s"].items()})
 
     @classmethod
     def fresh(cls, now_ns: int, lookback: timedelta) -> SyncCursor:

@@ -1,28 +1,24 @@
 """Seller authorization, code exchange and the refresh rules.
 
 Shopee's access token lasts 4 h; the refresh token lasts 30 days and is single-use:
-every refresh returns a new one and the old one is spent. So a refresh is done under a
-per-shop lock, and the new pair is written to the token store *before* the new access
-token is used, otherwise a crash could leave only a spent refresh token behind.
-Refresh is a public API (signed without access_token/shop_id).
+every refresh returns a new one and the old one is spent. The keeping itself (one
+refresh per shop, stored before use) is :mod:`connectors.tokens`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from connectors.base import Tokens, TokenStore
-from connectors.errors import AuthError, PermanentError
+from connectors.errors import AuthError, ConnectorError, PermanentError
 from connectors.models import ShopId, StoreAccount
 from connectors.shopee.client import ShopeeHttp
+from connectors.shopee.errors import AccessTokenRejected
 from connectors.shopee.signing import public_sign
-
-log = logging.getLogger(__name__)
+from connectors.tokens import Refresh
 
 PLATFORM = "shopee"
 TOKEN_GET = "/api/v2/auth/token/get"
@@ -98,105 +94,49 @@ def tokens_from_response(data: Mapping[str, Any], now: datetime,
                   refresh_expires_at=now + REFRESH_LIFETIME, extra=extra)
 
 
-class TokenKeeper:
-    """Reads, refreshes and persists the tokens of every store of one partner app."""
+def refresher(http: ShopeeHttp, base: Callable[[StoreAccount], str], *,
+              timeout: float) -> Refresh:
+    """How a Shopee refresh is asked for (a public API: signed without
+    access_token/shop_id) and read; the keeper stores the new pair before use."""
 
-    def __init__(self, http: ShopeeHttp, store: TokenStore, *, margin: timedelta,
-                 clock: Callable[[], float], timeout: float = 10.0) -> None:
-        self._http = http
-        self._store = store
-        self._margin = margin
-        self._clock = clock
-        self._timeout = timeout
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    def _now(self) -> datetime:
-        return datetime.fromtimestamp(self._clock(), UTC)
-
-    async def current(self, account: StoreAccount) -> Tokens:
-        tokens = await self._store.get_tokens(PLATFORM, account.shop_id)
-        if tokens is not None:
-            return tokens
-        access = account.credentials.get("access_token", "")
-        if not access:
-            raise AuthError(f"shopee shop {account.shop_id}: no access token", code="no_token")
-        return Tokens(access_token=access,
-                      refresh_token=account.credentials.get("refresh_token", ""))
-
-    def _due(self, tokens: Tokens) -> bool:
-        exp = tokens.access_expires_at
-        return exp is not None and exp - self._now() <= self._margin
-
-    def _lock(self, shop_id: str) -> asyncio.Lock:
-        return self._locks.setdefault(shop_id, asyncio.Lock())
-
-    async def access_token(self, account: StoreAccount, base: str) -> str:
-        tokens = await self.current(account)
-        if not self._due(tokens):
-            return tokens.access_token
-        async with self._lock(account.shop_id):
-            tokens = await self.current(account)  # another task may have refreshed meanwhile
-            if not self._due(tokens):
-                return tokens.access_token
-            return (await self._refresh(account, base, tokens)).access_token
-
-    async def after_rejection(self, account: StoreAccount, base: str, rejected: str) -> str:
-        """Shopee refused ``rejected``: refresh, unless someone already did."""
-        async with self._lock(account.shop_id):
-            tokens = await self.current(account)
-            if tokens.access_token != rejected:
-                return tokens.access_token
-            return (await self._refresh(account, base, tokens)).access_token
-
-    async def _refresh(self, account: StoreAccount, base: str, tokens: Tokens) -> Tokens:
-        now = self._now()
-        if not tokens.refresh_token:
-            raise AuthError(f"shopee shop {account.shop_id}: no refresh token",
-                            code="no_refresh_token")
-        if tokens.refresh_expires_at is not None and tokens.refresh_expires_at <= now:
-            raise AuthError(f"shopee shop {account.shop_id}: refresh token expired",
-                            code="refresh_token_expired",
-                            user_message="The store's Shopee refresh token has expired; "
-                                         "reconnect the store.")
-        body = {"refresh_token": tokens.refresh_token, "partner_id": self._http.partner_id,
+    async def refresh(account: StoreAccount, tokens: Tokens, now: datetime) -> Tokens:
+        body = {"refresh_token": tokens.refresh_token, "partner_id": http.partner_id,
                 "shop_id": numeric_id(account.shop_id)}
-        try:
-            data = await self._http.call(base, TOKEN_REFRESH, method="POST", body=body,
-                                         top_level=True, read_timeout=self._timeout)
-        except AuthError:
-            raise
-        except PermanentError as exc:
-            raise AuthError(str(exc), code=exc.code,
-                            user_message="Shopee refused to renew the store's access; "
-                                         "reconnect the store.") from exc
-        new = tokens_from_response(data, now, previous=tokens)
-        await self._store.put_tokens(PLATFORM, account.shop_id, new)
-        log.info("shopee shop %s: access token refreshed", account.shop_id)
-        return new
+        data = await http.call(base(account), TOKEN_REFRESH, method="POST", body=body,
+                               top_level=True, read_timeout=timeout)
+        return tokens_from_response(data, now, previous=tokens)
 
-    async def exchange_code(self, base: str, code: str, *, shop_id: str | None = None,
-                            main_account_id: str | None = None) -> tuple[ShopId, Tokens]:
-        if (shop_id is None) == (main_account_id is None):
-            raise ValueError("pass exactly one of shop_id or main_account_id")
-        body: dict[str, Any] = {"code": code, "partner_id": self._http.partner_id}
-        if shop_id is not None:
-            body["shop_id"] = numeric_id(shop_id)
-        else:
-            body["main_account_id"] = numeric_id(str(main_account_id))
-        data = await self._http.call(base, TOKEN_GET, method="POST", body=body,
-                                     top_level=True, read_timeout=self._timeout)
-        tokens = tokens_from_response(data, self._now())
-        shops = [str(s) for s in data.get("shop_id_list") or []]
-        if shop_id is not None:
-            shops = [shop_id]
-        if not shops:
-            raise PermanentError("shopee token/get returned no shop", code="no_shop",
-                                 user_message="The Shopee account authorized no shop.")
-        # A main-account authorization fans out: the first refresh of every shop
-        # spends the same initial refresh token once, so each shop gets its own copy.
-        for shop in shops:
-            await self._store.put_tokens(PLATFORM, ShopId(shop), tokens)
-        return ShopId(shops[0]), tokens
+    return refresh
+
+
+def is_rejection(exc: ConnectorError) -> bool:
+    return isinstance(exc, AccessTokenRejected)
+
+
+async def exchange_code(http: ShopeeHttp, store: TokenStore, base: str, code: str, *,
+                        now: datetime, timeout: float, shop_id: str | None = None,
+                        main_account_id: str | None = None) -> tuple[ShopId, Tokens]:
+    if (shop_id is None) == (main_account_id is None):
+        raise ValueError("pass exactly one of shop_id or main_account_id")
+    body: dict[str, Any] = {"code": code, "partner_id": http.partner_id}
+    if shop_id is not None:
+        body["shop_id"] = numeric_id(shop_id)
+    else:
+        body["main_account_id"] = numeric_id(str(main_account_id))
+    data = await http.call(base, TOKEN_GET, method="POST", body=body, top_level=True,
+                           read_timeout=timeout)
+    tokens = tokens_from_response(data, now)
+    shops = [str(s) for s in data.get("shop_id_list") or []]
+    if shop_id is not None:
+        shops = [shop_id]
+    if not shops:
+        raise PermanentError("shopee token/get returned no shop", code="no_shop",
+                             user_message="The Shopee account authorized no shop.")
+    # A main-account authorization fans out: the first refresh of every shop
+    # spends the same initial refresh token once, so each shop gets its own copy.
+    for shop in shops:
+        await store.put_tokens(PLATFORM, ShopId(shop), tokens)
+    return ShopId(shops[0]), tokens
 
 
 def numeric_id(value: str) -> int:

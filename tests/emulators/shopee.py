@@ -11,7 +11,8 @@ from typing import Any
 import aiohttp
 
 from connectors.models import BuyerId, ConversationId, OutboundText, ShopId, StoreAccount
-from connectors.shopee import RetryPolicy, ShopeeConnector
+from connectors.backoff import Backoff
+from connectors.shopee import ShopeeConnector
 from tests.emulators.shopee_app import PARTNER_ID, PARTNER_KEY, ShopeeEmulator
 from tests.emulators.shopee_handlers import WireError
 from tests.emulators.shopee_push import push_authorization
@@ -23,7 +24,7 @@ __all__ = ["CALLBACK_URL", "PARTNER_ID", "PARTNER_KEY", "SHOP_ID", "Env", "FakeC
 
 CALLBACK_URL = "https://storebridge.test/webhooks/shopee"
 SHOP_ID = 600123456
-FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.5, jitter=0.1)
+FAST_BACKOFF = Backoff(retries=2, base=0.01, cap=0.5, jitter=0.1)
 
 
 class FakeClock:
@@ -66,7 +67,7 @@ async def shopee_env(session: aiohttp.ClientSession, *, region: str = "SG",
         async def sleep(seconds: float) -> None:
             sleeps.append(seconds)
 
-        options: dict[str, Any] = {"retry": FAST_RETRY, "send_timeout": 0.5,
+        options: dict[str, Any] = {"backoff": FAST_BACKOFF, "send_timeout": 0.5,
                                    "request_timeout": 2.0, "clock": clock, "sleep": sleep,
                                    "api_url": emu.base_url}
         options.update(connector_options)
@@ -147,7 +148,7 @@ async def harness(session: aiohttp.ClientSession) -> AsyncIterator[ShopeeHarness
         access, refresh = emu.issue_tokens(SHOP_ID)
         connector = ShopeeConnector(session, partner_id=PARTNER_ID, partner_key=PARTNER_KEY,
                                     tokens=MemoryTokenStore(), api_url=emu.base_url,
-                                    push_callback_url=CALLBACK_URL, retry=FAST_RETRY,
+                                    push_callback_url=CALLBACK_URL, backoff=FAST_BACKOFF,
                                     send_timeout=0.5, request_timeout=2.0)
         store = StoreAccount(platform="shopee", shop_id=ShopId(str(SHOP_ID)), site="SG",
                              api_url=emu.base_url,
