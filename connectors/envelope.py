@@ -29,7 +29,6 @@ import aiohttp
 from connectors.backoff import parse_retry_after
 from connectors.errors import ConnectorError, OutcomeUnknown, TransientError
 
-
 #: Statuses after which a request with a side effect may have taken effect.
 MAYBE_FORWARDED = frozenset({500, 502, 504})
 

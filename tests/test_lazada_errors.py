@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -11,15 +10,16 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 
+from connectors.backoff import Backoff
 from connectors.errors import (
     AuthError,
     ConnectorError,
+    OutcomeUnknown,
     PermanentError,
     RateLimited,
     RuleViolation,
     TransientError,
 )
-from connectors.lazada.client import Backoff
 from connectors.lazada.errors import ERROR_TABLE, error_for
 from connectors.models import ConversationId
 from tests.emulators.lazada import LazadaHarness, harness
@@ -44,7 +44,8 @@ async def _send_error(h: LazadaHarness, text: str = "reply") -> ConnectorError:
     ("ServiceUnavailable", 200, TransientError, "temporarily unavailable"),
     ("SomeNewBackendFault", 200, PermanentError, "rejected"),
     ("", 503, TransientError, "temporarily unavailable"),
-    ("", 502, TransientError, "temporarily unavailable"),
+    # A gateway that gave up after a send may have forwarded it: look before resending.
+    ("", 502, OutcomeUnknown, "delivery is being checked"),
     ("InsufficientPermission", 200, PermanentError, "Forbidden"),
     ("AccessDenied", 200, PermanentError, "Forbidden"),
     ("SESSION_EXPIRED", 200, RuleViolation, "reply window"),
@@ -161,15 +162,6 @@ async def test_backoff_waits_out_a_real_ban() -> None:
             await h.connector.fetch_since(h.store, None)
     assert waits and all(1.0 <= w <= 1.5 for w in waits)  # "banned for 1 seconds", capped
     assert any(c.api == SESSIONS for c in h.emulator.calls)
-
-
-def test_backoff_is_capped_and_jittered() -> None:
-    backoff, rng = Backoff(retries=5, base=1.0, cap=10.0, jitter=0.25), random.Random(1)
-    delays = [backoff.delay(n, None, rng) for n in range(6)]
-    assert 1.0 <= delays[0] <= 1.25 and 2.0 <= delays[1] <= 2.5
-    assert max(delays) <= 10.0
-    assert backoff.delay(0, 4.0, rng) >= 4.0
-    assert backoff.delay(0, 60.0, rng) == 10.0
 
 
 def test_every_table_entry_has_plain_words() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -19,9 +20,9 @@ from tests.emulators.tokens import MemoryTokenStore
 
 
 def connector_for(http: aiohttp.ClientSession, emu: LazadaEmulator,
-                  tokens: MemoryTokenStore) -> LazadaConnector:
+                  tokens: MemoryTokenStore, **options: Any) -> LazadaConnector:
     return LazadaConnector(http, app_key=emu.app_key, app_secret=emu.app_secret, tokens=tokens,
-                           api_url=emu.rest_url, read_timeout=1.0)
+                           api_url=emu.rest_url, read_timeout=1.0, **options)
 
 
 def stored(grant, *, access_in: float, refresh_in: float = 86400.0) -> Tokens:
@@ -134,13 +135,17 @@ async def test_refresh_failures() -> None:
         emu.state.add_seller("100094063")
         grant = emu.grant("100094063", access_ttl=60)
         tokens = MemoryTokenStore()
-        connector = connector_for(http, emu, tokens)
+        ahead = timedelta(0)
+        connector = connector_for(http, emu, tokens, clock=lambda: datetime.now(UTC) + ahead)
         store = store_for(emu)
-        # A passing outage while the old token still works: carry on with it.
-        await tokens.put_tokens("lazada", "100094063", stored(grant, access_in=60))
+        # A passing outage while the old token still works: carry on with it, and
+        # try the refresh again after a pause, not at once.
+        await tokens.put_tokens("lazada", "100094063", stored(grant, access_in=300))
         emu.fail_next(TOKEN_REFRESH, "ServiceUnavailable")
         await connector.check(store)
+        await connector.check(store)
         assert len(emu.calls_to(TOKEN_REFRESH)) == 1 and len(tokens.puts) == 1
+        ahead = timedelta(seconds=60)
         # A refused refresh token is permanent.
         del emu.state.refresh_tokens[grant.refresh_token]
         with pytest.raises(AuthError) as caught:

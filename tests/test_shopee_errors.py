@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
+from connectors.backoff import Backoff
 from connectors.errors import (
     AuthError,
     ConnectorError,
@@ -14,7 +15,6 @@ from connectors.errors import (
     TransientError,
 )
 from connectors.models import BuyerId, ConversationId, OutboundText
-from connectors.backoff import Backoff
 from connectors.shopee import ShopeeConnector
 from connectors.shopee.errors import TABLE, classify, seconds_to_daily_reset
 from tests.emulators.shopee import SHOP_ID, shopee_env

@@ -1,43 +1,24 @@
-"""Signed calls to the Lazada gateway: envelopes, timeouts and rate-limit backoff."""
+"""Signed calls to the Lazada gateway, and what its envelope differs in."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import aiohttp
 
-from connectors.errors import OutcomeUnknown, RateLimited, TransientError
+from connectors.backoff import Backoff, Sleep
+from connectors.envelope import Reply, Wire, exchange, unwrap
+from connectors.errors import ConnectorError
 from connectors.lazada import signing
 from connectors.lazada.errors import ErrorSpec, error_for, retry_after_hint
 from connectors.lazada.hosts import endpoint
 
-log = logging.getLogger(__name__)
-
-Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Bounded, capped, jittered backoff for throttling answers."""
-
-    retries: int = 3
-    base: float = 1.0
-    cap: float = 30.0
-    jitter: float = 0.25
-
-    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
-        wanted = max(retry_after or 0.0, self.base * (2**attempt))
-        return min(self.cap, wanted * (1.0 + rng.uniform(0.0, self.jitter)))
-
-
-DEFAULT_BACKOFF = Backoff()
+#: Lazada's throttling retries: the gateway bans for seconds at a time.
+DEFAULT_BACKOFF = Backoff(retries=3, base=1.0, cap=30.0)
 
 
 def now_ms() -> int:
@@ -87,6 +68,7 @@ class LazadaClient:
         self._clock_ms = clock_ms
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self._wire = Wire("Lazada", self._verdict, self._by_status)
 
     async def call(
         self,
@@ -106,19 +88,10 @@ class LazadaClient:
         they reach the service, so even a send is safe to repeat); every other
         failure is raised at once.
         """
-        attempt = 0
-        while True:
-            try:
-                return await self._call_once(
-                    base_url, api_path, params, method, access_token, idempotent, files
-                )
-            except RateLimited as exc:
-                if attempt >= self._backoff.retries:
-                    raise
-                delay = self._backoff.delay(attempt, exc.retry_after, self._rng)
-                log.info("lazada %s throttled (%s); retrying in %.2fs", api_path, exc, delay)
-                attempt += 1
-                await self._sleep(delay)
+        return await self._backoff.run(
+            lambda: self._call_once(base_url, api_path, params, method, access_token,
+                                    idempotent, files),
+            sleep=self._sleep, rand=self._rng.random, label=f"lazada {api_path}")
 
     async def _call_once(
         self,
@@ -149,52 +122,32 @@ class LazadaClient:
             for name, (filename, blob, ctype) in files.items():
                 form.add_field(name, blob, filename=filename, content_type=ctype)
             kwargs = {"data": form}
-        try:
-            async with self._session.request(
-                method, url, timeout=self._timeout, **kwargs
-            ) as response:
-                status = response.status
-                retry_header = response.headers.get("Retry-After")
-                raw = await response.read()
-        except (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError) as exc:
-            raise TransientError(f"lazada {api_path}: cannot connect: {exc!r}") from exc
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            # The request may have reached Lazada: a send must be looked up, not repeated.
-            if idempotent:
-                raise TransientError(f"lazada {api_path}: {exc!r}") from exc
-            raise OutcomeUnknown(f"lazada {api_path}: no answer: {exc!r}") from exc
-        return self._envelope(api_path, status, retry_header, raw)
+        where = f"lazada {method} {api_path}"
+        reply = await exchange(self._session, method, url, name="Lazada", where=where,
+                               unsafe=not idempotent, now=self._clock_ms() / 1000,
+                               timeout=self._timeout, **kwargs)
+        return unwrap(self._wire, reply, where=where, unsafe=not idempotent)
 
-    def _envelope(
-        self, api_path: str, status: int, retry_header: str | None, raw: bytes
-    ) -> dict[str, Any]:
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise error_for(
-                "", f"{api_path}: HTTP {status}, not a JSON envelope",
-                http_status=status if status != 200 else 502,
-                retry_after=retry_after_hint("", retry_header),
-                extra=self._extra_errors,
-            )
+    def _verdict(self, reply: Reply, body: dict[str, Any]) -> ConnectorError | None:
         code = str(body.get("code", "0"))
-        message = str(body.get("message") or "")
-        if code != "0" or status >= 400:
-            raise error_for(
-                code if code != "0" else "", message, error_type=body.get("type"),
-                http_status=status, retry_after=retry_after_hint(message, retry_header),
-                extra=self._extra_errors,
-            )
+        if code != "0":
+            message = str(body.get("message") or "")
+            return error_for(code, message, error_type=body.get("type"),
+                             http_status=reply.status,
+                             retry_after=retry_after_hint(message, reply.retry_after),
+                             extra=self._extra_errors)
         # IM services answer through the gateway with code "0" and their own verdict.
         err_code = body.get("err_code")
         if ("success" in body and not truthy(body["success"])) or (
             err_code not in (None, "", "0", 0)
         ):
             err_message = str(body.get("err_message") or "")
-            raise error_for(
-                str(err_code or ""), err_message, im_level=True,
-                retry_after=retry_after_hint(err_message), extra=self._extra_errors,
-            )
-        return body
+            return error_for(str(err_code or ""), err_message, im_level=True,
+                             retry_after=retry_after_hint(err_message),
+                             extra=self._extra_errors)
+        return None
+
+    def _by_status(self, reply: Reply) -> ConnectorError:
+        return error_for("", f"HTTP {reply.status} without a Lazada envelope",
+                         http_status=reply.status, retry_after=reply.retry_after,
+                         extra=self._extra_errors)

@@ -13,17 +13,12 @@ import aiohttp
 
 from connectors import errors
 from connectors.account_health import AccountNotice
+from connectors.backoff import Backoff, Sleep
 from connectors.base import PushAck, Tokens, TokenStore
 from connectors.buyer_profile import BuyerProfile
 from connectors.lazada import buyers, health, orders_details, orders_pull, push, sync
 from connectors.lazada.actions import LazadaActions
-from connectors.lazada.client import (
-    DEFAULT_BACKOFF,
-    Backoff,
-    LazadaClient,
-    Sleep,
-    as_int,
-)
+from connectors.lazada.client import DEFAULT_BACKOFF, LazadaClient, as_int
 from connectors.lazada.errors import ErrorSpec
 from connectors.lazada.hosts import AUTH_BASE, AUTHORIZE_PAGE, rest_base
 from connectors.lazada.media import LazadaRich
@@ -35,7 +30,14 @@ from connectors.lazada.rules import (
     check_outgoing,
     too_long,
 )
-from connectors.lazada.tokens import TokenKeeper, authorize_url, utc_now
+from connectors.lazada.tokens import (
+    PLATFORM,
+    authorize_url,
+    exchange,
+    is_rejection,
+    refresher,
+    utc_now,
+)
 from connectors.models import (
     ConversationFacts,
     FetchPage,
@@ -48,6 +50,7 @@ from connectors.models import (
 )
 from connectors.orders import Order, OrderPage
 from connectors.rich_delegate import RichAndActions
+from connectors.tokens import TokenKeeper
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +119,10 @@ class LazadaConnector(RichAndActions):
             extra_errors=extra_errors, clock_ms=lambda: int(clock().timestamp() * 1000),
             sleep=sleep, rng=rng,
         )
+        self._token_store = tokens
         self._tokens = TokenKeeper(
-            self._client, tokens, auth_base=self._auth_url, margin=refresh_margin, clock=clock
-        )
+            tokens, platform=PLATFORM, name="Lazada", rejected=is_rejection,
+            refresh=refresher(self._client, self._auth_url), margin=refresh_margin, now=clock)
         self.rich = LazadaRich(self._call)
         self.actions = LazadaActions(self._call, clock)
 
@@ -142,7 +146,8 @@ class LazadaConnector(RichAndActions):
     async def exchange_code(self, code: str, shop_id: str | None = None) -> tuple[ShopId, Tokens]:
         """Trade the redirect's ``code`` for tokens, store them and name the shop
         (the seller_id; with several countries, ``shop_id`` picks one)."""
-        return await self._tokens.exchange(code, shop_id)
+        return await exchange(self._client, self._token_store, self._auth_url, code, shop_id,
+                              self._clock())
 
     # -- the Connector protocol ------------------------------------------------------
 
@@ -261,20 +266,9 @@ class LazadaConnector(RichAndActions):
         method: str = "GET", idempotent: bool = True, files: Any = None,
     ) -> dict[str, Any]:
         base = rest_base(store.site, store.api_url, self._api_url)
-        token = await self._tokens.access_token(store)
-        try:
-            return await self._client.call(base, path, params, method=method,
-                                           access_token=token, idempotent=idempotent,
-                                           files=files)
-        except errors.AuthError as exc:
-            if exc.code != "IllegalAccessToken":
-                raise
-        # The gateway refused the token before the call reached the service, so a
-        # retry cannot duplicate even a send.
-        fresh = await self._tokens.refresh(store, stale=token)
-        return await self._client.call(base, path, params, method=method,
-                                       access_token=fresh.access_token, idempotent=idempotent,
-                                       files=files)
+        return await self._tokens.with_token(store, lambda tokens: self._client.call(
+            base, path, params, method=method, access_token=tokens.access_token,
+            idempotent=idempotent, files=files))
 
     async def _mark_session_read(self, store: StoreAccount, session_id: str,
                                  message_id: str) -> None:

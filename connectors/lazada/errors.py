@@ -109,19 +109,18 @@ _RULE_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
 _SECONDS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:s\b|sec|second)", re.I)
 
 
-def retry_after_hint(message: str, header: str | None = None) -> float | None:
-    """Seconds to wait: the Retry-After header, else a number of seconds in the message."""
-    for candidate in (header, message):
-        if not candidate:
-            continue
-        try:
-            return max(0.0, float(candidate))
-        except ValueError:
-            pass
-        found = _SECONDS.search(candidate)
-        if found:
-            return float(found.group(1))
-    return None
+def retry_after_hint(message: str, header: float | None = None) -> float | None:
+    """Seconds to wait: the Retry-After header (already read, see
+    :func:`connectors.backoff.parse_retry_after`), else the seconds a ban message
+    names ("banned for 1 seconds")."""
+    if header is not None:
+        return header
+    try:
+        return max(0.0, float(message))
+    except ValueError:
+        pass
+    found = _SECONDS.search(message)
+    return float(found.group(1)) if found else None
 
 
 def error_for(

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from connectors import cursor as codec
 from connectors.errors import TransientError
 from connectors.lazada.client import as_int
 from connectors.lazada.orders_details import fetch_details, order_rows
@@ -80,30 +81,27 @@ class OrderCursor:
     rev_seen: Mapping[str, int] = field(default_factory=dict)
 
     def encode(self) -> str:
-        return json.dumps({"v": 1, "after_ms": self.after_ms, "skip": self.skip,
-                           "seen": dict(self.seen), "rev_after_ms": self.rev_after_ms,
-                           "rev_seen": dict(self.rev_seen)}, separators=(",", ":"))
+        return codec.encode(1, {"after_ms": self.after_ms, "skip": self.skip,
+                                 "seen": dict(self.seen), "rev_after_ms": self.rev_after_ms,
+                                 "rev_seen": dict(self.rev_seen)})
 
     @classmethod
-    def decode(cls, text: str | None) -> OrderCursor | None:
-        if not text:
-            return None
-        try:
-            raw = json.loads(text)
-            return cls(after_ms=int(raw["after_ms"]), skip=int(raw.get("skip", 0)),
-                       seen={str(k): int(v) for k, v in raw.get("seen", {}).items()},
-                       rev_after_ms=int(raw.get("rev_after_ms", raw["after_ms"])),
-                       rev_seen={str(k): int(v) for k, v in raw.get("rev_seen", {}).items()})
-        except (ValueError, TypeError, KeyError, AttributeError):
-            log.warning("lazada: unreadable order cursor; starting from the window")
-            return None
+    def resume(cls, text: str | None) -> OrderCursor | None:
+        return codec.resume(text, 1, cls._read, what="lazada order cursor")
+
+    @classmethod
+    def _read(cls, raw: dict[str, Any]) -> OrderCursor:
+        return cls(after_ms=int(raw["after_ms"]), skip=int(raw.get("skip", 0)),
+                   seen={str(k): int(v) for k, v in raw.get("seen", {}).items()},
+                   rev_after_ms=int(raw.get("rev_after_ms", raw["after_ms"])),
+                   rev_seen={str(k): int(v) for k, v in raw.get("rev_seen", {}).items()})
 
 
 async def fetch_orders_since(api: Api, cursor: str | None, *, store: StoreAccount,
                              now_ms: int, options: OrderOptions) -> OrderPage:
     # The window's start on a whole second (queries have second resolution), inside it.
     window = -(-(now_ms - int(options.lookback.total_seconds() * 1000)) // 1000) * 1000
-    start = OrderCursor.decode(cursor) or OrderCursor(window, rev_after_ms=window)
+    start = OrderCursor.resume(cursor) or OrderCursor(window, rev_after_ms=window)
     rows, after, skip, done = await _scan_orders(api, start, store.site, options)
     seen = dict(start.seen)
     tz = site_tz(store.site)

@@ -13,12 +13,12 @@ first, so the order within a conversation holds across pages.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors import cursor as codec
 from connectors.lazada.client import as_int, truthy
 from connectors.lazada.messages import to_inbound
 from connectors.models import FetchPage, InboundMessage
@@ -55,26 +55,22 @@ class Cursor:
     pending: tuple[tuple[str, str, str], ...] = ()
 
     def encode(self) -> str:
-        return json.dumps({"v": 2, "since_ms": self.since_ms, "seen": dict(self.seen),
-                           "until_ms": self.until_ms, "pending": self.pending},
-                          separators=(",", ":"), ensure_ascii=False)
+        return codec.encode(2, {"since_ms": self.since_ms, "seen": dict(self.seen),
+                                 "until_ms": self.until_ms, "pending": self.pending})
 
     @classmethod
-    def decode(cls, text: str | None) -> Cursor | None:
-        if not text:
-            return None
-        try:
-            raw = json.loads(text)
-            until = raw.get("until_ms")
-            return cls(
-                since_ms=int(raw["since_ms"]),
-                seen={str(k): int(v) for k, v in raw.get("seen", {}).items()},
-                until_ms=None if until is None else int(until),
-                pending=tuple((str(s), str(n), str(a)) for s, n, a in raw.get("pending", [])),
-            )
-        except (ValueError, TypeError, KeyError, AttributeError):
-            log.warning("lazada: unreadable repair cursor; starting from the window")
-            return None
+    def resume(cls, text: str | None) -> Cursor | None:
+        return codec.resume(text, 2, cls._read, what="lazada repair cursor")
+
+    @classmethod
+    def _read(cls, raw: dict[str, Any]) -> Cursor:
+        until = raw.get("until_ms")
+        return cls(
+            since_ms=int(raw["since_ms"]),
+            seen={str(k): int(v) for k, v in raw.get("seen", {}).items()},
+            until_ms=None if until is None else int(until),
+            pending=tuple((str(s), str(n), str(a)) for s, n, a in raw.get("pending", [])),
+        )
 
 
 async def walk(
@@ -132,7 +128,7 @@ async def fetch_since(
     max_messages: int,
     max_pages: int = 200,
 ) -> FetchPage:
-    start = Cursor.decode(cursor) or Cursor(now_ms - lookback_ms)
+    start = Cursor.resume(cursor) or Cursor(now_ms - lookback_ms)
     if start.until_ms is None:
         until = now_ms
         pending = await _active_sessions(api, start.since_ms, until + LIST_AHEAD_MS,

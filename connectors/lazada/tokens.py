@@ -7,17 +7,17 @@ the refresh token will not be reset", so a refresh never moves its expiry later.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from connectors.base import Tokens, TokenStore
-from connectors.errors import AuthError, PermanentError, TransientError
+from connectors.errors import AuthError, ConnectorError
 from connectors.lazada.client import LazadaClient, as_int
 from connectors.lazada.hosts import AUTHORIZE_PAGE
 from connectors.models import ShopId, StoreAccount
+from connectors.tokens import Refresh
 
 PLATFORM = "lazada"
 CREATE_PATH = "/auth/token/create"
@@ -101,101 +101,40 @@ def _pick_user(users: object, shop_id: str | None, country: str) -> dict[str, An
     return entries[0] if entries else {}
 
 
-class TokenKeeper:
-    """Reads, refreshes and stores one app's seller tokens.
+def refresher(client: LazadaClient, auth_base: str) -> Refresh:
+    """How a Lazada refresh is asked for and read (the keeper stores the result)."""
 
-    One lock per shop: Lazada may rotate the refresh token on use, so two
-    concurrent calls must never both spend it.
-    """
+    async def refresh(account: StoreAccount, tokens: Tokens, now: datetime) -> Tokens:
+        body = await client.call(auth_base, REFRESH_PATH,
+                                 {"refresh_token": tokens.refresh_token}, method="POST")
+        return tokens_from_response(body, now, previous=tokens, shop_id=account.shop_id)[1]
 
-    def __init__(
-        self,
-        client: LazadaClient,
-        store: TokenStore,
-        *,
-        auth_base: str,
-        margin: timedelta,
-        clock: Callable[[], datetime],
-    ) -> None:
-        self._client = client
-        self._store = store
-        self._auth_base = auth_base
-        self._margin = margin
-        self._clock = clock
-        self._locks: dict[str, asyncio.Lock] = {}
+    return refresh
 
-    async def current(self, account: StoreAccount) -> Tokens:
-        stored = await self._store.get_tokens(PLATFORM, account.shop_id)
-        if stored is not None:
-            return stored
-        creds = account.credentials
-        if not creds.get("access_token"):
-            raise AuthError(f"lazada store {account.shop_id} has no tokens", code="NoToken")
-        return Tokens(access_token=creds["access_token"],
-                      refresh_token=creds.get("refresh_token", ""))
 
-    def expiring(self, tokens: Tokens) -> bool:
-        expires = tokens.access_expires_at
-        return expires is not None and expires - self._clock() <= self._margin
+def is_rejection(exc: ConnectorError) -> bool:
+    """The gateway refused the token before the call reached the service."""
+    return isinstance(exc, AuthError) and exc.code == "IllegalAccessToken"
 
-    async def access_token(self, account: StoreAccount) -> str:
-        tokens = await self.current(account)
-        if not self.expiring(tokens):
-            return tokens.access_token
-        try:
-            return (await self.refresh(account, stale=tokens.access_token)).access_token
-        except TransientError:
-            # Refreshing ahead of time failed for now; the old token still works.
-            expires = tokens.access_expires_at
-            if expires is not None and expires > self._clock():
-                return tokens.access_token
-            raise
 
-    async def refresh(self, account: StoreAccount, *, stale: str | None) -> Tokens:
-        """New tokens, unless another call already replaced ``stale`` meanwhile."""
-        lock = self._locks.setdefault(account.shop_id, asyncio.Lock())
-        async with lock:
-            tokens = await self.current(account)
-            if stale is not None and tokens.access_token != stale and not self.expiring(tokens):
-                return tokens
-            now = self._clock()
-            if not tokens.refresh_token or (
-                tokens.refresh_expires_at is not None and tokens.refresh_expires_at <= now
-            ):
-                raise AuthError(f"lazada store {account.shop_id}: no usable refresh token",
-                                code="IllegalRefreshToken")
-            try:
-                body = await self._client.call(
-                    self._auth_base, REFRESH_PATH, {"refresh_token": tokens.refresh_token},
-                    method="POST",
-                )
-            except AuthError:
-                raise
-            except PermanentError as exc:
-                raise AuthError(str(exc), code=exc.code) from exc
-            _, fresh = tokens_from_response(body, now, previous=tokens, shop_id=account.shop_id)
-            await self._store.put_tokens(PLATFORM, account.shop_id, fresh)
-            return fresh
-
-    async def exchange(self, code: str, shop_id: str | None = None) -> tuple[ShopId, Tokens]:
-        body = await self._client.call(
-            self._auth_base, CREATE_PATH, {"code": code}, method="POST"
-        )
-        users = body.get("country_user_info")
-        sellers = [str(u.get("seller_id")) for u in users if isinstance(u, dict)
-                   and u.get("seller_id")] if isinstance(users, list) else []
-        if shop_id and shop_id not in sellers:
-            # The seller is who Lazada says signed in, never what the caller hoped.
-            raise AuthError(f"lazada grant is for seller(s) {sellers}, not {shop_id}",
-                            code="OtherSeller",
-                            user_message=f"That Lazada authorization is for seller "
-                                         f"{', '.join(sellers) or '(none named)'}, "
-                                         f"not {shop_id}.")
-        found, tokens = tokens_from_response(body, self._clock(), shop_id=shop_id)
-        if not found:
-            raise AuthError("lazada token answer names no seller", code="NoSeller")
-        await self._store.put_tokens(PLATFORM, found, tokens)
-        return found, tokens
+async def exchange(client: LazadaClient, store: TokenStore, auth_base: str, code: str,
+                   shop_id: str | None, now: datetime) -> tuple[ShopId, Tokens]:
+    body = await client.call(auth_base, CREATE_PATH, {"code": code}, method="POST")
+    users = body.get("country_user_info")
+    sellers = [str(u.get("seller_id")) for u in users if isinstance(u, dict)
+               and u.get("seller_id")] if isinstance(users, list) else []
+    if shop_id and shop_id not in sellers:
+        # The seller is who Lazada says signed in, never what the caller hoped.
+        raise AuthError(f"lazada grant is for seller(s) {sellers}, not {shop_id}",
+                        code="OtherSeller",
+                        user_message=f"That Lazada authorization is for seller "
+                                     f"{', '.join(sellers) or '(none named)'}, "
+                                     f"not {shop_id}.")
+    found, tokens = tokens_from_response(body, now, shop_id=shop_id)
+    if not found:
+        raise AuthError("lazada token answer names no seller", code="NoSeller")
+    await store.put_tokens(PLATFORM, found, tokens)
+    return found, tokens
 
 
 def utc_now() -> datetime:

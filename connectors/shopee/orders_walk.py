@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from connectors import cursor
+from connectors import cursor as codec
 
 T = TypeVar("T")
 
@@ -45,13 +45,13 @@ class OrderCursor:
     seen: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def encode(self) -> str:
-        return cursor.encode(1, {"w": self.watermark, "t": self.until, "o": self.orders_at,
+        return codec.encode(1, {"w": self.watermark, "t": self.until, "o": self.orders_at,
                                  "r": self.returns_at,
                                  "s": {k: [a, b] for k, (a, b) in sorted(self.seen.items())}})
 
     @classmethod
     def resume(cls, text: str | None) -> OrderCursor | None:
-        return cursor.resume(text, 1, cls._read, what="shopee order cursor")
+        return codec.resume(text, 1, cls._read, what="shopee order cursor")
 
     @classmethod
     def _read(cls, d: dict[str, Any]) -> OrderCursor:

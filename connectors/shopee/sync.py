@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from connectors import cursor
+from connectors import cursor as codec
 from connectors.buyer_profile import avatar
 from connectors.errors import PermanentError
 from connectors.models import Buyer, BuyerId, InboundMessage, ShopId
@@ -59,13 +59,13 @@ class SyncCursor:
     seen: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def encode(self) -> str:
-        return cursor.encode(1, {"f": self.list_floor_ns, "m": self.msg_floor_ns,
+        return codec.encode(1, {"f": self.list_floor_ns, "m": self.msg_floor_ns,
                                  "t": self.walk_top_ns, "n": self.walk_next,
                                  "s": {k: [i, t] for k, (i, t) in self.seen.items()}})
 
     @classmethod
     def resume(cls, text: str | None) -> SyncCursor | None:
-        return cursor.resume(text, 1, cls._read, what="shopee sync cursor")
+        return codec.resume(text, 1, cls._read, what="shopee sync cursor")
 
     @classmethod
     def _read(cls, d: dict[str, Any]) -> SyncCursor:

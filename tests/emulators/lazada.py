@@ -25,8 +25,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from connectors.backoff import Backoff
 from connectors.lazada import LazadaConnector
-from connectors.lazada.client import Backoff
 from connectors.lazada.signing import api_signature
 from connectors.models import BuyerId, ConversationId, OutboundText, ShopId, StoreAccount
 from tests.emulators.lazada_api import (
@@ -339,10 +339,17 @@ async def harness(session: aiohttp.ClientSession, **options: Any) -> AsyncIterat
         grant = emulator.grant(seller.seller_id)
         tokens = MemoryTokenStore()
         store = store_for(emulator, grant, api_url=emulator.rest_url)
+        waits: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            # The emulator's bans are injected, not real: record the wait, skip it.
+            waits.append(seconds)
+            await asyncio.sleep(0)
+
         settings: dict[str, Any] = {
             "app_key": emulator.app_key, "app_secret": emulator.app_secret,
             "api_url": emulator.rest_url, "read_timeout": 0.3, "connect_timeout": 1.0,
-            "backoff": Backoff(retries=2, base=0.01, cap=0.05), **options,
+            "backoff": Backoff(retries=2, base=0.01, cap=5.0), "sleep": sleep, **options,
         }
         connector = LazadaConnector(session, tokens=tokens, **settings)
         yield LazadaHarness(emulator, connector, store, tokens, seller.seller_id,

@@ -3,6 +3,7 @@ for the order tests (``tests/test_lazada_orders*.py``)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -10,7 +11,8 @@ from typing import Any
 
 import aiohttp
 
-from connectors.lazada.client import Backoff, LazadaClient
+from connectors.backoff import Backoff
+from connectors.lazada.client import LazadaClient
 from connectors.lazada.connector import LazadaConnector
 from connectors.lazada.orders_pull import OrderOptions
 from connectors.models import StoreAccount
@@ -62,9 +64,14 @@ async def order_scene(**options: Any) -> AsyncIterator[Scene]:
         store = store_for(emu, grant, site="TH", api_url=emu.rest_url)
         connector = LazadaConnector(
             http, app_key=emu.app_key, app_secret=emu.app_secret, tokens=MemoryTokenStore(),
-            api_url=emu.rest_url, backoff=Backoff(retries=2, base=0.01, cap=0.05),
-            order_options=OrderOptions(**options))
+            api_url=emu.rest_url, backoff=Backoff(retries=2, base=0.01, cap=5.0),
+            sleep=_no_wait, order_options=OrderOptions(**options))
         yield Scene(emu, connector, store, grant, http)
+
+
+async def _no_wait(seconds: float) -> None:
+    """The emulator's bans are injected, not real: nothing to wait out."""
+    await asyncio.sleep(0)
 
 
 def ordered_orders(emu: LazadaEmulator, count: int, *, first_ms: int, step_ms: int) -> list[str]:

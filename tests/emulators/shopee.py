@@ -10,8 +10,8 @@ from typing import Any
 
 import aiohttp
 
-from connectors.models import BuyerId, ConversationId, OutboundText, ShopId, StoreAccount
 from connectors.backoff import Backoff
+from connectors.models import BuyerId, ConversationId, OutboundText, ShopId, StoreAccount
 from connectors.shopee import ShopeeConnector
 from tests.emulators.shopee_app import PARTNER_ID, PARTNER_KEY, ShopeeEmulator
 from tests.emulators.shopee_handlers import WireError
