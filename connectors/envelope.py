@@ -52,13 +52,14 @@ def _is_envelope(body: dict[str, Any]) -> bool:
 class Wire:
     """What one marketplace's envelope differs in.
 
-    ``verdict`` reads an envelope: the error it reports, or None for success.
+    ``verdict`` reads an envelope: the error it reports, or None for success (told
+    whether the call was ``unsafe``, for codes that leave the outcome open).
     ``by_status`` names the error for an answer without a usable envelope.
     ``is_envelope`` says whether a JSON object is the platform's envelope at all.
     """
 
     name: str
-    verdict: Callable[[Reply, dict[str, Any]], ConnectorError | None]
+    verdict: Callable[[Reply, dict[str, Any], bool], ConnectorError | None]
     by_status: Callable[[Reply], ConnectorError]
     is_envelope: Callable[[dict[str, Any]], bool] = _is_envelope
 
@@ -111,7 +112,7 @@ def unwrap(wire: Wire, reply: Reply, *, where: str, unsafe: bool) -> dict[str, A
     body = reply.body
     if body is None or not wire.is_envelope(body):
         raise without_envelope(wire, reply, where=where, unsafe=unsafe)
-    error = wire.verdict(reply, body)
+    error = wire.verdict(reply, body, unsafe)
     if error is not None:
         raise error
     if reply.status >= 400:

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 from yarl import URL
 
+from connectors.backoff import Backoff
 from connectors.errors import (
     AuthError,
     OutcomeUnknown,
@@ -18,7 +19,7 @@ from connectors.errors import (
     RuleViolation,
     TransientError,
 )
-from connectors.tiktok.client import Pacer, RetryPolicy, backoff_delay
+from connectors.tiktok.client import Pacer
 from connectors.tiktok.signing import sign_request
 from tests.emulators.tiktok import APP_KEY, APP_SECRET, TikTokHarness, harness
 
@@ -117,18 +118,9 @@ async def test_pacer_spaces_calls_below_the_limit() -> None:
     assert time.monotonic() - started >= 0.1
 
 
-def test_backoff_is_jittered_and_capped() -> None:
-    policy = RetryPolicy(retries=5, base=1.0, cap=4.0)
-    delays = [backoff_delay(n, None, policy, rng=lambda: 1.0) for n in range(5)]
-    assert delays == [1.0, 2.0, 4.0, 4.0, 4.0]
-    assert backoff_delay(3, None, policy, rng=lambda: 0.0) == 2.0
-    assert backoff_delay(0, 2.0, policy, rng=lambda: 0.5) == 2.5
-    assert backoff_delay(0, 9.0, policy) is None
-
-
 async def test_emulator_enforces_qps_and_connector_absorbs_it() -> None:
     async with aiohttp.ClientSession() as session, \
-            harness(session, retry=RetryPolicy(retries=8, base=0.2, cap=0.5)) as h:
+            harness(session, backoff=Backoff(retries=8, base=0.2, cap=0.5)) as h:
         h.emulator.state.qps = 2
         await asyncio.gather(*(h.connector.check(h.store) for _ in range(4)))
         statuses = [s for s in h.emulator.seen if s.endpoint == "shops"]

@@ -13,9 +13,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from connectors.backoff import Backoff
 from connectors.errors import PermanentError, RateLimited, TransientError
 from connectors.orders import Order, OrderPage
-from connectors.tiktok.client import RetryPolicy
 from connectors.tiktok.orders import OrderOptions
 from tests.emulators.tiktok import TikTokHarness, harness
 
@@ -214,7 +214,7 @@ async def test_max_window_steps_through_time() -> None:
 
 
 async def test_429_is_retried_and_the_pull_completes() -> None:
-    async with running(retry=RetryPolicy(retries=3, base=0.01, cap=0.1)) as h:
+    async with running(backoff=Backoff(retries=3, base=0.01, cap=0.1)) as h:
         h.emulator.orders.seed_samples(h.shop.id)
         h.emulator.fail_next("orders_search", 429, count=2)
         page = await h.connector.fetch_orders_since(h.store, None)
@@ -222,7 +222,7 @@ async def test_429_is_retried_and_the_pull_completes() -> None:
 
 
 async def test_pacing_keeps_under_the_qps_limit() -> None:
-    async with running(qps=7.0, retry=RetryPolicy(retries=0),
+    async with running(qps=7.0, backoff=Backoff(retries=0),
                        orders=OrderOptions(page_size=2)) as h:
         h.emulator.state.qps = 8  # per API per shop
         refused: list[tuple[str, str]] = []
@@ -242,7 +242,7 @@ async def test_pacing_keeps_under_the_qps_limit() -> None:
 
 
 async def test_over_the_limit_without_pacing_is_rate_limited() -> None:
-    async with running(retry=RetryPolicy(retries=0), orders=OrderOptions(page_size=2)) as h:
+    async with running(backoff=Backoff(retries=0), orders=OrderOptions(page_size=2)) as h:
         h.emulator.state.qps = 3  # per API per shop per second
         made = spread(h, 10)
         page = await h.connector.fetch_orders_since(h.store, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -85,18 +86,23 @@ async def test_refresh_ahead_of_expiry_and_rotation(h: TikTokHarness) -> None:
     assert h.emulator.state.refresh_calls == 1
 
 
-async def test_early_refresh_that_fails_transiently_keeps_the_valid_token(
-        h: TikTokHarness) -> None:
-    creds = h.store.credentials
-    soon = datetime.now(UTC) + timedelta(minutes=5)
-    await h.tokens.put_tokens("tiktok", h.store.shop_id, Tokens(
-        creds["access_token"], creds["refresh_token"], access_expires_at=soon,
-        extra={"shop_cipher": creds["shop_cipher"]}))
-    h.emulator.fail_next("token_refresh", 503)
-    await h.connector.check(h.store)
-    assert [s.endpoint for s in h.emulator.seen] == ["token_refresh", "shops"]
-    await h.connector.check(h.store)  # tries again next time
-    assert h.emulator.state.refresh_calls == 1
+async def test_early_refresh_that_fails_transiently_keeps_the_valid_token() -> None:
+    ahead = [0.0]  # the connector's clock runs this far ahead of the wall clock
+    async with aiohttp.ClientSession() as session, harness(
+            session, clock=lambda: time.time() + ahead[0]) as h:
+        creds = h.store.credentials
+        soon = datetime.now(UTC) + timedelta(minutes=5)
+        await h.tokens.put_tokens("tiktok", h.store.shop_id, Tokens(
+            creds["access_token"], creds["refresh_token"], access_expires_at=soon,
+            extra={"shop_cipher": creds["shop_cipher"]}))
+        h.emulator.fail_next("token_refresh", 503)
+        await h.connector.check(h.store)
+        assert [s.endpoint for s in h.emulator.seen] == ["token_refresh", "shops"]
+        await h.connector.check(h.store)  # not at every call: after a pause
+        assert [s.endpoint for s in h.emulator.seen][2:] == ["shops"]
+        ahead[0] = h.emulator.clock_offset = 60.0  # the emulator's clock moves along
+        await h.connector.check(h.store)
+        assert h.emulator.state.refresh_calls == 1
 
 
 @pytest.mark.parametrize("revoke", ["expire", "forget"])

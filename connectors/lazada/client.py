@@ -128,7 +128,8 @@ class LazadaClient:
                                timeout=self._timeout, **kwargs)
         return unwrap(self._wire, reply, where=where, unsafe=not idempotent)
 
-    def _verdict(self, reply: Reply, body: dict[str, Any]) -> ConnectorError | None:
+    def _verdict(self, reply: Reply, body: dict[str, Any], unsafe: bool
+                 ) -> ConnectorError | None:
         code = str(body.get("code", "0"))
         if code != "0":
             message = str(body.get("message") or "")

@@ -94,7 +94,8 @@ class ShopeeHttp:
         response = data.get("response")
         return response if isinstance(response, dict) else {}
 
-    def _verdict(self, reply: Reply, data: dict[str, Any]) -> ConnectorError | None:
+    def _verdict(self, reply: Reply, data: dict[str, Any], unsafe: bool
+                 ) -> ConnectorError | None:
         error = data.get("error") or ""
         if not error:
             return None

@@ -1,67 +1,27 @@
-"""Signed HTTP calls to TikTok Shop: common parameters, envelopes, pacing, backoff."""
+"""Signed HTTP calls to TikTok Shop: common parameters, pacing, and what its envelope
+differs in."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 from yarl import URL
 
-from connectors.errors import OutcomeUnknown, RateLimited, TransientError
-from connectors.retry_after import parse_retry_after
+from connectors.backoff import Backoff
+from connectors.envelope import Reply, Wire, exchange, unwrap
+from connectors.errors import ConnectorError
 from connectors.tiktok.errors import QuotaExhausted, error_for
 from connectors.tiktok.signing import compact_json, param_text, sign_request
 
-T = TypeVar("T")
 QUOTA_CODE = 45101004
 
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Rate-limit retries: how many, and the backoff base and cap in seconds."""
-
-    retries: int = 3
-    base: float = 0.5
-    cap: float = 8.0
-
-
-DEFAULT_RETRY = RetryPolicy()
-
-
-def backoff_delay(attempt: int, retry_after: float | None, policy: RetryPolicy,
-                  rng: Callable[[], float] = random.random) -> float | None:
-    """Seconds to wait before retry ``attempt`` (0-based), or None: give up now."""
-    if retry_after is not None:
-        if retry_after > policy.cap:
-            return None  # the server wants a longer pause than we may block for
-        return retry_after + rng() * policy.base  # jitter after, never before, the hint
-    step = min(policy.cap, policy.base * 2 ** attempt)
-    return step / 2 + rng() * step / 2
-
-
-async def with_backoff(call: Callable[[], Awaitable[T]], policy: RetryPolicy, *,
-                       sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> T:
-    """Retry ``call`` on :class:`RateLimited` (never on the daily quota)."""
-    attempt = 0
-    while True:
-        try:
-            return await call()
-        except QuotaExhausted:
-            raise
-        except RateLimited as exc:
-            delay = backoff_delay(attempt, exc.retry_after, policy) \
-                if attempt < policy.retries else None
-            if delay is None:
-                raise
-            attempt += 1
-            await sleep(delay)
+#: TikTok's rate-limit retries; a longer pause than 8 s is left to the bot's queue.
+DEFAULT_BACKOFF = Backoff(retries=3, base=0.5, cap=8.0)
 
 
 class Pacer:
@@ -91,7 +51,7 @@ class TikTokHttp:
 
     def __init__(self, session: aiohttp.ClientSession, *, app_key: str, app_secret: str,
                  request_timeout: float = 10.0, connect_timeout: float = 5.0,
-                 retry: RetryPolicy = DEFAULT_RETRY, qps: float = 40.0,
+                 backoff: Backoff = DEFAULT_BACKOFF, qps: float = 40.0,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
                  quota_reset_in: Callable[[], float] = lambda: 3600.0) -> None:
@@ -100,11 +60,12 @@ class TikTokHttp:
         self._app_secret = app_secret
         self._timeout = aiohttp.ClientTimeout(total=request_timeout,
                                               connect=min(connect_timeout, request_timeout))
-        self._retry = retry
+        self._backoff = backoff
         self._clock = clock
         self._sleep = sleep
         self._pacer = Pacer(qps)
         self._quota_reset_in = quota_reset_in
+        self._wire = Wire("TikTok", self._verdict, _by_status, is_envelope=_has_code)
 
     async def call(self, base: str, method: str, path: str, *,
                    params: Mapping[str, Any] | None = None, body: Any = None,
@@ -138,52 +99,46 @@ class TikTokHttp:
             url = URL(base + path).with_query({k: param_text(v) for k, v in query.items()})
             return await self._exchange(method, url, headers, payload, idempotent)
 
-        return await with_backoff(once, self._retry, sleep=self._sleep)
+        return await self._retry(once)
 
     async def token_call(self, base: str, path: str, params: Mapping[str, str]) -> dict[str, Any]:
         """The auth host's GET endpoints: unsigned, ``app_secret`` in the query."""
         url = URL(base + path).with_query(
             {"app_key": self._app_key, "app_secret": self._app_secret, **params})
-        return await with_backoff(lambda: self._exchange("GET", url, {}, None, True),
-                                  self._retry, sleep=self._sleep)
+        return await self._retry(lambda: self._exchange("GET", url, {}, None, True))
+
+    async def _retry(self, call: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        # Never on the daily quota: it resets hours away, not seconds.
+        return await self._backoff.run(call, sleep=self._sleep, never=(QuotaExhausted,),
+                                       label="tiktok")
 
     async def _exchange(self, method: str, url: URL, headers: dict[str, str],
                         data: Any, idempotent: bool) -> dict[str, Any]:
-        where = f"{method} {url.path}"  # never the query: it may carry app_secret
-        try:
-            async with self._session.request(method, url, headers=headers, data=data,
-                                             timeout=self._timeout) as resp:
-                raw = await resp.read()
-                status = resp.status
-                retry_after = parse_retry_after(resp.headers.get("Retry-After"), self._clock())
-        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            raise TransientError(f"{where}: cannot connect ({type(exc).__name__})",
-                                 user_message="TikTok cannot be reached.") from exc
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            # The request went out; for a send we cannot tell whether it landed.
-            if idempotent:
-                raise TransientError(f"{where}: {type(exc).__name__}",
-                                     user_message="TikTok did not answer in time.") from exc
-            raise OutcomeUnknown(f"{where}: {type(exc).__name__} after sending") from exc
-        return self._unwrap(status, raw, retry_after, idempotent)
+        where = f"tiktok {method} {url.path}"  # never the query: it may carry app_secret
+        reply = await exchange(self._session, method, url, name="TikTok", where=where,
+                               unsafe=not idempotent, now=self._clock(), headers=headers,
+                               data=data, timeout=self._timeout)
+        envelope = unwrap(self._wire, reply, where=where, unsafe=not idempotent)
+        payload = envelope.get("data")
+        return payload if isinstance(payload, dict) else {}
 
-    def _unwrap(self, status: int, raw: bytes, retry_after: float | None,
-                idempotent: bool) -> dict[str, Any]:
+    def _verdict(self, reply: Reply, envelope: dict[str, Any], unsafe: bool
+                 ) -> ConnectorError | None:
         try:
-            envelope = json.loads(raw)
-        except ValueError:
-            envelope = None
-        if not isinstance(envelope, dict) or "code" not in envelope:
-            text = raw[:200].decode("utf-8", "replace")
-            raise error_for(None, text, status, retry_after=retry_after, idempotent=idempotent)
-        try:
-            code = int(envelope["code"])
+            code: int | None = int(envelope["code"])
         except (TypeError, ValueError):
             code = None
-        if code == 0 and 200 <= status < 300:
-            data = envelope.get("data")
-            return data if isinstance(data, dict) else {}
-        if code == QUOTA_CODE:
-            retry_after = self._quota_reset_in()
-        message = str(envelope.get("message") or "")
-        raise error_for(code, message, status, retry_after=retry_after, idempotent=idempotent)
+        if code == 0:
+            return None
+        retry_after = self._quota_reset_in() if code == QUOTA_CODE else reply.retry_after
+        return error_for(code, str(envelope.get("message") or ""), reply.status,
+                         retry_after=retry_after, idempotent=not unsafe)
+
+
+def _has_code(envelope: dict[str, Any]) -> bool:
+    return "code" in envelope
+
+
+def _by_status(reply: Reply) -> ConnectorError:
+    return error_for(None, f"HTTP {reply.status} without a TikTok envelope", reply.status,
+                     retry_after=reply.retry_after)

@@ -7,13 +7,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 
+from connectors.backoff import Backoff
 from connectors.base import PushAck, Tokens, TokenStore
 from connectors.buyer_profile import BuyerProfile
 from connectors.errors import AuthError, ConnectorError, OutcomeUnknown
@@ -32,7 +32,7 @@ from connectors.rich_delegate import RichAndActions
 from connectors.tiktok import buyers
 from connectors.tiktok import tokens as tok
 from connectors.tiktok.actions import TikTokActions
-from connectors.tiktok.client import DEFAULT_RETRY, RetryPolicy, TikTokHttp
+from connectors.tiktok.client import DEFAULT_BACKOFF, TikTokHttp
 from connectors.tiktok.errors import QuotaExhausted
 from connectors.tiktok.hosts import API_BASE, api_base_for_site, auth_base_for, normalize_base_url
 from connectors.tiktok.media import TikTokRich
@@ -43,9 +43,10 @@ from connectors.tiktok.push import verify_and_parse
 from connectors.tiktok.quota import DailyQuota
 from connectors.tiktok.rules import MAX_TEXT_LENGTH, SendContext, check_outgoing
 from connectors.tiktok.sync import CONVERSATIONS, MESSAGE_PAGE, RepairSync
+from connectors.tokens import TokenKeeper
 
 log = logging.getLogger(__name__)
-PLATFORM = "tiktok"
+PLATFORM = tok.PLATFORM
 
 
 class TikTokConnector(RichAndActions):
@@ -61,7 +62,7 @@ class TikTokConnector(RichAndActions):
                  service_id: str | None = None,
                  refresh_margin: timedelta = timedelta(minutes=10),
                  request_timeout: float = 10.0, connect_timeout: float = 5.0,
-                 retry: RetryPolicy = DEFAULT_RETRY, qps: float = 40.0,
+                 backoff: Backoff = DEFAULT_BACKOFF, qps: float = 40.0,
                  daily_quota: int = 10_000, quota_reserve: int = 500,
                  quota_scope: str = "shop", quota_day_offset_hours: float = 0.0,
                  initial_lookback: timedelta = timedelta(days=7), settle_seconds: float = 0.0,
@@ -82,7 +83,7 @@ class TikTokConnector(RichAndActions):
                                  day_offset_hours=quota_day_offset_hours, clock=clock)
         self._http = TikTokHttp(session, app_key=app_key, app_secret=app_secret,
                                 request_timeout=request_timeout,
-                                connect_timeout=connect_timeout, retry=retry, qps=qps,
+                                connect_timeout=connect_timeout, backoff=backoff, qps=qps,
                                 clock=clock, sleep=sleep,
                                 quota_reset_in=self._quota.seconds_to_reset)
         self._lookback = initial_lookback.total_seconds()
@@ -96,9 +97,10 @@ class TikTokConnector(RichAndActions):
         self._buyer_ids = BuyerIds()
         self.rich = TikTokRich(self._cs_call, clock)
         self.actions = TikTokActions(self._cs_call, clock)
-        self._keeper = tok.TokenKeeper(self._http, tokens, platform=PLATFORM,
-                                       margin=refresh_margin, now=self._now,
-                                       api_base=self._api_base, auth_base=self._auth_base)
+        self._keeper = TokenKeeper(
+            tokens, platform=PLATFORM, name="TikTok", rejected=tok.is_rejection,
+            refresh=tok.refresher(self._http, self._auth_base), margin=refresh_margin,
+            now=self._now, credential_extras=("shop_cipher",))
 
     @classmethod
     def from_env(cls, session: aiohttp.ClientSession, env: Mapping[str, str],
@@ -132,25 +134,9 @@ class TikTokConnector(RichAndActions):
                         user_message="That TikTok authorization does not include this shop.")
 
     async def exchange_code_all(self, code: str) -> list[tuple[ShopId, Tokens]]:
-        data = await tok.request_token(self._http, self._auth_base(None), code)
-        grant = tok.tokens_from_grant(data, now=self._now())
-        shops = await tok.authorized_shops(self._http, self._api_url or API_BASE,
-                                           grant.access_token)
-        result = []
-        for shop in shops:
-            sid = ShopId(str(shop.get("id") or ""))
-            if not sid or not shop.get("cipher"):
-                continue
-            extra = {**grant.extra, "shop_cipher": str(shop["cipher"]),
-                     "shop_name": str(shop.get("name") or ""),
-                     "shop_region": str(shop.get("region") or "")}
-            tokens = replace(grant, extra=extra)
-            await self._token_store.put_tokens(PLATFORM, sid, tokens)
-            result.append((sid, tokens))
-        if not result:
-            raise AuthError("token grant without any authorized shop",
-                            user_message="The TikTok authorization covers no shop.")
-        return result
+        return await tok.exchange_all(self._http, self._token_store, code,
+                                      auth_base=self._auth_base(None),
+                                      api_base=self._api_url or API_BASE, now=self._now())
 
     # -- the Connector protocol --------------------------------------------------------
 
@@ -297,7 +283,7 @@ class TikTokConnector(RichAndActions):
         base = self._api_base(store)
 
         async def call(tokens: Tokens) -> dict[str, Any]:
-            cipher = await self._keeper.cipher(store, tokens)
+            cipher = await tok.cipher(self._http, self._token_store, base, store, tokens)
             return await self._http.call(
                 base, method, path, params=params, body=body, access_token=tokens.access_token,
                 shop_cipher=cipher, idempotent=idempotent, files=files,

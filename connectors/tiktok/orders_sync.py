@@ -21,13 +21,13 @@ previous sweep, unchanged, are not returned again.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from connectors import cursor as codec
 from connectors.errors import TransientError
 from connectors.orders import Order, OrderPage
 from connectors.tiktok.orders import (
@@ -61,16 +61,17 @@ class Cursor:
     sweep: Sweep | None = None
 
     def encode(self) -> str:
-        doc: dict[str, Any] = {"v": 1, "f": self.floor, "seen": self.seen}
+        doc: dict[str, Any] = {"f": self.floor, "seen": self.seen}
         if self.sweep is not None:
             doc["s"] = asdict(self.sweep)
-        return json.dumps(doc, separators=(",", ":"))
+        return codec.encode(1, doc)
 
     @classmethod
-    def decode(cls, raw: str) -> Cursor:
-        doc = json.loads(raw)
-        if not isinstance(doc, dict) or doc.get("v") != 1:
-            raise ValueError("not a TikTok order cursor")
+    def resume(cls, text: str | None) -> Cursor | None:
+        return codec.resume(text, 1, cls._read, what="tiktok order cursor")
+
+    @classmethod
+    def _read(cls, doc: dict[str, Any]) -> Cursor:
         s = doc.get("s")
         sweep = None if s is None else Sweep(
             top=int(s["top"]), feed=int(s["feed"]), lo=int(s["lo"]),
@@ -79,7 +80,7 @@ class Cursor:
         return cls(floor=int(doc["f"]), seen=[str(k) for k in doc["seen"]], sweep=sweep)
 
     def copy(self) -> Cursor:
-        return Cursor.decode(self.encode())
+        return codec.decode(self.encode(), 1, Cursor._read, what="tiktok order cursor")
 
 
 def _ident(feed: str, row: dict[str, Any]) -> str:
@@ -95,13 +96,7 @@ class OrderSync:
         self._overlap = int(api.options.overlap.total_seconds())
 
     def _start(self, cursor: str | None, now: int) -> Cursor:
-        state = None
-        if cursor:
-            try:
-                state = Cursor.decode(cursor)
-            except (ValueError, KeyError, TypeError):
-                log.warning("unreadable TikTok order cursor; pulling the last %s again",
-                            self._opt.lookback)
+        state = Cursor.resume(cursor)
         if state is None:
             state = Cursor(floor=now - int(self._opt.lookback.total_seconds()))
         if state.sweep is None:

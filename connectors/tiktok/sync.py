@@ -15,13 +15,13 @@ front of the list is read again until it shows nothing newer than ``t``.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors import cursor as codec
 from connectors.errors import TransientError
 from connectors.models import FetchPage, InboundMessage
 from connectors.tiktok.messages import buyer_from_participants, to_inbound
@@ -51,17 +51,18 @@ class Cursor:
 
     def encode(self) -> str:
         s = self.sweep
-        doc: dict[str, Any] = {"v": 1, "f": self.floor, "fi": self.floor_ids}
+        doc: dict[str, Any] = {"f": self.floor, "fi": self.floor_ids}
         if s is not None:
             doc["s"] = {"t": s.top, "ph": s.phase, "tok": s.token, "done": s.done,
                         "ti": s.top_ids}
-        return json.dumps(doc, separators=(",", ":"))
+        return codec.encode(1, doc)
 
     @classmethod
-    def decode(cls, text: str) -> Cursor:
-        doc = json.loads(text)
-        if not isinstance(doc, dict) or doc.get("v") != 1:
-            raise ValueError("not a TikTok cursor")
+    def resume(cls, text: str | None) -> Cursor | None:
+        return codec.resume(text, 1, cls._read, what="tiktok repair cursor")
+
+    @classmethod
+    def _read(cls, doc: dict[str, Any]) -> Cursor:
         s = doc.get("s")
         sweep = None if s is None else Sweep(
             top=int(s["t"]), phase=str(s["ph"]), token=str(s["tok"]),
@@ -69,7 +70,7 @@ class Cursor:
         return cls(floor=int(doc["f"]), floor_ids=[str(x) for x in doc["fi"]], sweep=sweep)
 
     def copy(self) -> Cursor:
-        return Cursor.decode(self.encode())
+        return codec.decode(self.encode(), 1, Cursor._read, what="tiktok repair cursor")
 
 
 def _latest_time(conversation: dict[str, Any]) -> int:
@@ -104,12 +105,7 @@ class RepairSync:
 
     def _start(self, cursor: str | None) -> Cursor:
         now = self._clock()
-        state = None
-        if cursor:
-            try:
-                state = Cursor.decode(cursor)
-            except (ValueError, KeyError, TypeError):
-                log.warning("unreadable TikTok cursor; starting a fresh window")
+        state = Cursor.resume(cursor)
         if state is None:
             state = Cursor(floor=int(now - self._lookback))
         if state.sweep is None:

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 from connectors.base import Tokens, TokenStore
-from connectors.errors import AuthError, PermanentError, TransientError
-from connectors.models import StoreAccount
+from connectors.errors import AuthError, ConnectorError
+from connectors.models import ShopId, StoreAccount
 from connectors.tiktok.client import TikTokHttp
 from connectors.tiktok.errors import TokenInvalid
 from connectors.tiktok.hosts import AUTH_BASE, authorize_service_base
+from connectors.tokens import Refresh
 
-log = logging.getLogger(__name__)
-T = TypeVar("T")
+PLATFORM = "tiktok"
 
 TOKEN_GET = "/api/v2/token/get"
 TOKEN_REFRESH = "/api/v2/token/refresh"
@@ -69,14 +67,6 @@ def tokens_from_grant(data: Mapping[str, Any], *, now: datetime,
                   extra=merged)
 
 
-def needs_refresh(tokens: Tokens, now: datetime, margin: timedelta) -> bool:
-    return tokens.access_expires_at is not None and tokens.access_expires_at - margin <= now
-
-
-def refresh_expired(tokens: Tokens, now: datetime) -> bool:
-    return tokens.refresh_expires_at is not None and tokens.refresh_expires_at <= now
-
-
 async def request_token(http: TikTokHttp, auth_base: str, code: str) -> dict[str, Any]:
     # "authorized_code", not OAuth's "authorization_code": the latter fails.
     return await http.token_call(auth_base, TOKEN_GET,
@@ -97,99 +87,59 @@ async def authorized_shops(http: TikTokHttp, api_base: str,
     return [s for s in shops if isinstance(s, dict)] if isinstance(shops, list) else []
 
 
-class TokenKeeper:
-    """Reads a shop's tokens (TokenStore first, then the configured credentials),
-    refreshes them ahead of expiry or after a token error, and resolves the shop
-    cipher. Calls for one shop share a lock around refreshing."""
+def refresher(http: TikTokHttp, auth_base: Callable[[StoreAccount], str]) -> Refresh:
+    """How a TikTok refresh is asked for and read (the keeper stores the result)."""
 
-    def __init__(self, http: TikTokHttp, store: TokenStore, *, platform: str,
-                 margin: timedelta, now: Callable[[], datetime],
-                 api_base: Callable[[StoreAccount], str],
-                 auth_base: Callable[[StoreAccount], str]) -> None:
-        self._http = http
-        self._store = store
-        self._platform = platform
-        self._margin = margin
-        self._now = now
-        self._api_base = api_base
-        self._auth_base = auth_base
-        self._locks: dict[str, asyncio.Lock] = {}
+    async def refresh(account: StoreAccount, tokens: Tokens, now: datetime) -> Tokens:
+        data = await refresh_token(http, auth_base(account), tokens.refresh_token)
+        fresh = tokens_from_grant(data, now=now, extra=tokens.extra)
+        if not fresh.refresh_token:  # kept, not rotated
+            fresh = replace(fresh, refresh_token=tokens.refresh_token,
+                            refresh_expires_at=tokens.refresh_expires_at)
+        return fresh
 
-    async def load(self, account: StoreAccount) -> Tokens:
-        stored = await self._store.get_tokens(self._platform, account.shop_id)
-        if stored is not None:
-            return stored
-        creds = account.credentials
-        if not creds.get("access_token"):
-            raise AuthError(f"no TikTok access token for shop {account.shop_id}",
-                            user_message="This TikTok store has no access token; connect it.")
-        extra = {"shop_cipher": creds["shop_cipher"]} if creds.get("shop_cipher") else {}
-        return Tokens(access_token=creds["access_token"],
-                      refresh_token=creds.get("refresh_token", ""), extra=extra)
+    return refresh
 
-    async def fresh(self, account: StoreAccount) -> Tokens:
-        tokens = await self.load(account)
-        if needs_refresh(tokens, self._now(), self._margin):
-            try:
-                tokens = await self.refresh(account, tokens)
-            except TransientError:
-                # Refreshing early failed for now; the old token still works until it
-                # really expires, and the next call tries again.
-                if needs_refresh(tokens, self._now(), timedelta(0)):
-                    raise
-        return tokens
 
-    async def refresh(self, account: StoreAccount, stale: Tokens) -> Tokens:
-        # One refresh per shop at a time: a refresh token may be single-use, so a
-        # second caller must find the first caller's result instead of spending it again.
-        async with self._locks.setdefault(account.shop_id, asyncio.Lock()):
-            current = await self.load(account)
-            if current.access_token != stale.access_token:
-                return current
-            now = self._now()
-            if not current.refresh_token or refresh_expired(current, now):
-                raise AuthError("TikTok refresh token missing or expired",
-                                user_message="The TikTok authorization has expired; "
-                                             "reconnect the store.")
-            try:
-                data = await refresh_token(self._http, self._auth_base(account),
-                                           current.refresh_token)
-            except AuthError:
-                raise
-            except PermanentError as exc:
-                raise AuthError(f"refresh failed: {exc}", code=exc.code) from exc
-            fresh = tokens_from_grant(data, now=now, extra=current.extra)
-            if not fresh.refresh_token:  # kept, not rotated
-                fresh = replace(fresh, refresh_token=current.refresh_token,
-                                refresh_expires_at=current.refresh_expires_at)
-            await self._store.put_tokens(self._platform, account.shop_id, fresh)
-            log.info("TikTok tokens refreshed for shop %s", account.shop_id)
-            return fresh
+def is_rejection(exc: ConnectorError) -> bool:
+    """Expired or unknown access token: refresh and run the call once more."""
+    return isinstance(exc, TokenInvalid)
 
-    async def with_token(self, account: StoreAccount,
-                         call: Callable[[Tokens], Awaitable[T]]) -> T:
-        """Run ``call``; on an invalid or expired token refresh and run it once more."""
-        tokens = await self.fresh(account)
-        try:
-            return await call(tokens)
-        except TokenInvalid:
-            tokens = await self.refresh(account, tokens)
-            return await call(tokens)  # a second TokenInvalid is an AuthError: it stands
 
-    async def cipher(self, account: StoreAccount, tokens: Tokens) -> str:
-        cipher = tokens.extra.get("shop_cipher") or account.credentials.get("shop_cipher")
-        if cipher:
-            return cipher
-        for shop in await authorized_shops(self._http, self._api_base(account),
-                                           tokens.access_token):
-            if str(shop.get("id")) == account.shop_id and shop.get("cipher"):
-                cipher = str(shop["cipher"])
-                await self._store.put_tokens(self._platform, account.shop_id, replace(
-                    tokens, extra={**tokens.extra, "shop_cipher": cipher}))
-                return cipher
-        raise AuthError(f"shop {account.shop_id} not authorized for this app",
-                        user_message="This TikTok shop does not authorize the app; "
-                                     "reconnect the store.")
+async def cipher(http: TikTokHttp, store: TokenStore, api_base: str, account: StoreAccount,
+                 tokens: Tokens) -> str:
+    """The shop's cipher: known, or looked up among the token's shops and kept."""
+    known = tokens.extra.get("shop_cipher") or account.credentials.get("shop_cipher")
+    if known:
+        return known
+    for shop in await authorized_shops(http, api_base, tokens.access_token):
+        if str(shop.get("id")) == account.shop_id and shop.get("cipher"):
+            found = str(shop["cipher"])
+            await store.put_tokens(PLATFORM, account.shop_id, replace(
+                tokens, extra={**tokens.extra, "shop_cipher": found}))
+            return found
+    raise AuthError(f"shop {account.shop_id} not authorized for this app",
+                    user_message="This TikTok shop does not authorize the app; "
+                                 "reconnect the store.")
 
-    def forget(self) -> None:
-        self._locks.clear()
+
+async def exchange_all(http: TikTokHttp, store: TokenStore, code: str, *, auth_base: str,
+                       api_base: str, now: datetime) -> list[tuple[ShopId, Tokens]]:
+    """Every shop one authorization covers, each stored with its cipher."""
+    data = await request_token(http, auth_base, code)
+    grant = tokens_from_grant(data, now=now)
+    result = []
+    for shop in await authorized_shops(http, api_base, grant.access_token):
+        sid = ShopId(str(shop.get("id") or ""))
+        if not sid or not shop.get("cipher"):
+            continue
+        extra = {**grant.extra, "shop_cipher": str(shop["cipher"]),
+                 "shop_name": str(shop.get("name") or ""),
+                 "shop_region": str(shop.get("region") or "")}
+        tokens = replace(grant, extra=extra)
+        await store.put_tokens(PLATFORM, sid, tokens)
+        result.append((sid, tokens))
+    if not result:
+        raise AuthError("token grant without any authorized shop",
+                        user_message="The TikTok authorization covers no shop.")
+    return result

@@ -22,9 +22,9 @@ from typing import Any
 
 import aiohttp
 
+from connectors.backoff import Backoff
 from connectors.models import BuyerId, ConversationId, OutboundText, ShopId, StoreAccount
 from connectors.tiktok import TikTokConnector
-from connectors.tiktok.client import RetryPolicy
 from tests.emulators.tiktok_server import (
     APP_KEY,
     APP_SECRET,
@@ -38,7 +38,7 @@ __all__ = ["APP_KEY", "APP_SECRET", "WEBHOOK_URL", "MemoryTokenStore", "TikTokEm
            "TikTokHarness", "harness"]
 
 
-FAST = {"request_timeout": 0.5, "retry": RetryPolicy(retries=2, base=0.01, cap=0.2),
+FAST = {"request_timeout": 0.5, "backoff": Backoff(retries=2, base=0.01, cap=0.2),
         "settle_seconds": 0, "qps": 0, "initial_lookback": timedelta(days=1)}
 SEND_FAULTS = {"transient": 36009003, "permanent": 45109001, "timeout": "timeout"}
 
