@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from connectors.errors import AuthError, PermanentError, RuleViolation
+from connectors.errors import RuleViolation
 from connectors.lazada.client import truthy
 from connectors.lazada.media import LazCall
 from connectors.models import StoreAccount
@@ -25,9 +25,8 @@ from connectors.order_actions import (
     OrderAction,
     Reason,
     ReturnDecision,
-    pending_actions,
 )
-from connectors.orders import Order
+from connectors.platform_actions import PlatformActions
 
 ITEMS = "/orders/items/get"
 DETAIL = "/order/reverse/return/detail/list"
@@ -38,14 +37,10 @@ REASONS = "/order/reverse/reason/list"
 _DETAIL = re.compile(r"^lazada \S+: (.*)$", re.S)
 
 
-class LazadaActions:
+class LazadaActions(PlatformActions):
     def __init__(self, call: LazCall, clock: Callable[[], datetime]) -> None:
+        super().__init__(clock, platform="Lazada", detail=_DETAIL, partial_refund=False)
         self._call = call
-        self._clock = clock
-
-    def allowed_actions(self, order: Order, return_id: str | None = None
-                        ) -> frozenset[OrderAction]:
-        return pending_actions(order, return_id, self._clock(), partial_refund=False)
 
     async def refusal_reasons(self, store: StoreAccount, request_id: str, kind: str
                               ) -> list[Reason]:
@@ -69,7 +64,7 @@ class LazadaActions:
             params["reason_code"] = reason
         await self._act(store, CANCEL_DECIDE, params, write=True)
         action = OrderAction.CANCEL_ACCEPT if accept else OrderAction.CANCEL_REJECT
-        return ActionResult(action, order_id, reverse_id, self._clock())
+        return ActionResult(action, order_id, reverse_id, self._now())
 
     async def answer_return(self, store: StoreAccount, order_id: str, return_id: str,
                             decision: ReturnDecision, *, reason: str | None = None,
@@ -96,7 +91,7 @@ class LazadaActions:
                     "action": "refuseReturn", "reverse_order_id": return_id,
                     "reverse_order_item_ids": _ids([line]), "reason_id": reason,
                     "comment": comment}, write=True)
-        return ActionResult(RETURN_ACTION[decision], order_id, return_id, self._clock())
+        return ActionResult(RETURN_ACTION[decision], order_id, return_id, self._now())
 
     async def _cancel_reverse(self, store: StoreAccount, order_id: str) -> str:
         data = (await self._act(store, ITEMS, {"order_ids": f"[{order_id}]"})).get("data")
@@ -120,16 +115,10 @@ class LazadaActions:
 
     async def _act(self, store: StoreAccount, path: str, params: dict[str, object], *,
                    write: bool = False) -> dict[str, Any]:
-        try:
-            # Every reverse API is documented as GET, writes included; a write whose
-            # answer is lost becomes OutcomeUnknown, never a blind retry.
-            return await self._call(store, path, params, method="GET", idempotent=not write)
-        except (AuthError, RuleViolation):
-            raise
-        except PermanentError as exc:
-            m = _DETAIL.match(str(exc))
-            raise ActionRefused("Lazada", m.group(1) if m else exc.user_message,
-                                code=exc.code) from exc
+        # Every reverse API is documented as GET, writes included; a write whose
+        # answer is lost becomes OutcomeUnknown, never a blind retry.
+        return await self._refusing(self._call(store, path, params, method="GET",
+                                               idempotent=not write))
 
 
 def _ids(lines: list[str]) -> str:

@@ -5,21 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.errors import AuthError, PermanentError, RuleViolation
+from connectors.errors import RuleViolation
 from connectors.models import StoreAccount
 from connectors.order_actions import (
     RETURN_ACTION,
-    ActionRefused,
     ActionResult,
     OrderAction,
     Reason,
     ReturnDecision,
-    pending_actions,
 )
-from connectors.orders import Order
+from connectors.platform_actions import PlatformActions, positive_amount
 from connectors.shopee.media import ShopCall
 
 CANCEL = "/api/v2/order/handle_buyer_cancellation"
@@ -30,23 +27,15 @@ DISPUTE_REASONS = "/api/v2/returns/get_return_dispute_reason"
 _DETAIL = re.compile(r"^shopee [^:]+: (.*?)(?: \(request_id [^)]*\))?$", re.S)
 
 
-def _refusal(exc: PermanentError) -> ActionRefused:
-    m = _DETAIL.match(str(exc))
-    return ActionRefused("Shopee", m.group(1) if m else exc.user_message, code=exc.code)
-
-
-class ShopeeActions:
+class ShopeeActions(PlatformActions):
     """Dispute (refuse) needs the seller's e-mail: ``StoreAccount.credentials
     ["dispute_email"]`` (Shopee requires one; it is not a secret, but it is per store)."""
 
     def __init__(self, call: ShopCall, clock: Callable[[], float]) -> None:
+        super().__init__(lambda: datetime.fromtimestamp(clock(), UTC), platform="Shopee",
+                         detail=_DETAIL, partial_refund=True)
         self._call = call
         self._clock = clock
-
-    def allowed_actions(self, order: Order, return_id: str | None = None
-                        ) -> frozenset[OrderAction]:
-        now = datetime.fromtimestamp(self._clock(), UTC)
-        return pending_actions(order, return_id, now, partial_refund=True)
 
     async def refusal_reasons(self, store: StoreAccount, request_id: str, kind: str
                               ) -> list[Reason]:
@@ -90,25 +79,12 @@ class ShopeeActions:
 
     async def _act(self, store: StoreAccount, method: str, path: str, **kw: Any
                    ) -> dict[str, Any]:
-        try:
-            return await self._call(store, method, path, unsafe=method == "POST", **kw)
-        except AuthError:
-            raise
-        except RuleViolation:
-            raise
-        except PermanentError as exc:
-            raise _refusal(exc) from exc
+        return await self._refusing(self._call(store, method, path, unsafe=method == "POST",
+                                               **kw))
 
     def _at(self, ts: Any) -> datetime:
         return datetime.fromtimestamp(int(ts) if ts else self._clock(), UTC)
 
 
 def _amount(value: str | None) -> float:
-    try:
-        d = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        d = Decimal(0)
-    if not d.is_finite() or d <= 0:
-        raise RuleViolation(f"bad refund amount {value!r}",
-                            user_message="A partial refund needs a positive amount.")
-    return float(d)  # the offer API types the amount as a float
+    return float(positive_amount(value))  # the offer API types the amount as a float

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.errors import AuthError, PermanentError, RuleViolation
+from connectors.errors import RuleViolation
 from connectors.models import StoreAccount
 from connectors.order_actions import (
     RETURN_ACTION,
@@ -17,9 +16,8 @@ from connectors.order_actions import (
     OrderAction,
     Reason,
     ReturnDecision,
-    pending_actions,
 )
-from connectors.orders import Order
+from connectors.platform_actions import PlatformActions, positive_amount
 from connectors.tiktok.media import CsCall
 
 RR = "/return_refund/202309"
@@ -27,19 +25,15 @@ PENDING_CANCEL = "CANCELLATION_REQUEST_PENDING"
 _DETAIL = re.compile(r"^TikTok code=\S+ http=\d+: (.*)$", re.S)
 
 
-class TikTokActions:
+class TikTokActions(PlatformActions):
     """Approve/reject a cancellation by its ``cancel_id`` (looked up by order), and a
     return by ``return_id``. Refund-only requests take APPROVE_REFUND/REJECT_REFUND,
     returns APPROVE_RETURN/REJECT_RETURN; a partial refund is OFFER_PARTIAL_REFUND."""
 
     def __init__(self, call: CsCall, clock: Callable[[], float]) -> None:
+        super().__init__(lambda: datetime.fromtimestamp(clock(), UTC), platform="TikTok Shop",
+                         detail=_DETAIL, partial_refund=True)
         self._call = call
-        self._clock = clock
-
-    def allowed_actions(self, order: Order, return_id: str | None = None
-                        ) -> frozenset[OrderAction]:
-        now = datetime.fromtimestamp(self._clock(), UTC)
-        return pending_actions(order, return_id, now, partial_refund=True)
 
     async def refusal_reasons(self, store: StoreAccount, request_id: str, kind: str
                               ) -> list[Reason]:
@@ -111,27 +105,10 @@ class TikTokActions:
 
     async def _act(self, store: StoreAccount, method: str, path: str, **kw: Any
                    ) -> dict[str, Any]:
-        try:
-            return await self._call(store, method, path, cs_quota=False,
-                                    idempotent=method == "GET" or path.endswith("/search"),
-                                    **kw)
-        except (AuthError, RuleViolation):
-            raise
-        except PermanentError as exc:
-            m = _DETAIL.match(str(exc))
-            raise ActionRefused("TikTok Shop", m.group(1) if m else exc.user_message,
-                                code=exc.code) from exc
-
-    def _now(self) -> datetime:
-        return datetime.fromtimestamp(self._clock(), UTC)
+        return await self._refusing(self._call(
+            store, method, path, cs_quota=False,
+            idempotent=method == "GET" or path.endswith("/search"), **kw))
 
 
 def _amount(value: str | None) -> str:
-    try:
-        d = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        d = Decimal(0)
-    if not d.is_finite() or d <= 0:
-        raise RuleViolation(f"bad refund amount {value!r}",
-                            user_message="A partial refund needs a positive amount.")
-    return str(d)  # TikTok types money as decimal strings
+    return str(positive_amount(value))  # TikTok types money as decimal strings
