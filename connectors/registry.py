@@ -27,4 +27,6 @@ def build_connector(name: str, session: aiohttp.ClientSession, env: Mapping[str,
                          ) from None
     module, _, cls = target.partition(":")
     # Imported on use so a deployment with only Shopee stores never loads the others.
-    return getattr(importlib.import_module(module), cls).from_env(session, env, tokens)
+    connector: Connector = getattr(importlib.import_module(module), cls).from_env(
+        session, env, tokens)
+    return connector

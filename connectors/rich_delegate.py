@@ -3,7 +3,7 @@ delegating to per-platform helpers, so the connector classes change by two lines
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol
 
 from connectors.models import SentMessage, StoreAccount
 from connectors.order_actions import ActionResult, OrderAction, Reason, ReturnDecision
@@ -11,9 +11,45 @@ from connectors.orders import Order
 from connectors.rich import CardSupport, ChatTarget, Product, SentCard
 
 
+class RichHelper(Protocol):
+    """A platform's media and cards helper."""
+
+    @property
+    def cards(self) -> CardSupport: ...
+
+    async def send_image(self, store: StoreAccount, target: ChatTarget, data: bytes,
+                         content_type: str, filename: str) -> SentMessage: ...
+
+    async def search_products(self, store: StoreAccount, query: str) -> list[Product]: ...
+
+    async def send_product_card(self, store: StoreAccount, target: ChatTarget,
+                                product_id: str, *, text_fallback: bool = False
+                                ) -> SentCard: ...
+
+    async def send_order_card(self, store: StoreAccount, target: ChatTarget, order_id: str,
+                              *, text_fallback: bool = False) -> SentCard: ...
+
+
+class ActionsHelper(Protocol):
+    """A platform's order-actions helper."""
+
+    def allowed_actions(self, order: Order, return_id: str | None = None
+                        ) -> frozenset[OrderAction]: ...
+
+    async def refusal_reasons(self, store: StoreAccount, request_id: str, kind: str
+                              ) -> list[Reason]: ...
+
+    async def answer_cancellation(self, store: StoreAccount, order_id: str, accept: bool,
+                                  reason: str | None = None) -> ActionResult: ...
+
+    async def answer_return(self, store: StoreAccount, order_id: str, return_id: str,
+                            decision: ReturnDecision, *, reason: str | None = None,
+                            amount: str | None = None, comment: str = "") -> ActionResult: ...
+
+
 class RichAndActions:
-    rich: Any  # the platform's media/cards helper
-    actions: Any  # the platform's order-actions helper
+    rich: RichHelper
+    actions: ActionsHelper
 
     @property
     def cards(self) -> CardSupport:

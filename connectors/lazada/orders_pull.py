@@ -106,7 +106,8 @@ async def fetch_orders_since(api: Api, cursor: str | None, *, store: StoreAccoun
     seen = dict(start.seen)
     tz = site_tz(store.site)
     seen.update({oid: to_ms(row.get("updated_at"), tz) for oid, row in rows.items()})
-    rev_after, rev_seen, reverses = start.rev_after_ms, dict(start.rev_seen), {}
+    rev_after, rev_seen = start.rev_after_ms, dict(start.rev_seen)
+    reverses: dict[str, dict[str, Any]] = {}
     if done:  # reverse changes once per scan, when the order list is through
         reverses, changed, rev_seen = await _scan_reverse(api, start, now_ms, options)
         rev_after = _watermark(start.rev_after_ms, rev_seen.values(), options)
@@ -220,7 +221,8 @@ def _result(envelope: Mapping[str, Any]) -> Mapping[str, Any]:
     """The reverse list answers in ``result``, not ``data``, with its own verdict."""
     result = envelope.get("result")
     if not isinstance(result, Mapping):
-        result = envelope.get("data") if isinstance(envelope.get("data"), Mapping) else {}
+        data = envelope.get("data")
+        result = data if isinstance(data, Mapping) else {}
     if result.get("success") is False or str(result.get("success")).lower() == "false":
         raise TransientError(f"lazada {REVERSE_LIST}: {result.get('error_msg') or result}",
                              code=str(result.get("error_code") or "") or None)

@@ -166,7 +166,8 @@ def default_content(kind: str, site: str, rng: random.Random) -> dict[str, Any]:
     return {}
 
 
-def chatter(language: str, site: str, rng: random.Random) -> tuple[str, str | None, dict]:
+def chatter(language: str, site: str, rng: random.Random
+            ) -> tuple[str, str | None, dict[str, Any]]:
     """One background message: (kind, text or None, content fields)."""
     kind = rng.choice(_CHATTER_KINDS)
     if kind == "text":

@@ -157,7 +157,7 @@ class SandboxConnector(RichAndActions):
 
     async def fetch_since(self, store: StoreAccount, cursor: str | None) -> FetchPage:
         query = {"limit": str(MAX_PAGE)} | ({"cursor": cursor} if cursor else {})
-        data = await self._call(store, "GET", "/messages", query=query)
+        data = await self._call(store, "GET", "/messages", query=query) or {}
         try:
             raw = data["messages"]
             messages = tuple(parse_message(store.shop_id, m) for m in raw)
@@ -173,7 +173,7 @@ class SandboxConnector(RichAndActions):
     async def send_text(self, store: StoreAccount, out: OutboundText) -> SentMessage:
         path = f"/conversations/{quote(out.conversation_id, safe='')}/messages"
         payload = {"text": out.text, "idempotency_key": out.idempotency_key}
-        data = await self._call(store, "POST", path, payload=payload, sending=True)
+        data = await self._call(store, "POST", path, payload=payload, sending=True) or {}
         try:
             return _sent(data["message_id"], data["sent_at"])
         except (KeyError, TypeError, MalformedMessage):
@@ -222,7 +222,7 @@ class SandboxConnector(RichAndActions):
         try:
             async with self._session.request(method, url, data=body or None, headers=headers,
                                              timeout=timeout) as resp:
-                status, raw, resp_headers = resp.status, await resp.read(), resp.headers
+                status, answer, resp_headers = resp.status, await resp.read(), resp.headers
         except aiohttp.ConnectionTimeoutError as exc:
             raise TransientError(f"could not connect: {exc!r}", code="connect_timeout") from exc
         except aiohttp.ClientConnectorError as exc:
@@ -232,7 +232,7 @@ class SandboxConnector(RichAndActions):
                 raise OutcomeUnknown(f"no answer after sending: {exc!r}",
                                      code="timeout") from exc
             raise TransientError(f"request failed: {exc!r}", code="network") from exc
-        data = _json_object(raw)
+        data = _json_object(answer)
         if 200 <= status < 300 and data is not None:
             return data
         if 200 <= status < 300:

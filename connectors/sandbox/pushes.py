@@ -32,7 +32,8 @@ class PushDelivery:
     error: str | None = None
 
     def payload(self) -> dict[str, Any]:
-        return json.loads(self.body)
+        data = json.loads(self.body)
+        return data if isinstance(data, dict) else {}
 
 
 def encode_push(payload: dict[str, Any]) -> bytes:

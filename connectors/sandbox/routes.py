@@ -77,6 +77,7 @@ class _Api:
     @web.middleware
     async def guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
         request_id = f"req-{uuid.uuid4().hex[:16]}"
+        response: web.StreamResponse
         try:
             self._authenticate(request, await request.read())
             response = await handler(request)

@@ -227,7 +227,8 @@ class SandboxMarketplace:
     def messages(self, shop_id: str) -> list[dict[str, Any]]:
         return self.ledger.messages(shop_id)
 
-    def sent_messages(self, shop_id: str, conversation_id: str | None = None) -> list[dict]:
+    def sent_messages(self, shop_id: str, conversation_id: str | None = None
+                      ) -> list[dict[str, Any]]:
         return [m for m in self.ledger.messages(shop_id) if m["from_seller"]
                 and conversation_id in (None, m["conversation_id"])]
 

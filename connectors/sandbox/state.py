@@ -118,7 +118,8 @@ class Ledger:
         rec = self._by_key.get((shop_id, key))
         return None if rec is None else _copy(rec.message)
 
-    def page(self, shop_id: str, after: int, limit: int) -> tuple[list[dict], int | None, bool]:
+    def page(self, shop_id: str, after: int, limit: int
+             ) -> tuple[list[dict[str, Any]], int | None, bool]:
         """Messages after sequence ``after``: (messages, last seq returned, has_more)."""
         newer = [r for r in self._records[shop_id] if r.seq > after]
         chosen = newer[:limit]

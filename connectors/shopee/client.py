@@ -88,10 +88,10 @@ class ShopeeHttp:
         where = f"shopee {method} {path}"
         reply = await exchange(self._session, method, base_url + path, name="Shopee",
                                where=where, unsafe=unsafe, now=self._clock(), **kwargs)
-        data = unwrap(self._wire, reply, where=where, unsafe=unsafe)
+        envelope = unwrap(self._wire, reply, where=where, unsafe=unsafe)
         if top_level:
-            return data
-        response = data.get("response")
+            return envelope
+        response = envelope.get("response")
         return response if isinstance(response, dict) else {}
 
     def _verdict(self, reply: Reply, data: dict[str, Any], unsafe: bool

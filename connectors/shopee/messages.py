@@ -87,8 +87,9 @@ def map_content(message_type: str, content: Mapping[str, Any], *, region: str = 
         url = _product_url(region, shop, c.get("item_id"))
         if url:
             attrs["url"] = url
-        if c.get("name") or c.get("item_name"):
-            attrs["name"] = c.get("name") or c.get("item_name")
+        name = c.get("name") or c.get("item_name")
+        if name:
+            attrs["name"] = str(name)
         return MessageKind.PRODUCT, "", attrs
     if message_type in ("order", "order_card"):
         return MessageKind.ORDER, "", {"order_sn": _id(c.get("order_sn")),

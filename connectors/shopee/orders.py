@@ -153,7 +153,7 @@ class ShopeeOrders:
 
     async def get_orders(self, store: StoreAccount, order_ids: list[str]) -> list[Order]:
         wanted = list(dict.fromkeys(_s(i).strip() for i in order_ids if _s(i).strip()))
-        by_id = {o.order_id: o for o, _ in await self._build(store, wanted, [])}
+        by_id: dict[str, Order] = {o.order_id: o for o, _ in await self._build(store, wanted, [])}
         return [by_id[i] for i in wanted if i in by_id]
 
     async def _details(self, store: StoreAccount, sns: list[str]) -> list[dict[str, Any]]:

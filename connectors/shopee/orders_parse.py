@@ -17,6 +17,7 @@ from typing import Any
 
 from connectors.models import ShopId
 from connectors.orders import CancelRequest, Order, OrderId, OrderItem, OrderStatus, ReturnRequest
+from connectors.wire import items, obj
 
 log = logging.getLogger(__name__)
 
@@ -202,8 +203,8 @@ def _first(*values: Any) -> Any:
 def return_flags(ret: Mapping[str, Any]) -> tuple[str, str]:
     """(negotiation_status, seller_proof_status) from a list item (flat) or a detail
     (nested ``negotiation`` / ``seller_proof``)."""
-    neg = ret.get("negotiation") if isinstance(ret.get("negotiation"), Mapping) else {}
-    proof = ret.get("seller_proof") if isinstance(ret.get("seller_proof"), Mapping) else {}
+    neg = obj(ret.get("negotiation"))
+    proof = obj(ret.get("seller_proof"))
     return (_str(_first(neg.get("negotiation_status"), ret.get("negotiation_status"))).upper(),
             _str(_first(proof.get("seller_proof_status"), ret.get("seller_proof_status"))).upper())
 
@@ -223,8 +224,8 @@ def parse_return(ret: Mapping[str, Any], currency: str = "") -> ReturnRequest:
     ``respond_by`` is the earliest of those deadlines. INFERRED from the field docs."""
     status = _str(ret.get("status")).upper()
     neg_status, proof_status = return_flags(ret)
-    neg = ret.get("negotiation") if isinstance(ret.get("negotiation"), Mapping) else {}
-    proof = ret.get("seller_proof") if isinstance(ret.get("seller_proof"), Mapping) else {}
+    neg = obj(ret.get("negotiation"))
+    proof = obj(ret.get("seller_proof"))
     deadlines: list[Any] = []
     waiting = False
     if status not in RETURN_CLOSED:
@@ -288,6 +289,6 @@ def has_return_signs(raw: Mapping[str, Any]) -> bool:
     counters); such orders get their returns looked up even if none changed."""
     if _str(raw.get("order_status")).upper() == "TO_RETURN":
         return True
-    items = raw.get("item_list") if isinstance(raw.get("item_list"), list) else []
     return any(isinstance(i, Mapping) and (_int(i.get("return_requested_qty")) > 0
-                                           or _int(i.get("returned_qty")) > 0) for i in items)
+                                           or _int(i.get("returned_qty")) > 0)
+               for i in items(raw.get("item_list")))

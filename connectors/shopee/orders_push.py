@@ -16,6 +16,7 @@ from typing import Any
 from connectors.models import PushBatch, ShopId
 from connectors.orders import OrderEvent, OrderId
 from connectors.shopee.orders_parse import to_time
+from connectors.wire import obj
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +95,8 @@ def ship_by_move(event: OrderEvent) -> tuple[int, int] | None:
             return None
     if not isinstance(data, dict):
         return None
-    old = data.get("old") if isinstance(data.get("old"), dict) else {}
-    new = data.get("new") if isinstance(data.get("new"), dict) else {}
+    old = obj(data.get("old"))
+    new = obj(data.get("new"))
     new_at, old_at = to_time(new.get("ship_by_date")), to_time(old.get("ship_by_date"))
     if new_at is None:
         return None

@@ -7,6 +7,7 @@ detail only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from connectors.errors import (
     AuthError,
@@ -124,7 +125,7 @@ def error_for(code: int | None, message: str, http_status: int, *,
         else:
             entry = WireError(PermanentError, "TikTok rejected the request.")
     detail = f"TikTok code={code} http={http_status}: {message}"[:300]
-    kwargs: dict = {"code": _code_text(code, http_status), "user_message": entry.words}
+    kwargs: dict[str, Any] = {"code": _code_text(code, http_status), "user_message": entry.words}
     if issubclass(entry.cls, TransientError):
         kwargs["retry_after"] = retry_after
     return entry.cls(detail, **kwargs)

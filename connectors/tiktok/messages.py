@@ -24,6 +24,7 @@ from connectors.models import (
     PlatformMessageId,
     ShopId,
 )
+from connectors.wire import obj
 
 BUYER = "BUYER"
 # What an agent wrote (not SYSTEM/ROBOT, which reuse the shop's id): find_sent looks here.
@@ -126,7 +127,7 @@ def to_inbound(msg: Mapping[str, Any], *, shop_id: str, conversation_id: str,
     wire_type = str(msg.get("type") or "OTHER")
     kind = _KINDS.get(wire_type, MessageKind.UNKNOWN)
     content = parse_content(msg.get("content"))
-    sender = msg.get("sender") if isinstance(msg.get("sender"), dict) else {}
+    sender = obj(msg.get("sender"))
     role = str(sender.get("role") or "")
     text = content.get("content") if kind in (MessageKind.TEXT, MessageKind.UNKNOWN) else ""
     attrs = _attributes(kind, wire_type, content)

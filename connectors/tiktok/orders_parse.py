@@ -22,6 +22,7 @@ from connectors.orders import (
     OrderStatus,
     ReturnRequest,
 )
+from connectors.wire import obj
 
 log = logging.getLogger(__name__)
 EPOCH = datetime.fromtimestamp(0, UTC)
@@ -210,7 +211,7 @@ def to_return_request(wire: Mapping[str, Any]) -> ReturnRequest:
     else:
         warn_unknown("return_status", status)
         state = "pending" if deadline else "in_progress"
-    refund = wire.get("refund_amount") if isinstance(wire.get("refund_amount"), dict) else {}
+    refund = obj(wire.get("refund_amount"))
     return ReturnRequest(
         return_id=text(wire.get("return_id")), state=state,
         kind="refund" if text(wire.get("return_type")).upper() == "REFUND" else "return",
@@ -244,7 +245,7 @@ def to_order(wire: Mapping[str, Any], *, shop_id: str,
     if not order_id:
         raise ValueError("TikTok order without id")
     word = text(wire.get("status")).upper()
-    payment = wire.get("payment") if isinstance(wire.get("payment"), dict) else {}
+    payment = obj(wire.get("payment"))
     lines = _dicts(wire.get("line_items"))
     currency = text(payment.get("currency")) or next(
         (text(li.get("currency")) for li in lines if text(li.get("currency"))), "")

@@ -23,6 +23,7 @@ from connectors.tiktok.orders_parse import (
     to_time,
     warn_unknown,
 )
+from connectors.wire import items
 
 ORDER_STATUS_CHANGE = 1
 RECIPIENT_ADDRESS_UPDATE = 3
@@ -78,7 +79,7 @@ def order_events(push_type: int, envelope: Mapping[str, Any]) -> tuple[OrderEven
         # A package combined or split: tracking may have moved; one event per order.
         sc_type = text(data.get("sc_type")).upper()
         seen: dict[str, OrderEvent] = {}
-        packages = data.get("package_list") if isinstance(data.get("package_list"), list) else []
+        packages = items(data.get("package_list"))
         for package in packages:
             ids = package.get("order_id_list") if isinstance(package, dict) else None
             for oid in ids if isinstance(ids, list) else []:
