@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -118,6 +118,28 @@ def order_id_of(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]] = (
     return found or (id_str(items[0].get("order_id")) if items else "")
 
 
+def _status_words(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]]
+                  ) -> list[Any]:
+    """Each item's status; without item rows, the order row's ``statuses``."""
+    if items:
+        return [i.get("status") for i in items]
+    statuses = order.get("statuses")
+    return list(statuses) if isinstance(statuses, list) else []
+
+
+def _times(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]], tz: timezone,
+           order_id: str) -> tuple[datetime, datetime]:
+    """(created, updated): the order row's, else its items' earliest/latest."""
+    updated = parse_time(order.get("updated_at"), tz) or latest(
+        (i.get("updated_at") for i in items), tz)
+    created = parse_time(order.get("created_at"), tz) or earliest(
+        (i.get("created_at") for i in items), tz) or updated
+    if created is None:
+        log.warning("lazada order %s has no readable created_at", order_id)
+        created = datetime.fromtimestamp(0, UTC)
+    return created, updated or created
+
+
 def to_order(
     order: Mapping[str, Any],
     items: Sequence[Mapping[str, Any]],
@@ -130,19 +152,10 @@ def to_order(
     reverse orders (normalised by :func:`orders_reverse.normalise`)."""
     tz = site_tz(site)
     order_id = order_id_of(order, items)
-    statuses = order.get("statuses")
-    words = [i.get("status") for i in items] if items else (
-        list(statuses) if isinstance(statuses, list) else [])
-    status, platform_status = derive_status(words)
+    status, platform_status = derive_status(_status_words(order, items))
     currency = next((str(i["currency"]) for i in items if i.get("currency")), "") or (
         SITE_CURRENCY.get(site.strip().upper(), ""))
-    updated = parse_time(order.get("updated_at"), tz) or latest(
-        (i.get("updated_at") for i in items), tz)
-    created = parse_time(order.get("created_at"), tz) or earliest(
-        (i.get("created_at") for i in items), tz) or updated
-    if created is None:
-        log.warning("lazada order %s has no readable created_at", order_id)
-        created = datetime.fromtimestamp(0, UTC)
+    created, updated = _times(order, items, tz, order_id)
     to_ship = [i for i in items if item_status(i.get("status"))[1] in SHIP_BY_STATUSES]
     ship_by = earliest((i.get("sla_time_stamp") for i in to_ship or items), tz)
     tracking = dict.fromkeys(str(i.get("tracking_code") or "").strip() for i in items)
@@ -151,7 +164,7 @@ def to_order(
         shop_id=ShopId(shop_id), order_id=OrderId(order_id), buyer_id=buyer,
         status=status, platform_status=platform_status,
         amount=paid_total(order, items), currency=currency,
-        created_at=created, updated_at=updated or created,
+        created_at=created, updated_at=updated,
         items=group_items(items), ship_by=ship_by,
         tracking_no=", ".join(t for t in tracking if t) or None,
         cancellation=cancellation_of(items, reverses),

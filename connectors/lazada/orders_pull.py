@@ -184,23 +184,7 @@ async def _scan_reverse(api: Api, start: OrderCursor, now_ms: int, options: Orde
         params["reverse_status_list"] = json.dumps(list(options.reverse_statuses))
     found: dict[str, dict[str, Any]] = {}
     for _ in range(3):  # page numbers shift if lines change mid-scan: then read again
-        found, stable, total = {}, True, None
-        for page_no in range(1, options.reverse_max_pages + 1):
-            result = _result(await api(REVERSE_LIST, {**params, "page_no": page_no}))
-            if total is None:
-                total = as_int(result.get("total"))
-            elif as_int(result.get("total")) != total:
-                stable = False
-                break
-            items = [i for i in result.get("items") or [] if isinstance(i, Mapping)]
-            for raw in items:
-                reverse = normalise(raw)
-                if reverse["reverse_order_id"] in found:
-                    found[reverse["reverse_order_id"]]["lines"].extend(reverse["lines"])
-                else:
-                    found[reverse["reverse_order_id"]] = reverse
-            if not items or page_no * options.reverse_page_size >= total:
-                break
+        found, stable = await _read_reverse_pages(api, params, options)
         if stable:
             break
     else:
@@ -215,6 +199,30 @@ async def _scan_reverse(api: Api, start: OrderCursor, now_ms: int, options: Orde
                 if reverse["trade_order_id"] not in changed:
                     changed.append(reverse["trade_order_id"])
     return found, [c for c in changed if c], seen
+
+
+async def _read_reverse_pages(api: Api, params: dict[str, object], options: OrderOptions
+                              ) -> tuple[dict[str, dict[str, Any]], bool]:
+    """Every reverse order on the list pages (by id, their lines merged), and whether
+    the list's total stayed the same while it was read."""
+    found: dict[str, dict[str, Any]] = {}
+    total = None
+    for page_no in range(1, options.reverse_max_pages + 1):
+        result = _result(await api(REVERSE_LIST, {**params, "page_no": page_no}))
+        if total is None:
+            total = as_int(result.get("total"))
+        elif as_int(result.get("total")) != total:
+            return found, False
+        items = [i for i in result.get("items") or [] if isinstance(i, Mapping)]
+        for raw in items:
+            reverse = normalise(raw)
+            if reverse["reverse_order_id"] in found:
+                found[reverse["reverse_order_id"]]["lines"].extend(reverse["lines"])
+            else:
+                found[reverse["reverse_order_id"]] = reverse
+        if not items or page_no * options.reverse_page_size >= total:
+            break
+    return found, True
 
 
 def _result(envelope: Mapping[str, Any]) -> Mapping[str, Any]:

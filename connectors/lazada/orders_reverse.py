@@ -11,6 +11,7 @@ logged and reported as "in progress", never fatal.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -63,6 +64,12 @@ def cancellation_of(items: Sequence[Mapping[str, Any]],
         # "seller agrees the cancellation request, waiting for logistic system"
         return CancelRequest(state="accepted", reason=str(items[0].get("reason") or ""),
                              requested_at=requested)
+    return _cancel_from_lines(lines, requested)
+
+
+def _cancel_from_lines(lines: Sequence[Mapping[str, Any]],
+                       requested: datetime | None) -> CancelRequest | None:
+    """The cancellation as the reverse lines tell it (no item flag said more)."""
     if not lines:
         return None
     states = _states(lines)

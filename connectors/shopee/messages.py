@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,43 +67,73 @@ def _product_url(region: str, shop: Any, item: Any) -> str | None:
     return f"https://{domain}/product/{shop}/{item}"
 
 
+Content = tuple[MessageKind, str, dict[str, Any]]
+
+
+def _text(c: Mapping[str, Any], text: str, region: str, shop_id: str) -> Content:
+    return MessageKind.TEXT, text, {}
+
+
+def _image(c: Mapping[str, Any], text: str, region: str, shop_id: str) -> Content:
+    url = c.get("url") or c.get("image_url") or ""
+    return MessageKind.IMAGE, text, {"url": url, "thumb_url": c.get("thumb_url") or url}
+
+
+def _sticker(c: Mapping[str, Any], text: str, region: str, shop_id: str) -> Content:
+    return MessageKind.STICKER, "", {"sticker_id": _id(c.get("sticker_id")),
+                                     "sticker_package_id": _id(c.get("sticker_package_id"))}
+
+
+def _product(c: Mapping[str, Any], text: str, region: str, shop_id: str) -> Content:
+    shop = c.get("shop_id") or shop_id
+    attrs = {"item_id": _id(c.get("item_id")), "shop_id": _id(shop)}
+    url = _product_url(region, shop, c.get("item_id"))
+    if url:
+        attrs["url"] = url
+    name = c.get("name") or c.get("item_name")
+    if name:
+        attrs["name"] = str(name)
+    return MessageKind.PRODUCT, "", attrs
+
+
+def _order(c: Mapping[str, Any], text: str, region: str, shop_id: str) -> Content:
+    return MessageKind.ORDER, "", {"order_sn": _id(c.get("order_sn")),
+                                   "shop_id": _id(c.get("shop_id") or shop_id)}
+
+
+def _voucher(c: Mapping[str, Any], text: str, region: str, shop_id: str) -> Content:
+    return MessageKind.VOUCHER, "", {"voucher_id": _id(c.get("voucher_id")),
+                                     "code": _id(c.get("voucher_code"))}
+
+
+def _video(c: Mapping[str, Any], text: str, region: str, shop_id: str) -> Content:
+    return MessageKind.VIDEO, "", {
+        "url": c.get("video_url") or c.get("url") or "",
+        "thumb_url": c.get("thumb_url") or "",
+        "duration": c.get("duration_seconds"),
+    }
+
+
+_CONTENT: dict[str, Callable[[Mapping[str, Any], str, str, str], Content]] = {
+    **dict.fromkeys(("text", "faq_liveagent", "autoreply", "auto_reply"), _text),
+    **dict.fromkeys(("image", "image_with_text"), _image),
+    **dict.fromkeys(("sticker", "emoji", "emoticon"), _sticker),
+    **dict.fromkeys(("item", "product", "item_card"), _product),
+    **dict.fromkeys(("order", "order_card"), _order),
+    **dict.fromkeys(("voucher", "shop_voucher", "voucher_card"), _voucher),
+    "video": _video,
+}
+
+
 def map_content(message_type: str, content: Mapping[str, Any], *, region: str = "",
-                shop_id: str = "") -> tuple[MessageKind, str, dict[str, Any]]:
+                shop_id: str = "") -> Content:
     """(kind, text, attributes) for one Shopee message type. Attribute names follow
     the bot's renderer (url, name, order_sn, code, duration, platform_type)."""
-    c = content
-    text = str(c.get("text") or "")
-    if message_type in ("text", "faq_liveagent", "autoreply", "auto_reply"):
-        return MessageKind.TEXT, text, {}
-    if message_type in ("image", "image_with_text"):
-        url = c.get("url") or c.get("image_url") or ""
-        return MessageKind.IMAGE, text, {"url": url, "thumb_url": c.get("thumb_url") or url}
-    if message_type in ("sticker", "emoji", "emoticon"):
-        return MessageKind.STICKER, "", {"sticker_id": _id(c.get("sticker_id")),
-                                         "sticker_package_id": _id(c.get("sticker_package_id"))}
-    if message_type in ("item", "product", "item_card"):
-        shop = c.get("shop_id") or shop_id
-        attrs = {"item_id": _id(c.get("item_id")), "shop_id": _id(shop)}
-        url = _product_url(region, shop, c.get("item_id"))
-        if url:
-            attrs["url"] = url
-        name = c.get("name") or c.get("item_name")
-        if name:
-            attrs["name"] = str(name)
-        return MessageKind.PRODUCT, "", attrs
-    if message_type in ("order", "order_card"):
-        return MessageKind.ORDER, "", {"order_sn": _id(c.get("order_sn")),
-                                       "shop_id": _id(c.get("shop_id") or shop_id)}
-    if message_type in ("voucher", "shop_voucher", "voucher_card"):
-        return MessageKind.VOUCHER, "", {"voucher_id": _id(c.get("voucher_id")),
-                                         "code": _id(c.get("voucher_code"))}
-    if message_type == "video":
-        return MessageKind.VIDEO, "", {
-            "url": c.get("video_url") or c.get("url") or "",
-            "thumb_url": c.get("thumb_url") or "",
-            "duration": c.get("duration_seconds"),
-        }
-    return MessageKind.UNKNOWN, text, {"platform_type": message_type or "(none)"}
+    text = str(content.get("text") or "")
+    read = _CONTENT.get(message_type)
+    if read is None:
+        return MessageKind.UNKNOWN, text, {"platform_type": message_type or "(none)"}
+    return read(content, text, region, shop_id)
 
 
 def parse_message(raw: Mapping[str, Any], *, shop_id: str, buyer: Buyer | None = None,

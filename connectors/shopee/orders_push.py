@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from connectors.models import PushBatch, ShopId
 from connectors.orders import OrderEvent, OrderId
 from connectors.shopee.orders_parse import to_time
-from connectors.wire import obj
+from connectors.wire import items, obj
 
 log = logging.getLogger(__name__)
 
@@ -56,31 +58,50 @@ def order_batch(payload: dict[str, Any]) -> PushBatch:
                                               raw=payload, **event),))
 
 
-def _event(code: int, payload: dict[str, Any], data: dict[str, Any]) -> dict[str, Any] | None:
-    sent = to_time(payload.get("timestamp"))
-    if code == 3:
-        status = _s(data.get("status"))
-        if not status:  # the status is the content of this push
-            return None
-        kind = "cancellation" if status.upper() == "IN_CANCEL" else "status"
-        return {"kind": kind, "platform_status": status,
-                "at": to_time(data.get("update_time")) or sent}
-    if code == 4:  # no time inside data
-        return {"kind": "tracking", "at": sent}
-    if code == 29:
-        changes = [u for u in data.get("updated_values") or [] if isinstance(u, dict)]
-        status = next((_s(u.get("new_value")) for u in changes
-                       if u.get("update_field") in ("return_status", "status")), "")
-        times = [t for t in (to_time(u.get("update_time")) for u in changes) if t]
-        return {"kind": "return", "platform_status": status, "at": max(times, default=sent)}
-    if code == 30:  # a package logistics step: reported as a tracking change
-        return {"kind": "tracking", "platform_status": _s(data.get("fulfillment_status")),
-                "at": to_time(data.get("update_time")) or sent}
+Event = dict[str, Any]
+
+
+def _status(data: dict[str, Any], sent: datetime | None) -> Event | None:
+    status = _s(data.get("status"))
+    if not status:  # the status is the content of this push
+        return None
+    kind = "cancellation" if status.upper() == "IN_CANCEL" else "status"
+    return {"kind": kind, "platform_status": status, "at": to_time(data.get("update_time")) or sent}
+
+
+def _tracking_number(data: dict[str, Any], sent: datetime | None) -> Event:
+    return {"kind": "tracking", "at": sent}  # no time inside data
+
+
+def _return(data: dict[str, Any], sent: datetime | None) -> Event:
+    changes = [u for u in items(data.get("updated_values")) if isinstance(u, dict)]
+    status = next((_s(u.get("new_value")) for u in changes
+                   if u.get("update_field") in ("return_status", "status")), "")
+    times = [t for t in (to_time(u.get("update_time")) for u in changes) if t]
+    return {"kind": "return", "platform_status": status, "at": max(times, default=sent)}
+
+
+def _package(data: dict[str, Any], sent: datetime | None) -> Event:
+    # A package logistics step: reported as a tracking change.
+    return {"kind": "tracking", "platform_status": _s(data.get("fulfillment_status")),
+            "at": to_time(data.get("update_time")) or sent}
+
+
+def _fulfillment(data: dict[str, Any], sent: datetime | None) -> Event:
     fields = data.get("changed_fields")
-    moved = "ship_by_date" in fields if isinstance(fields, list) else (
-        isinstance(data.get("new"), dict) and "ship_by_date" in data["new"])
+    moved = ("ship_by_date" in fields if isinstance(fields, list)
+             else "ship_by_date" in obj(data.get("new")))
     return {"kind": "ship_by" if moved else "tracking",
             "at": to_time(data.get("update_time")) or sent}
+
+
+_EVENTS: dict[int, Callable[[dict[str, Any], datetime | None], Event | None]] = {
+    3: _status, 4: _tracking_number, 29: _return, 30: _package,
+}
+
+
+def _event(code: int, payload: dict[str, Any], data: dict[str, Any]) -> Event | None:
+    return _EVENTS.get(code, _fulfillment)(data, to_time(payload.get("timestamp")))
 
 
 def ship_by_move(event: OrderEvent) -> tuple[int, int] | None:

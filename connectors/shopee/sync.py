@@ -27,6 +27,7 @@ from connectors.buyer_profile import avatar
 from connectors.errors import PermanentError
 from connectors.models import Buyer, BuyerId, InboundMessage, ShopId
 from connectors.shopee.messages import parse_message, to_ns
+from connectors.wire import obj
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +101,31 @@ class RepairWalk:
 
     async def run(self, cur: SyncCursor, hints: set[str]
                   ) -> tuple[list[InboundMessage], SyncCursor, bool]:
+        convs, top, next_cursor, done = await self._list(cur)
+        await self._add_hinted(convs, hints)
+        out: list[InboundMessage] = []
+        for cid, conv in convs.items():
+            if cid:
+                out.extend(await self._conversation(cid, conv, cur))
+        out.sort(key=lambda m: (m.sent_at, int(m.message_id) if m.message_id.isdigit() else 0))
+        if not done:
+            cur.walk_top_ns, cur.walk_next = top, next_cursor
+            return out, cur, True
+        overlap = int(self._s.overlap.total_seconds() * NS)
+        new_floor = cur.list_floor_ns if top is None else max(cur.list_floor_ns, top - overlap)
+        cur.msg_floor_ns, cur.list_floor_ns = cur.list_floor_ns, new_floor
+        cur.walk_top_ns = cur.walk_next = None
+        prune = cur.msg_floor_ns - overlap
+        cur.seen = {k: v for k, v in cur.seen.items() if v[1] * NS >= prune}
+        return out, cur, False
+
+    async def _list(self, cur: SyncCursor
+                    ) -> tuple[dict[str, dict[str, Any]], int | None, str | None, bool]:
+        """Conversations changed above the list floor: (by id, the walk's top
+        timestamp, the list cursor to go on from, whether the floor was reached)."""
         s = self._s
         convs: dict[str, dict[str, Any]] = {}
-        top, next_cursor, done = cur.walk_top_ns, cur.walk_next, False
+        top, next_cursor = cur.walk_top_ns, cur.walk_next
         for _ in range(s.max_list_pages):
             params: dict[str, Any] = {"direction": s.list_direction, "type": "all",
                                       "page_size": s.conversation_page_size}
@@ -118,12 +141,15 @@ class RepairWalk:
                     convs.setdefault(_sid(conv.get("conversation_id")), conv)
                 else:
                     reached = True  # pages run newest first: the rest is older still
-            page = resp.get("page_result") or {}
-            nxt = _sid((page.get("next_cursor") or {}).get("next_message_time_nano"))
+            page = obj(resp.get("page_result"))
+            nxt = _sid(obj(page.get("next_cursor")).get("next_message_time_nano"))
             if reached or not items or not page.get("more") or nxt in ("", "0"):
-                done = True
-                break
+                return convs, top, next_cursor, True
             next_cursor = nxt
+        return convs, top, next_cursor, False
+
+    async def _add_hinted(self, convs: dict[str, dict[str, Any]], hints: set[str]) -> None:
+        """Conversations named by lost pushes that the list walk did not bring."""
         for cid in sorted(hints - convs.keys()):
             try:
                 conv = await self._get(ONE, {"conversation_id": cid})
@@ -131,21 +157,6 @@ class RepairWalk:
                 continue  # deleted or not ours any more
             if conv.get("conversation_id"):
                 convs[cid] = conv
-        out: list[InboundMessage] = []
-        for cid, conv in convs.items():
-            if cid:
-                out.extend(await self._conversation(cid, conv, cur))
-        out.sort(key=lambda m: (m.sent_at, int(m.message_id) if m.message_id.isdigit() else 0))
-        if not done:
-            cur.walk_top_ns, cur.walk_next = top, next_cursor
-            return out, cur, True
-        overlap = int(s.overlap.total_seconds() * NS)
-        new_floor = cur.list_floor_ns if top is None else max(cur.list_floor_ns, top - overlap)
-        cur.msg_floor_ns, cur.list_floor_ns = cur.list_floor_ns, new_floor
-        cur.walk_top_ns = cur.walk_next = None
-        prune = cur.msg_floor_ns - overlap
-        cur.seen = {k: v for k, v in cur.seen.items() if v[1] * NS >= prune}
-        return out, cur, False
 
     def _old(self, m: dict[str, Any], seen: tuple[str, int] | None, floor_ns: int) -> bool:
         mid, ts = _sid(m.get("message_id")), int(m.get("created_timestamp") or 0)

@@ -140,15 +140,25 @@ class RepairSync:
         conversations = [c for c in data.get("conversations") or [] if isinstance(c, dict)]
         out: list[InboundMessage] = []
         for conv in conversations:
-            cid = str(conv.get("id") or "")
-            if not cid or cid in sweep.done or _latest_time(conv) < state.floor:
-                continue
-            found = await self._conversation(conv, cid, state.floor, sweep.top, state.floor_ids)
-            sweep.done.append(cid)
-            sweep.top_ids.extend(m.message_id for m in found
-                                 if int(m.sent_at.timestamp()) == sweep.top)
-            out.extend(found)
-        next_token = str(data.get("next_page_token") or "")
+            out.extend(await self._read_if_touched(state, sweep, conv))
+        self._advance(state, sweep, conversations, str(data.get("next_page_token") or ""))
+        return out
+
+    async def _read_if_touched(self, state: Cursor, sweep: Sweep, conv: dict[str, Any]
+                               ) -> list[InboundMessage]:
+        cid = str(conv.get("id") or "")
+        if not cid or cid in sweep.done or _latest_time(conv) < state.floor:
+            return []
+        found = await self._conversation(conv, cid, state.floor, sweep.top, state.floor_ids)
+        sweep.done.append(cid)
+        sweep.top_ids.extend(m.message_id for m in found
+                             if int(m.sent_at.timestamp()) == sweep.top)
+        return found
+
+    def _advance(self, state: Cursor, sweep: Sweep, conversations: list[dict[str, Any]],
+                 next_token: str) -> None:
+        """The walk's next position: the next list page, the recheck from the front,
+        or the sweep's end (its top becomes the next floor)."""
         if sweep.phase == "list":
             stale = self._newest_first and all(_latest_time(c) < state.floor
                                                for c in conversations)
@@ -163,7 +173,6 @@ class RepairSync:
             state.sweep = None
         else:
             sweep.token = next_token
-        return out
 
     async def _conversation(self, conv: dict[str, Any], cid: str, floor: int, top: int,
                             floor_ids: list[str]) -> list[InboundMessage]:
