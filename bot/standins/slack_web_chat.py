@@ -7,7 +7,7 @@ Changes the app should hear about as events are queued on ``workspace.outbox``.
 
 from __future__ import annotations
 
-import copy
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -49,8 +49,10 @@ hear_no_evil ghost skull poop coffee tea beer cake pizza sunny cloud umbrella sn
 
 # -- shared helpers ------------------------------------------------------------------------
 def public(msg: dict[str, Any], *, metadata: bool = True) -> dict[str, Any]:
-    """A copy safe to hand out (callers may mutate it); ``metadata`` only when asked for."""
-    out = copy.deepcopy(msg)
+    """A copy safe to hand out (callers may mutate it); ``metadata`` only when asked for.
+    Through JSON, not deepcopy: messages are JSON by nature, and this is several
+    times faster on big cards (the inbound bench's emulator time was mostly this)."""
+    out: dict[str, Any] = json.loads(json.dumps(msg))
     if not metadata:
         out.pop("metadata", None)
     return out
