@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
 
-from bot.actions.cards import CARD_PART, send_card
-from bot.actions.images import SlackFileFetcher, image_index, image_parts, send_image
+from bot.actions.cards import CARD_PART
+from bot.actions.images import SlackFileFetcher, image_index, image_parts, rich_part
 from bot.connector_hub import ConnectorHub
 from bot.leases import LeaseKeeper
 from bot.logs import log_context
@@ -128,13 +128,16 @@ class Sender:
     async def _send_parts(self, msg: Message, conv: Conversation) -> None:
         connector, account = self.hub.for_store(msg.store_key)
         parts = msg.parts
-        files = msg.attributes.get("files") or []
         card = msg.attributes.get("card")
-        if parts is None and (card or (not msg.text.strip() and files)):
-            parts = [CARD_PART] if card else image_parts(files)  # no text to send
+        after = [CARD_PART] if card else image_parts(msg.attributes.get("files") or [])
+        # The agent's words go first; a card from before cards carried words has its
+        # label as text, which is not for the buyer.
+        said = "" if card and "label" not in card else msg.text
+        if parts is None and not said.strip() and after:
+            parts = after  # no text to send
             await self.store.replies.plan(msg.id, "", parts)
         if parts is None:
-            text = await slack_to_plain(msg.text, self.directory.user_name)
+            text = await slack_to_plain(said, self.directory.user_name)
             translated_to = None
             # A template variant already in the buyer's language needs no translation.
             written_in = msg.attributes.get("language")
@@ -147,27 +150,23 @@ class Sender:
                 await self.store.replies.mark_refused(msg.id, e.user_message)
                 self.on_change(conv.channel_ref)
                 return
-            parts = [*parts, *image_parts(files)]
+            parts = [*parts, *after]
             await self.store.replies.plan(msg.id, text, parts, translated_to)
         for index in range(msg.parts_done, len(parts)):
             image = image_index(parts[index])
             if image is not None or parts[index] == CARD_PART:
-                ref = files[image] if image is not None else None
-                what = ref["name"] if ref else f"the {card['kind']} card"
-                target = ChatTarget(ConversationId(conv.platform_conversation_id),
-                                    BuyerId(conv.buyer_id))
-                send = partial(send_image, connector, account, target, ref, self.fetch_file
-                               ) if ref else partial(send_card, connector, account, target, card)
-                if not await self._send_rich(msg, conv, index, what, send):
+                if not await self._send_rich(msg, conv, index, image, connector, account):
                     return
                 continue
             out = self._outbound(msg, conv.platform_conversation_id, conv.buyer_id,
                                  parts[index], index)
             if msg.state == "unknown" and index == msg.parts_done:
-                found = await self._look_up(msg, out, connector, account, conv.channel_ref)
+                since = datetime.fromtimestamp(msg.created_at - 60, UTC)
+                found = await self._look_up(msg, partial(connector.find_sent, account, out,
+                                                         since), conv.channel_ref)
                 if found is _STILL_UNKNOWN:
                     return
-                if found is not None:
+                if isinstance(found, SentMessage):
                     await self.store.replies.record_part(msg.id, index, found.message_id)
                     continue
             if self.leases is not None and not await self.leases.holds(f"send:{msg.store_key}"):
@@ -185,19 +184,32 @@ class Sender:
         log.debug("reply %s delivered in %d part(s)", msg.id, len(parts))
         self.on_change(conv.channel_ref)
 
-    async def _send_rich(self, msg: Message, conv: Conversation, index: int, what: str,
-                         send: Callable[[], Awaitable[SentMessage]]) -> bool:
+    async def _send_rich(self, msg: Message, conv: Conversation, index: int,
+                         image: int | None, connector: Connector, account: StoreAccount
+                         ) -> bool:
         """One image or card part; False when the reply stops here (failed, waiting,
         refused)."""
+        target = ChatTarget(ConversationId(conv.platform_conversation_id),
+                            BuyerId(conv.buyer_id))
+        what, send, find = rich_part(self.store, connector, account, target, msg, index, image,
+                                     self.fetch_file)
         if msg.state == "unknown" and index == msg.parts_done:
-            # No marketplace lets us look an image or card message up by a key of ours,
-            # so one whose answer was lost is never resent blindly: the agent decides.
-            await self.store.replies.mark_failed(msg.id, (
-                f"StoreBridge cannot tell whether {what} reached the buyer (the "
-                "marketplace did not answer). Check the chat in the seller centre; Retry "
-                "sends it again."))
-            self.on_change(conv.channel_ref)
-            return False
+            if find is None:
+                # This platform cannot look a card (or, here, an image) up by anything of
+                # ours, so one whose answer was lost is never resent blindly: the agent
+                # decides.
+                await self.store.replies.mark_failed(msg.id, (
+                    f"StoreBridge cannot tell whether {what} reached the buyer (the "
+                    "marketplace did not answer). Check the chat in the seller centre; Retry "
+                    "sends it again."))
+                self.on_change(conv.channel_ref)
+                return False
+            found = await self._look_up(msg, find, conv.channel_ref)
+            if found is _STILL_UNKNOWN:
+                return False
+            if isinstance(found, SentMessage):
+                await self.store.replies.record_part(msg.id, index, found.message_id)
+                return True
         if self.leases is not None and not await self.leases.holds(f"send:{msg.store_key}"):
             return False
         await self.store.replies.mark_sending(msg.id)
@@ -206,7 +218,7 @@ class Sender:
         except RuleViolation as e:
             await self.store.replies.mark_refused(msg.id, e.user_message, hint=(
                 "Share it as a JPG or PNG within the limit and it will be sent."
-                if msg.attributes.get("files") else ""))
+                if image is not None else ""))
             self.on_change(conv.channel_ref)
             return False
         except Exception as e:  # noqa: BLE001 - sorted below, like text
@@ -215,12 +227,11 @@ class Sender:
         await self.store.replies.record_part(msg.id, index, sent.message_id)
         return True
 
-    async def _look_up(self, msg: Message, out: OutboundText, connector: Connector,
-                       account: StoreAccount, channel_ref: str) -> SentMessage | object | None:
+    async def _look_up(self, msg: Message, find: Callable[[], Awaitable[SentMessage | None]],
+                       channel_ref: str) -> SentMessage | object | None:
         """An unknown outcome is settled by asking the marketplace, never by resending."""
-        since = datetime.fromtimestamp(msg.created_at - 60, UTC)
         try:
-            return await connector.find_sent(account, out, since)
+            return await find()
         except ConnectorError as e:
             log.info("reply %s: outcome still unknown (%s)", msg.id, e)
             await self.store.replies.mark_unknown(

@@ -11,6 +11,7 @@ Every send is a new message: nothing here is de-duplicated, so the bot's retry r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from connectors.models import BuyerId, ConversationId, SentMessage, StoreAccount
@@ -48,6 +49,16 @@ class SentCard:
     as_text: bool = False  # True when the platform could not send a card
 
 
+@dataclass(frozen=True)
+class UploadedImage:
+    """An image on the platform's servers, in no chat yet: what an image message
+    refers to, and so what finds that message again when a send's answer is lost."""
+
+    url: str
+    width: int
+    height: int
+
+
 @runtime_checkable
 class RichSender(Protocol):
     cards: CardSupport
@@ -69,3 +80,35 @@ class RichSender(Protocol):
     async def send_order_card(self, store: StoreAccount, target: ChatTarget, order_id: str,
                               *, text_fallback: bool = False) -> SentCard:
         ...
+
+
+@runtime_checkable
+class TracedImages(Protocol):
+    """Images sent in two steps, so that one whose answer was lost can be looked up.
+
+    No platform takes an idempotency key for a send, but every chat lists the image
+    messages with the URL their upload returned: the bot keeps that URL before it
+    sends, and after an :class:`~connectors.errors.OutcomeUnknown` asks the chat for a
+    seller image message with it (like ``find_sent`` for text) before sending again.
+    """
+
+    async def upload_image(self, store: StoreAccount, data: bytes, content_type: str,
+                           filename: str) -> UploadedImage:
+        """Check the platform's limits (raises MediaRefused) and upload; nothing is sent."""
+        ...
+
+    async def send_uploaded_image(self, store: StoreAccount, target: ChatTarget,
+                                  image: UploadedImage) -> SentMessage: ...
+
+    async def find_sent_image(self, store: StoreAccount, target: ChatTarget,
+                              image: UploadedImage, since: datetime) -> SentMessage | None:
+        """The seller's message carrying ``image`` sent after ``since``, or None."""
+        ...
+
+
+def same_image(listed: object, image: UploadedImage) -> bool:
+    """Whether a URL in a listed message is the uploaded image (a query string, such
+    as a CDN signature, may differ between the upload's answer and the listing)."""
+    if not isinstance(listed, str) or not listed:
+        return False
+    return listed.split("?", 1)[0] == image.url.split("?", 1)[0]

@@ -1,5 +1,6 @@
 """A mixin that gives a connector class the RichSender and OrderActor methods by
-delegating to per-platform helpers, so the connector classes change by two lines."""
+delegating to per-platform helpers, so the connector classes change by two lines.
+(``find_sent_image`` is the connector's own: it reads the chat like ``find_sent``.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Protocol
 from connectors.models import SentMessage, StoreAccount
 from connectors.order_actions import ActionResult, OrderAction, Reason, ReturnDecision
 from connectors.orders import Order
-from connectors.rich import CardSupport, ChatTarget, Product, SentCard
+from connectors.rich import CardSupport, ChatTarget, Product, SentCard, UploadedImage
 
 
 class RichHelper(Protocol):
@@ -19,6 +20,12 @@ class RichHelper(Protocol):
 
     async def send_image(self, store: StoreAccount, target: ChatTarget, data: bytes,
                          content_type: str, filename: str) -> SentMessage: ...
+
+    async def upload_image(self, store: StoreAccount, data: bytes, content_type: str,
+                           filename: str) -> UploadedImage: ...
+
+    async def send_uploaded_image(self, store: StoreAccount, target: ChatTarget,
+                                  image: UploadedImage) -> SentMessage: ...
 
     async def search_products(self, store: StoreAccount, query: str) -> list[Product]: ...
 
@@ -58,6 +65,14 @@ class RichAndActions:
     async def send_image(self, store: StoreAccount, target: ChatTarget, data: bytes,
                          content_type: str, filename: str) -> SentMessage:
         return await self.rich.send_image(store, target, data, content_type, filename)
+
+    async def upload_image(self, store: StoreAccount, data: bytes, content_type: str,
+                           filename: str) -> UploadedImage:
+        return await self.rich.upload_image(store, data, content_type, filename)
+
+    async def send_uploaded_image(self, store: StoreAccount, target: ChatTarget,
+                                  image: UploadedImage) -> SentMessage:
+        return await self.rich.send_uploaded_image(store, target, image)
 
     async def search_products(self, store: StoreAccount, query: str) -> list[Product]:
         return await self.rich.search_products(store, query)

@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import aiohttp
+import pytest
+
 from tests.harness import Bridge, running_bridge
 from tests.image_samples import PDF, jpeg, png
 
@@ -133,7 +136,7 @@ async def test_image_reply_on_the_shopee_emulator(tmp_path: Path) -> None:
         shopee = h.emulator.conversation(SHOP_ID, BUYER)
         images = [m.content for m in shopee.messages
                   if m.from_shop_id == SHOP_ID and m.message_type == "image"]
-        assert len(images) == 1 and images[0]["image_url"] in h.emulator.rich.uploads
+        assert len(images) == 1 and images[0]["url"] in h.emulator.rich.uploads
         ts = await b.slack.user_shares_files(
             b.agent, conv.channel_id, [("scan.gif", b"GIF89a\x10\x00\x10\x00\x00\x00\x00;",
                                         "image/gif")], thread_ts=conv.thread_ts)
@@ -141,3 +144,30 @@ async def test_image_reply_on_the_shopee_emulator(tmp_path: Path) -> None:
                                      if "scan.gif" in e["text"]], timeout=10)
         assert "GIF" in told[0]["text"] and "Shopee" in told[0]["text"]
         assert len([m for m in shopee.messages if m.message_type == "image"]) == 1
+
+
+@pytest.mark.parametrize("platform", ["shopee", "lazada", "tiktok"])
+async def test_image_whose_answer_was_lost_is_looked_up_not_resent(tmp_path: Path,
+                                                                   platform: str) -> None:
+    """The platform takes the image, then the connection drops before its answer. The
+    emulators do not de-duplicate a repeated send: only the look-up by the uploaded
+    image's URL keeps the buyer from getting it twice (and the reply from turning ❌)."""
+    from tests.test_platform_e2e import platform_bridge
+
+    async with platform_bridge(tmp_path, platform) as (b, h), aiohttp.ClientSession() as http:
+        headers, body, _ = h.signed_push("The cup arrived broken", "c1")
+        async with http.post(f"{b.base_url}/webhooks/{platform}", data=body,
+                             headers=headers) as r:
+            assert r.status == 200
+        conv = await b.thread(str(h.store.shop_id))
+        h.drop_next_send()
+        ts = await b.slack.user_shares_files(
+            b.agent, conv.channel_id, [("crack.jpg", jpeg(64, 48), "image/jpeg")],
+            thread_ts=conv.thread_ts)
+        await b.wait(lambda: "white_check_mark" in b.reactions(conv, ts), timeout=20)
+        row = await b.store.conversations.message_by_ts(conv.channel_id, ts)
+        assert row.state == "delivered" and row.parts_done == 1
+        kept = row.attributes["uploads"]["0"]["url"]
+        assert h.sent_images("c1") == [kept]  # one image, the one uploaded, not two
+        await b.settle()
+        assert h.sent_images("c1") == [kept]

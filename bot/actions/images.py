@@ -5,19 +5,31 @@ the message is recorded, so a crash or a restart finds them again. Each image is
 *part* of the reply, after its text part(s): parts leave in order and ``parts_done``
 says how far a reply got, exactly as for a long text split in several messages.
 The bytes are fetched from Slack at send time with the bot token (``files:read``).
+
+Where the platform lists sent images with their uploaded URL (:class:`TracedImages`),
+an image is uploaded first and the upload kept on the row (``attributes["uploads"]``)
+before the send: a send whose answer was lost is then looked up by that URL, like a
+text by its words, and sent again (the same upload) only if the chat does not have it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import aiohttp
 
+from bot.actions.cards import send_card
 from connectors.errors import PermanentError, RuleViolation, TransientError
 from connectors.media import MediaRefused
 from connectors.models import SentMessage, StoreAccount
-from connectors.rich import ChatTarget, RichSender
+from connectors.rich import ChatTarget, RichSender, TracedImages, UploadedImage
+
+if TYPE_CHECKING:
+    from bot.store import Message, Store
 
 IMAGE_PART = "\x00image:"  # never produced by text: slack_to_plain drops control chars
 MAX_DOWNLOAD = 50 * 1024 * 1024  # above every platform's limit: refuse before reading more
@@ -113,3 +125,63 @@ async def send_image(connector: object, account: StoreAccount, target: ChatTarge
                              user_message="Images are not enabled in this StoreBridge.")
     data = await fetcher.fetch(ref)
     return await connector.send_image(account, target, data, ref["mimetype"], ref["name"])
+
+
+class TracedImage:
+    """One image part sent in two steps (upload kept, then send), so that its outcome
+    can be looked up; see the module's note."""
+
+    def __init__(self, store: Store, connector: TracedImages, account: StoreAccount,
+                 target: ChatTarget, ref: dict[str, Any], fetcher: SlackFileFetcher | None,
+                 message_id: int, part: int, uploaded: dict[str, Any] | None) -> None:
+        self.store, self.connector, self.account = store, connector, account
+        self.target, self.ref, self.fetcher = target, ref, fetcher
+        self.message_id, self.part, self.uploaded = message_id, part, uploaded
+
+    def _image(self) -> UploadedImage | None:
+        up = self.uploaded
+        return UploadedImage(str(up["url"]), int(up["width"]), int(up["height"])) if up else None
+
+    async def look_up(self) -> SentMessage | None:
+        """The message this image became, if the chat has it. Never uploaded means
+        never sent: the upload is kept before any send."""
+        image, up = self._image(), self.uploaded
+        if image is None or up is None:
+            return None
+        since = datetime.fromtimestamp(float(up["at"]) - 60, UTC)  # clock skew margin
+        return await self.connector.find_sent_image(self.account, self.target, image, since)
+
+    async def send(self) -> SentMessage:
+        image = self._image()
+        if image is None:
+            if self.fetcher is None:
+                raise PermanentError("no fetcher", code="files_off",
+                                     user_message="Images are not enabled in this StoreBridge.")
+            data = await self.fetcher.fetch(self.ref)
+            image = await self.connector.upload_image(self.account, data, self.ref["mimetype"],
+                                                      self.ref["name"])
+            self.uploaded = {"url": image.url, "width": image.width, "height": image.height,
+                             "at": self.store.database.clock()}
+            await self.store.actions.keep_upload(self.message_id, self.part, self.uploaded)
+        return await self.connector.send_uploaded_image(self.account, self.target, image)
+
+
+Send = Callable[[], Awaitable[SentMessage]]
+Find = Callable[[], Awaitable[SentMessage | None]]
+
+
+def rich_part(store: Store, connector: object, account: StoreAccount, target: ChatTarget,
+              msg: Message, part: int, image: int | None, fetcher: SlackFileFetcher | None
+              ) -> tuple[str, Send, Find | None]:
+    """What an image or card part is called (for the agent), how it is sent, and how it
+    is looked up after a lost answer (None: this platform cannot tell)."""
+    if image is None:
+        card = msg.attributes["card"]
+        return f"the {card['kind']} card", partial(send_card, connector, account, target,
+                                                   card), None
+    ref = (msg.attributes.get("files") or [])[image]
+    if isinstance(connector, TracedImages):
+        traced = TracedImage(store, connector, account, target, ref, fetcher, msg.id, part,
+                             (msg.attributes.get("uploads") or {}).get(str(part)))
+        return ref["name"], traced.send, traced.look_up
+    return ref["name"], partial(send_image, connector, account, target, ref, fetcher), None

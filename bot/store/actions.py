@@ -108,6 +108,17 @@ class Actions:
             await self.ops.sync_reaction(row[1], message_id)
             return True
 
+    # -- images of replies ----------------------------------------------------------------
+    async def keep_upload(self, message_id: int, part: int, upload: dict[str, Any]) -> None:
+        """An image part's upload, kept before it is sent: what finds the message again
+        when the send's answer is lost (bot/actions/images.py)."""
+        async with self.db.tx():
+            row = await self.db.one("SELECT attributes FROM messages WHERE id = ?", message_id)
+            attributes = json.loads((row[0] if row else None) or "{}")
+            attributes.setdefault("uploads", {})[str(part)] = upload
+            await self.db.run("UPDATE messages SET attributes = ? WHERE id = ?",
+                              json.dumps(attributes, ensure_ascii=False), message_id)
+
     # -- response rate ------------------------------------------------------------------
     async def answered_waits(self, store_key: str, since: float) -> list[tuple[float, float]]:
         """(waited from, answered at) of each buyer wait that began since ``since``."""

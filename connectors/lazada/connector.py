@@ -16,13 +16,13 @@ from connectors.account_health import AccountNotice
 from connectors.backoff import Backoff, Sleep
 from connectors.base import PushAck, Tokens, TokenStore
 from connectors.buyer_profile import BuyerProfile
-from connectors.lazada import buyers, health, orders_details, orders_pull, push, sync
+from connectors.lazada import buyers, health, lookup, orders_details, orders_pull, push, sync
 from connectors.lazada.actions import LazadaActions
-from connectors.lazada.client import DEFAULT_BACKOFF, LazadaClient, as_int
+from connectors.lazada.client import DEFAULT_BACKOFF, LazadaClient
 from connectors.lazada.errors import ErrorSpec
 from connectors.lazada.hosts import AUTH_BASE, AUTHORIZE_PAGE, rest_base
 from connectors.lazada.media import LazadaRich
-from connectors.lazada.messages import SELLER, TEXT, content_of, from_ms
+from connectors.lazada.messages import TEXT, from_ms
 from connectors.lazada.orders_pull import OrderOptions
 from connectors.lazada.rules import (
     DEFAULT_MAX_TEXT_LENGTH,
@@ -49,6 +49,7 @@ from connectors.models import (
     StoreAccount,
 )
 from connectors.orders import Order, OrderPage
+from connectors.rich import ChatTarget, UploadedImage
 from connectors.rich_delegate import RichAndActions
 from connectors.tokens import TokenKeeper
 
@@ -197,24 +198,15 @@ class LazadaConnector(RichAndActions):
     async def find_sent(
         self, store: StoreAccount, out: OutboundText, since: datetime
     ) -> SentMessage | None:
-        # Lazada has no idempotency key for sends, so the only evidence is a seller
-        # text message with the same words in that session after ``since``.
-        since_ms = int((since - self._tolerance).timestamp() * 1000)
-        recent = await sync.walk(
-            self._reader(store), sync.MESSAGE_LIST,
-            {"session_id": out.conversation_id, "page_size": sync.PAGE_SIZE,
-             # a minute ahead: Lazada stamps with its own clock
-             "start_time": int(self._clock().timestamp() * 1000) + 60_000},
-            ("message_list", "last_message_id", "message_id", "send_time"),
-            lambda wire: as_int(wire.get("send_time")) < since_ms, max_pages=10,
-        )
-        for wire in reversed(recent):  # the earliest match is the one that timed out
-            if (as_int(wire.get("from_account_type")) == SELLER
-                    and as_int(wire.get("template_id")) == TEXT
-                    and content_of(wire.get("content")).get("txt") == out.text):
-                return SentMessage(PlatformMessageId(str(wire["message_id"])),
-                                   from_ms(wire.get("send_time")))
-        return None
+        return await lookup.find_seller_message(
+            self._reader(store), out.conversation_id, since - self._tolerance, self._clock(),
+            lambda wire: lookup.is_text(wire, out.text))
+
+    async def find_sent_image(self, store: StoreAccount, target: ChatTarget,
+                              image: UploadedImage, since: datetime) -> SentMessage | None:
+        return await lookup.find_seller_message(
+            self._reader(store), target.conversation_id, since - self._tolerance,
+            self._clock(), lambda wire: lookup.is_image(wire, image))
 
     async def fetch_buyer(self, store: StoreAccount, conversation_id: str
                           ) -> BuyerProfile | None:

@@ -11,7 +11,7 @@ from connectors.lazada.client import as_int
 from connectors.lazada.messages import from_ms
 from connectors.media import MB, ImageLimits, check_image
 from connectors.models import PlatformMessageId, SentMessage, StoreAccount
-from connectors.rich import CardSupport, ChatTarget, Product, SentCard
+from connectors.rich import CardSupport, ChatTarget, Product, SentCard, UploadedImage
 
 SEND = "/im/message/send"
 UPLOAD = "/image/upload"
@@ -43,6 +43,11 @@ class LazadaRich:
 
     async def send_image(self, store: StoreAccount, target: ChatTarget, data: bytes,
                          content_type: str, filename: str) -> SentMessage:
+        image = await self.upload_image(store, data, content_type, filename)
+        return await self.send_uploaded_image(store, target, image)
+
+    async def upload_image(self, store: StoreAccount, data: bytes, content_type: str,
+                           filename: str) -> UploadedImage:
         info = check_image(data, content_type, filename, LIMITS)
         up = _data(await self._call(store, UPLOAD, {}, method="POST", files={
             "image": (filename or f"image.{info.format}", data, info.content_type)})) or {}
@@ -50,8 +55,12 @@ class LazadaRich:
         if not url:
             raise PermanentError("lazada image upload answered without url", code="no_url",
                                  user_message="Lazada did not accept the image.")
-        return await self._send(store, target, {"template_id": IMAGE, "img_url": url,
-                                                "width": info.width, "height": info.height})
+        return UploadedImage(url, info.width, info.height)
+
+    async def send_uploaded_image(self, store: StoreAccount, target: ChatTarget,
+                                  image: UploadedImage) -> SentMessage:
+        return await self._send(store, target, {"template_id": IMAGE, "img_url": image.url,
+                                                "width": image.width, "height": image.height})
 
     async def send_product_card(self, store: StoreAccount, target: ChatTarget,
                                 product_id: str, *, text_fallback: bool = False) -> SentCard:

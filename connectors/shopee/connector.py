@@ -27,11 +27,12 @@ from connectors.models import (
     StoreAccount,
 )
 from connectors.orders import Order, OrderPage
+from connectors.rich import ChatTarget, UploadedImage
 from connectors.rich_delegate import RichAndActions
 from connectors.shopee import buyers, health, hosts
 from connectors.shopee.actions import ShopeeActions
 from connectors.shopee.client import DEFAULT_BACKOFF, ShopeeHttp
-from connectors.shopee.find_sent import find_sent
+from connectors.shopee.find_sent import find_sent, find_sent_image
 from connectors.shopee.lost_push import LostPushes
 from connectors.shopee.media import ShopeeRich
 from connectors.shopee.messages import to_datetime
@@ -275,6 +276,12 @@ class ShopeeConnector(RichAndActions):
         return await find_sent(lambda p, q: self._get(store, p, q), store, out, since,
                                page_size=self._sync.message_page_size,
                                seller_ids=frozenset(self._seller_ids))
+
+    async def find_sent_image(self, store: StoreAccount, target: ChatTarget,
+                              image: UploadedImage, since: datetime) -> SentMessage | None:
+        return await find_sent_image(lambda p, q: self._get(store, p, q), store, target, image,
+                                     since, page_size=self._sync.message_page_size,
+                                     seller_ids=frozenset(self._seller_ids))
 
     async def fetch_buyer(self, store: StoreAccount, conversation_id: str
                           ) -> BuyerProfile | None:

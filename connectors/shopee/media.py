@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from connectors.errors import OutcomeUnknown, PermanentError, RuleViolation
 from connectors.media import MB, ImageLimits, check_image
 from connectors.models import PlatformMessageId, SentMessage, StoreAccount
-from connectors.rich import CardSupport, ChatTarget, Product, SentCard
+from connectors.rich import CardSupport, ChatTarget, Product, SentCard, UploadedImage
 from connectors.shopee.hosts import WEB_DOMAINS
 from connectors.shopee.messages import to_datetime
 from connectors.shopee.tokens import numeric_id
@@ -43,6 +43,11 @@ class ShopeeRich:
 
     async def send_image(self, store: StoreAccount, target: ChatTarget, data: bytes,
                          content_type: str, filename: str) -> SentMessage:
+        image = await self.upload_image(store, data, content_type, filename)
+        return await self.send_uploaded_image(store, target, image)
+
+    async def upload_image(self, store: StoreAccount, data: bytes, content_type: str,
+                           filename: str) -> UploadedImage:
         info = check_image(data, content_type, filename, LIMITS)
         # An upload has no effect a buyer sees, so it is retried like a read.
         up = await self._call(store, "POST", UPLOAD, files={
@@ -51,7 +56,11 @@ class ShopeeRich:
         if not url:
             raise PermanentError("shopee upload_image answered without url",
                                  code="no_url", user_message="Shopee did not accept the image.")
-        return await self._send(store, target, "image", {"image_url": url})
+        return UploadedImage(url, info.width, info.height)
+
+    async def send_uploaded_image(self, store: StoreAccount, target: ChatTarget,
+                                  image: UploadedImage) -> SentMessage:
+        return await self._send(store, target, "image", {"image_url": image.url})
 
     async def send_product_card(self, store: StoreAccount, target: ChatTarget,
                                 product_id: str, *, text_fallback: bool = False) -> SentCard:

@@ -28,21 +28,22 @@ from connectors.models import (
     StoreAccount,
 )
 from connectors.orders import Order, OrderPage
+from connectors.rich import ChatTarget, UploadedImage
 from connectors.rich_delegate import RichAndActions
-from connectors.tiktok import buyers
+from connectors.tiktok import buyers, lookup
 from connectors.tiktok import tokens as tok
 from connectors.tiktok.actions import TikTokActions
 from connectors.tiktok.client import DEFAULT_BACKOFF, TikTokHttp
 from connectors.tiktok.errors import QuotaExhausted
 from connectors.tiktok.hosts import API_BASE, api_base_for_site, auth_base_for, normalize_base_url
 from connectors.tiktok.media import TikTokRich
-from connectors.tiktok.messages import AGENT_ROLES, parse_content, text_content, timestamp
+from connectors.tiktok.messages import text_content
 from connectors.tiktok.orders import BuyerIds, OrderApi, OrderOptions
 from connectors.tiktok.orders_sync import OrderSync
 from connectors.tiktok.push import verify_and_parse
 from connectors.tiktok.quota import DailyQuota
 from connectors.tiktok.rules import MAX_TEXT_LENGTH, SendContext, check_outgoing
-from connectors.tiktok.sync import CONVERSATIONS, MESSAGE_PAGE, RepairSync
+from connectors.tiktok.sync import CONVERSATIONS, RepairSync
 from connectors.tokens import TokenKeeper
 
 log = logging.getLogger(__name__)
@@ -181,29 +182,19 @@ class TikTokConnector(RichAndActions):
 
     async def find_sent(self, store: StoreAccount, out: OutboundText,
                         since: datetime) -> SentMessage | None:
-        # TikTok has no idempotency key: the only evidence is an agent-sent TEXT with
-        # the same words in the conversation after `since` (less a clock-skew margin).
-        floor = since.timestamp() - self._skew
         path = self._messages_path(out.conversation_id)
-        token = ""
-        for _ in range(self._find_pages):
-            params: dict[str, Any] = {"page_size": MESSAGE_PAGE, "sort_order": "DESC",
-                                      "sort_field": "create_time"}
-            if token:
-                params["page_token"] = token
-            data = await self._cs_call(store, "GET", path, params=params)
-            for m in data.get("messages") or []:
-                if not isinstance(m, dict) or float(m.get("create_time") or 0) < floor:
-                    return None
-                sender = m.get("sender") or {}
-                if (sender.get("role") in AGENT_ROLES and m.get("type") == "TEXT"
-                        and parse_content(m.get("content")).get("content") == out.text):
-                    return SentMessage(PlatformMessageId(str(m["id"])),
-                                       timestamp(m["create_time"]))
-            token = str(data.get("next_page_token") or "")
-            if not token:
-                return None
-        return None
+        return await lookup.find_agent_message(
+            lambda q: self._cs_call(store, "GET", path, params=q),
+            since.timestamp() - self._skew, self._find_pages,
+            lambda m: lookup.is_text(m, out.text))
+
+    async def find_sent_image(self, store: StoreAccount, target: ChatTarget,
+                              image: UploadedImage, since: datetime) -> SentMessage | None:
+        path = self._messages_path(target.conversation_id)
+        return await lookup.find_agent_message(
+            lambda q: self._cs_call(store, "GET", path, params=q),
+            since.timestamp() - self._skew, self._find_pages,
+            lambda m: lookup.is_image(m, image))
 
     async def fetch_buyer(self, store: StoreAccount, conversation_id: str
                           ) -> BuyerProfile | None:

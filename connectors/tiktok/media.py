@@ -11,7 +11,7 @@ from urllib.parse import quote
 from connectors.errors import OutcomeUnknown, PermanentError, RuleViolation
 from connectors.media import MB, ImageLimits, check_image
 from connectors.models import PlatformMessageId, SentMessage, StoreAccount
-from connectors.rich import CardSupport, ChatTarget, Product, SentCard
+from connectors.rich import CardSupport, ChatTarget, Product, SentCard, UploadedImage
 from connectors.tiktok.sync import CONVERSATIONS
 
 UPLOAD = "/customer_service/202309/images/upload"
@@ -44,15 +44,24 @@ class TikTokRich:
 
     async def send_image(self, store: StoreAccount, target: ChatTarget, data: bytes,
                          content_type: str, filename: str) -> SentMessage:
+        image = await self.upload_image(store, data, content_type, filename)
+        return await self.send_uploaded_image(store, target, image)
+
+    async def upload_image(self, store: StoreAccount, data: bytes, content_type: str,
+                           filename: str) -> UploadedImage:
         info = check_image(data, content_type, filename, LIMITS)
         up = await self._call(store, "POST", UPLOAD, files={
             "data": (filename or f"image.{info.format}", data, info.content_type)})
         if not up.get("url"):
             raise PermanentError("TikTok image upload answered without url", code="no_url",
                                  user_message="TikTok Shop did not accept the image.")
-        content = {"url": up["url"], "width": int(up.get("width") or info.width),
-                   "height": int(up.get("height") or info.height)}
-        return await self._send(store, target, "IMAGE", content)
+        return UploadedImage(str(up["url"]), int(up.get("width") or info.width),
+                             int(up.get("height") or info.height))
+
+    async def send_uploaded_image(self, store: StoreAccount, target: ChatTarget,
+                                  image: UploadedImage) -> SentMessage:
+        return await self._send(store, target, "IMAGE", {"url": image.url, "width": image.width,
+                                                         "height": image.height})
 
     async def send_product_card(self, store: StoreAccount, target: ChatTarget,
                                 product_id: str, *, text_fallback: bool = False) -> SentCard:

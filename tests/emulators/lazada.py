@@ -101,6 +101,7 @@ class LazadaEmulator(RichApis, OrderApis, PushMixin, ImApis):
             collections.deque)
         self._delays: dict[str, collections.deque[float]] = collections.defaultdict(
             collections.deque)
+        self._drops: dict[str, int] = collections.defaultdict(int)
         self._recent: dict[str, collections.deque[float]] = collections.defaultdict(
             collections.deque)
         self._pending: list[PushDelivery] = []
@@ -164,6 +165,11 @@ class LazadaEmulator(RichApis, OrderApis, PushMixin, ImApis):
         """The next calls do their work, then answer ``seconds`` late."""
         self._delays[endpoint].extend([seconds] * count)
 
+    def drop_next(self, endpoint: str, count: int = 1) -> None:
+        """The next calls do their work, then the connection drops before any answer
+        (nothing is de-duplicated: a repeat is another message, as on Lazada)."""
+        self._drops[endpoint] += count
+
     def calls_to(self, api: str) -> list[Call]:
         return [c for c in self.calls if c.api == api]
 
@@ -189,6 +195,9 @@ class LazadaEmulator(RichApis, OrderApis, PushMixin, ImApis):
             return self._error(failure.code, failure.message, failure.http_status)
         if self._delays[api]:
             await asyncio.sleep(self._delays[api].popleft())
+        if self._drops[api] and request.transport is not None:
+            self._drops[api] -= 1
+            request.transport.close()
         return web.json_response(body, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
     def _gateway(self, api: str, method: str, params: dict[str, str]) -> Grant | None:
@@ -317,6 +326,16 @@ class LazadaHarness:
 
     def sent_texts(self, conversation_key: str) -> list[str]:
         return self.emulator.state.seller_texts(self.session(conversation_key).session_id)
+
+    def sent_images(self, conversation_key: str) -> list[str]:
+        """The URLs of the seller's picture messages (template 3)."""
+        session = self.emulator.state.sessions[self.session(conversation_key).session_id]
+        return [json.loads(m.content).get("imgUrl", "") for m in session.messages
+                if m.from_type == 2 and m.template_id == 3]
+
+    def drop_next_send(self) -> None:
+        """The next send takes effect, then the connection drops before the answer."""
+        self.emulator.drop_next(SEND)
 
     def buyer_profile(self, conversation_key: str) -> tuple[str, str | None, str | None]:
         """(name, avatar, language) as the emulator holds them."""

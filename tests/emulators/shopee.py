@@ -118,6 +118,16 @@ class ShopeeHarness:
         return [m.content.get("text", "") for m in conv.messages
                 if m.from_shop_id == SHOP_ID and m.message_type == "text"]
 
+    def sent_images(self, conversation_key: str) -> list[str]:
+        """The URLs of the seller's image messages, as Shopee lists them."""
+        conv = self.emulator.conversation(SHOP_ID, self._buyer(conversation_key))
+        return [m.content.get("url", "") for m in conv.messages
+                if m.from_shop_id == SHOP_ID and m.message_type == "image"]
+
+    def drop_next_send(self) -> None:
+        """The next send takes effect, then the connection drops before the answer."""
+        self.emulator.fail_next("send_message", "disconnect")
+
     def buyer_profile(self, conversation_key: str) -> tuple[str, str | None, str | None]:
         """(name, avatar, language) as the emulator holds them."""
         conv = self.emulator.conversation(SHOP_ID, self._buyer(conversation_key))

@@ -221,7 +221,7 @@ class ChatHandlers:
                 raise WireError("error_param", "Wrong parameters, detail: text exceeds the "
                                                "length limit.")
         msg = self.add_message(shop.shop_id, to_id, from_buyer=False, message_type=message_type,
-                               content=content)
+                               content=self.listed_content(message_type, content))
         return {"to_id": to_id, "message_id": msg.message_id, "message_type": message_type,
                 "content": content, "conversation_id": msg.conversation_id,
                 "created_timestamp": msg.created_timestamp, "region": shop.region,

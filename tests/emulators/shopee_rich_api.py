@@ -3,7 +3,9 @@
 - ``sellerchat/upload_image`` (multipart ``file``): JPG/PNG by their magic bytes,
   at most 10 MB (ASSUMED, see docs/platform-actions.md); returns ``{url, thumbnail}``.
 - ``send_message`` image/item/order content is checked here: an ``image_url`` must
-  come from an upload, an ``item_id`` must be the shop's, an ``order_sn`` its order.
+  come from an upload (the message is then listed with it as ``url``), an ``item_id``
+  must be the shop's, an ``order_sn`` its order. Nothing is de-duplicated: the same
+  image sent twice is two messages, as on Shopee.
 - ``product/search_item`` (page_size 1-100; item_name or attribute_status required)
   and ``product/get_item_base_info`` (1-50 ids).
 - ``returns/confirm|offer|dispute`` and ``get_return_dispute_reason`` with the
@@ -84,6 +86,16 @@ class RichHandlers:
         if message_type == "order" and str(content.get("order_sn") or "") not in (
                 self.order_book.orders.get(shop.shop_id, {})):
             raise WireError("error_param", "Wrong parameters, detail: order_sn is invalid.")
+
+    def listed_content(self: ShopeeEmulator, message_type: str, content: dict[str, Any]
+                       ) -> dict[str, Any]:
+        """A sent image is listed (get_message, pushes) as Shopee shows images, not as
+        it was sent: ``{url, thumb_url, thumb_height, thumb_width, file_server_id}``."""
+        if message_type != "image":
+            return content
+        url = str(content["image_url"])
+        return {"url": url, "thumb_url": url + "_tn", "thumb_height": 160,
+                "thumb_width": 160, "file_server_id": 0}
 
     async def upload_image(self: ShopeeEmulator, shop: Shop, q: dict[str, str],
                            body: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ order-API ``user_id`` (on conversation participants only).
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -72,6 +73,16 @@ class TikTokHarness:
     def sent_texts(self, conversation_key: str) -> list[str]:
         conv = self.conversation(conversation_key)
         return [m.text() or "" for m in conv.messages if m.role == "SHOP" and m.type == "TEXT"]
+
+    def sent_images(self, conversation_key: str) -> list[str]:
+        """The URLs of the shop's IMAGE messages."""
+        conv = self.conversation(conversation_key)
+        return [json.loads(m.content).get("url", "") for m in conv.messages
+                if m.role == "SHOP" and m.type == "IMAGE"]
+
+    def drop_next_send(self) -> None:
+        """The next send takes effect, then the connection drops before the answer."""
+        self.emulator.fail_next("send", "disconnect")
 
     def buyer_profile(self, conversation_key: str) -> tuple[str, str | None, str | None]:
         """(name, avatar, language) as the emulator holds them."""

@@ -158,7 +158,8 @@ class TikTokEmulator:
         """Make the next ``count`` calls of ``endpoint`` fail. ``code``: a TikTok code
         (enveloped, with ``message`` or TikTok's words), an HTTP status < 600 (bare; 429
         comes with 36009002), "timeout" (the call takes effect but the answer comes
-        ``slow_seconds`` late) or "pass" (answer normally: aims a later failure).
+        ``slow_seconds`` late), "disconnect" (it takes effect, then the connection drops
+        before the answer) or "pass" (answer normally: aims a later failure).
         Endpoints: token_get, token_refresh, shops, conversations, messages, send, read,
         orders_search, orders_detail, cancellations_search, returns_search,
         cancellation_approve."""
@@ -217,6 +218,8 @@ class TikTokEmulator:
                 data = await handler(request, body, shop, grant)
                 if fault == "timeout":
                     await asyncio.sleep(self.slow_seconds)
+                if fault == "disconnect" and request.transport is not None:
+                    request.transport.close()  # done, but the answer never leaves
                 return self._answer(0, "Success", data)
             except WireFailure as exc:
                 return self._answer(exc.code, exc.message, None, exc.status)
