@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from bot.actions.images import file_refs, not_an_image
@@ -23,6 +24,26 @@ HUMAN_SUBTYPES = {None, "thread_broadcast", "file_share"}
 
 def is_note(text: str) -> bool:
     return bool(NOTE_PREFIX.match(text))
+
+
+@dataclass(frozen=True)
+class Queued:
+    message_id: int
+    reason: str | None  # what made it wait for an approver (bot/actions/approval.py)
+
+    @property
+    def held(self) -> bool:
+        return self.reason is not None
+
+
+#: Writes the reply row (``held``: in state held rather than queued); its id, or None
+#: when nothing was written (a duplicate, or a state that no longer allows it).
+Record = Callable[[bool], Awaitable["int | None"]]
+
+
+async def id_if(done: Awaitable[bool], message_id: int) -> int | None:
+    """A ``Record`` from a transition that says only whether it happened."""
+    return message_id if await done else None
 
 
 class Relay:
@@ -95,23 +116,42 @@ class Relay:
         # The guard asks the author first; the approval gate looks once they answer.
         slip = await self.guard.reason(conv, user, text) if (
             self.guard is not None and text.strip()) else None
-        held_for = self.approval.reason(conv.store_key, user, text) if (
-            self.approval is not None and text.strip() and slip is None) else None
-        hold = "unconfirmed" if slip is not None else "held" if held_for is not None else None
-        mid = await self.store.replies.record(conv, channel, ts, user, text, note=False,
-                                              files=images, hold=hold)
-        if mid is None:
+        if slip is not None:
+            mid = await self.store.replies.record(conv, channel, ts, user, text, note=False,
+                                                  files=images, hold="unconfirmed")
+            if mid is not None:
+                await self.store.books.set_current(user, conv.id)
+                self.wake_slack(conv.channel_ref)
+                await self.guard.ask(conv, mid, user, text, slip)
+            return "held for the author's confirmation" if mid else "duplicate message"
+        queued = await self.queue_reply(conv, user, text, lambda held: self.store.replies.record(
+            conv, channel, ts, user, text, note=False, files=images,
+            hold="held" if held else None))
+        if queued is None:
             return "duplicate message"
         await self.store.books.set_current(user, conv.id)
+        return "held for approval" if queued.held else "queued"
+
+    async def queue_reply(self, conv: Conversation, user: str, text: str,
+                          record: Record) -> Queued | None:
+        """The one way an agent's words go to a buyer. Every path records its reply
+        through here — a thread reply, an edit before sending or after a refusal, Edit
+        & resend, a template (the modal, the shortcut, ``/reply``), a card with a
+        message, a reply its author sends anyway past the reply guard — so the
+        approval gate holds them all alike: ``user`` is who wrote
+        ``text``, and if it must wait the row is written ``held`` and the approvers
+        are asked; otherwise the sender is woken. None when ``record`` wrote nothing."""
+        reason = self.approval.reason(conv.store_key, user, text) if (
+            self.approval is not None) else None
+        mid = await record(reason is not None)
+        if mid is None:
+            return None
         self.wake_slack(conv.channel_ref)
-        if slip is not None:
-            await self.guard.ask(conv, mid, user, text, slip)
-            return "held for the author's confirmation"
-        if held_for is not None and self.approval is not None:
-            await self.approval.held(conv, mid, user, text, held_for)
-            return "held for approval"
-        self.wake_sender(conv.store_key)
-        return "queued"
+        if reason is not None:
+            await self.approval.held(conv, mid, user, text, reason)
+        else:
+            self.wake_sender(conv.store_key)
+        return Queued(mid, reason)
 
     async def _on_edit(self, event: dict[str, Any]) -> str:
         new, old = event.get("message") or {}, event.get("previous_message") or {}
@@ -128,12 +168,17 @@ class Relay:
         if msg.state == "unconfirmed" and self.guard is not None:
             return await self.guard.edited(msg, conv, new.get("user") or msg.author or "",
                                            new.get("text") or "")
-        if await self.store.replies.edit_before_sending(msg.id, new.get("text") or ""):
-            return "edited before sending"
-        if await self.store.replies.requeue_refused(msg.id, new.get("text") or ""):
-            self.wake_slack(conv.channel_ref)
-            self.wake_sender(conv.store_key)
-            return "edited after a refusal: sending the new text"
+        text, author = new.get("text") or "", msg.author or new.get("user") or ""
+        queued = await self.queue_reply(conv, author, text, lambda held: id_if(
+            self.store.replies.edit_before_sending(msg.id, text, held=held), msg.id))
+        if queued is not None:
+            return "edited before sending: held for approval" if queued.held else (
+                "edited before sending")
+        queued = await self.queue_reply(conv, author, text, lambda held: id_if(
+            self.store.replies.requeue_refused(msg.id, text, held=held), msg.id))
+        if queued is not None:
+            return "edited after a refusal: " + (
+                "held for approval" if queued.held else "sending the new text")
         await self.tell(conv, new.get("user") or msg.author or "",
                   _AFTER_SEND.get(msg.state, _AFTER_SEND["delivered"]))
         return "told: edit not relayed"
@@ -172,12 +217,14 @@ class Relay:
         conv = await self.store.conversations.get(msg.conversation_id)
         if conv is None or not self.may_reply(user, conv.store_key):
             return "Only agents of this store's team can resend replies."
-        if text and self.approval is not None and self.approval.reason(msg.store_key, user,
-                                                                       text):
-            return ("This text promises money or policy, so a manager must approve it: post "
-                    "it as a new message in the thread.")
-        again = await self.store.replies.requeue(message_id, text=text)
-        if again is None:
+        if text is not None:  # new words: through the gate like any reply
+            async def requeue(held: bool) -> int | None:
+                again = await self.store.replies.requeue(message_id, text=text, held=held)
+                return again.id if again else None
+            if await self.queue_reply(conv, user, text, requeue) is None:
+                return f"Nothing to retry: the reply is {msg.state}."
+            return "ok"
+        if await self.store.replies.requeue(message_id) is None:
             return f"Nothing to retry: the reply is {msg.state}."
         self.wake_slack(conv.channel_ref)
         self.wake_sender(conv.store_key)

@@ -111,15 +111,18 @@ async def test_return_refusal_in_plain_words_then_accepted(tmp_path: Path) -> No
 
 
 def test_who_may_act_is_per_group() -> None:
-    from bot.actions.order_actions import may_act_on_orders
+    from bot.authz import Access
     from bot.config import GroupConfig, Settings, StoreConfig
 
     store = StoreConfig("shopee", "1", "SG", "X", "#x", group="team")
     lone = StoreConfig("shopee", "2", "SG", "Y", "#y")
     for who, member_may in (("managers", False), ("members", True)):
         s = Settings(groups=(GroupConfig("team", ("U1",), ("U2",), who),),
-                     stores=(store, lone))
-        assert may_act_on_orders(s, "U2", "shopee:1")
-        assert may_act_on_orders(s, "U1", "shopee:1") is member_may
-        assert not may_act_on_orders(s, "U9", "shopee:1")
-        assert not may_act_on_orders(s, "U2", "shopee:2")  # no group: nobody
+                     stores=(store, lone), admins=("U7",))
+        access = Access(s)
+        assert access.may_act_on_orders("U2", "shopee:1")
+        assert access.may_act_on_orders("U1", "shopee:1") is member_may
+        assert not access.may_act_on_orders("U9", "shopee:1")
+        assert not access.may_act_on_orders("U2", "shopee:2")  # no group: admins only
+        assert access.may_act_on_orders("U7", "shopee:2")  # an admin manages every store
+        assert not access.may_act_on_orders("U2", "shopee:9")  # a store not configured

@@ -1,7 +1,9 @@
-"""The approval gate: a reply that promises money or policy, typed by an agent who is
-not a manager, waits (⏳, state ``held``) until a manager of the store's group approves
-or rejects it from the thread. Managers' own replies pass; ``approval: {enabled:
-false}`` turns the gate off (top level or per store)."""
+"""The approval gate: a reply that promises money or policy, from an agent who may not
+approve (bot/authz.py: the store group's managers and admins may), waits (⏳, state
+``held``) until one who may approves or rejects it from the thread. Approvers' own
+replies pass; ``approval: {enabled: false}`` turns the gate off (top level or per
+store). Every path by which an agent's words reach a buyer asks :meth:`reason` through
+``Relay.queue_reply`` (bot/relay.py), the one place that records them."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from bot.actions.approval_rules import risky
+from bot.authz import NOT_APPROVER
 from bot.store import Conversation
 from bot.text_safety import escape_untrusted
 
@@ -23,23 +26,19 @@ class ApprovalGate:
         self.service = service
         self.store = service.store
 
-    def managers(self, store_key: str) -> tuple[str, ...]:
-        cfg = self.service.settings.store(store_key)
-        group = self.service.settings.group(cfg.group)
-        return group.managers if group else ()
-
     def reason(self, store_key: str, user: str, text: str) -> str | None:
-        """Why this reply must wait, or None (gate off, a manager typing, nothing risky,
-        or no manager who could approve it)."""
-        managers = self.managers(store_key)
-        if not managers or user in managers:
+        """Why this reply must wait, or None (gate off, an approver writing, nothing
+        risky, or nobody who could approve it)."""
+        access = self.service.relay.access
+        if (not text.strip() or access.may_approve(user, store_key)
+                or not access.approvers(store_key)):
             return None
         return risky(text, self.service.settings.approval_for(store_key))
 
     async def held(self, conv: Conversation, message_id: int, user: str, text: str,
                    reason: str) -> None:
         """Ask the group's managers in the thread (they are mentioned: they must act)."""
-        ping = " ".join(f"<@{m}>" for m in self.managers(conv.store_key))
+        ping = " ".join(f"<@{m}>" for m in self.service.relay.access.approvers(conv.store_key))
         quoted = escape_untrusted(text[:1500]).replace("\n", "\n>")
         head = (f"⏳ Awaiting approval: <@{user}>'s reply mentions {escape_untrusted(reason)}, "
                 f"so a manager must approve it before the buyer gets it. {ping}")
@@ -61,8 +60,8 @@ class ApprovalGate:
         msg = await self.store.replies.get(message_id)
         if msg is None:
             return "That reply no longer exists."
-        if user not in self.managers(msg.store_key):
-            return "Only this store's managers can approve or reject held replies."
+        if not self.service.relay.access.may_approve(user, msg.store_key):
+            return NOT_APPROVER
         if not await self.store.actions.decide_held(message_id, approve, user, note):
             return "This reply was already approved, rejected or deleted."
         conv = await self.store.conversations.get(msg.conversation_id)

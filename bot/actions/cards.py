@@ -2,8 +2,10 @@
 through the platform) or one of this buyer's orders, sees a preview, and sends it.
 
 Sent like any reply: a row in ``messages`` (``attributes["card"]``) posted in the
-thread under the agent's name, with the same ⏳ ✅ ❌ ⚠️ reactions. Where the platform
-cannot send that card, its text fallback goes, and the preview says so first.
+thread under the agent's name, with the same ⏳ ✅ ❌ ⚠️ reactions. The agent may add a
+message: it goes first, as the row's text, through the approval gate like any reply
+(the card itself is the platform's facts, not a promise). Where the platform cannot
+send that card, its text fallback goes, and the preview says so first.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 
 CARD_PART = "\x00card"
 VIEW, SEARCH, PICK, ORDER = "card_send", "card_search", "card_pick", "card_order"
+MESSAGE = "card_message"
 
 
 async def send_card(connector: object, account: StoreAccount, target: ChatTarget,
@@ -99,6 +102,9 @@ class CardFlow:
                     _option(f"{o['order_id']} · {o['amount']} {o['currency']}", o["order_id"])
                     for o in orders]}})
         blocks += self._preview(chosen, connector, bool(orders))
+        blocks.append({"type": "input", "block_id": MESSAGE, "optional": True, "label": {
+            "type": "plain_text", "text": "Message with it (optional, sent first)"},
+            "element": {"type": "plain_text_input", "action_id": MESSAGE, "multiline": True}})
         meta = {"c": conv.id, "q": query, "p": [[p.product_id, product_label(p)]
                                                  for p in products[:100]]}
         return {"type": "modal", "callback_id": VIEW, "private_metadata": json.dumps(meta)[:3000],
@@ -139,11 +145,12 @@ class CardFlow:
             return {SEARCH: "Search again: that product is not in the results."}
         if order and await self.service.store.orders.get(conv.store_key, order) is None:
             return {ORDER: "That order is not this store's."}
-        text = (f"🛍 Product: {labels[product]}" if product else f"🧾 Order {order}")
-        await self.service.store.replies.record_from_bot(
-            conv, user, text, source="card",
-            card={"kind": "product" if product else "order", "id": product or order or ""})
+        card = {"kind": "product" if product else "order", "id": product or order or "",
+                "label": labels[product] if product else order or ""}
+        text = values.get(MESSAGE, "")
+        await self.service.relay.queue_reply(
+            conv, user, text, lambda held: self.service.store.replies.record_from_bot(
+                conv, user, text, source="card", card=card, held=held))
         await self.service.store.books.set_current(user, conv.id)
-        self.service.outbox.kick(conv.channel_ref)
-        self.service.sender.kick(conv.store_key)
         return None
+

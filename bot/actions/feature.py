@@ -14,6 +14,7 @@ from bot.actions.order_views import ACTION_PREFIX, CONFIRM
 from bot.actions.reply_guard import ReplyGuard
 from bot.actions.reply_guard import listeners as reply_guard_listeners
 from bot.actions.response_guard import ResponseGuard
+from bot.authz import NOT_APPROVER
 from bot.features import Register
 
 if TYPE_CHECKING:
@@ -106,12 +107,11 @@ def install(service: Service) -> Register | None:
             user = body["user"]["id"]
             if action["action_id"] == REJECT:
                 msg = await service.store.replies.get(message_id)
-                if msg is not None and user in gate.managers(msg.store_key):
+                if msg is not None and service.relay.access.may_approve(user, msg.store_key):
                     await client.views_open(trigger_id=body["trigger_id"],
                                             view=gate.reject_view(message_id, where))
                     return
-                answer: str | None = ("Only this store's managers can approve or reject held "
-                                      "replies.")
+                answer: str | None = NOT_APPROVER
             else:
                 answer = await gate.decide(user, message_id, True, "", where)
             if answer:

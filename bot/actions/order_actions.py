@@ -20,6 +20,7 @@ from bot.actions.order_views import (
     confirm_modal,
     request_buttons,
 )
+from bot.authz import NOT_ORDER_ACTOR
 from connectors.errors import ConnectorError, OutcomeUnknown
 from connectors.order_actions import ActionRefused, OrderAction, ReturnDecision
 from connectors.orders import Order, OrderActor, OrderSource
@@ -31,18 +32,6 @@ log = logging.getLogger(__name__)
 _DECISION = {OrderAction.RETURN_ACCEPT: ReturnDecision.ACCEPT,
              OrderAction.RETURN_REFUSE: ReturnDecision.REFUSE,
              OrderAction.RETURN_PARTIAL_REFUND: ReturnDecision.PARTIAL_REFUND}
-
-
-def may_act_on_orders(settings: Any, user: str, store_key: str) -> bool:
-    """Who may answer buyers' requests: the store group's managers, or its members too
-    when the group says ``order_actions: members``. A store without a group: nobody
-    (money moves here; the default is the narrow one)."""
-    group = settings.group(settings.store(store_key).group)
-    if group is None:
-        return False
-    if user in group.managers:
-        return True
-    return group.order_actions == "members" and user in group.members
 
 
 class OrderActions:
@@ -82,9 +71,8 @@ class OrderActions:
         action = OrderAction(value["a"])
         if key not in self.service.hub.stores:
             return "This store is no longer connected."
-        if not may_act_on_orders(self.service.settings, user, key):
-            return ("Only this store's managers can answer cancellation and return requests "
-                    "(set `order_actions: members` on the group to let its members do it).")
+        if not self.service.relay.access.may_act_on_orders(user, key):
+            return NOT_ORDER_ACTOR
         done = await self.store.actions.decision(key, oid, rid or oid)
         if done and done["state"] in ("acting", "done", "unknown"):
             return f"<@{done['actor']}> already answered this request."
@@ -120,9 +108,9 @@ class OrderActions:
                     raise InvalidOperation
             except InvalidOperation:
                 return {"amount": "Enter a positive amount, like 12.50."}
-        if not may_act_on_orders(self.service.settings, user, key):
+        if not self.service.relay.access.may_act_on_orders(user, key):
             return {"reason" if "reason" in values else "amount" if amount else "_":
-                    "Only this store's managers can answer this request."}
+                    NOT_ORDER_ACTOR}
         conv = await self.store.conversations.get(int(meta["c"]))
         self.service.spawn(self._act(user, key, oid, rid, action, values, conv, meta))
         return None

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from bot.actions.reply_guard_rules import names_in, order_tokens, reply_language, same_language
 from bot.buyer_language import language_name
 from bot.language import SITE_LANGUAGES, normalize
+from bot.relay import id_if
 from bot.store import Conversation, Message
 from bot.text_safety import escape_untrusted
 
@@ -157,20 +158,17 @@ class ReplyGuard:
     async def _release(self, conv: Conversation, msg: Message, user: str) -> str | None:
         """Queue it (or hold it for the approval gate), once: None when it was answered
         already, else a word for the author ("" when it simply goes)."""
-        gate = self.service.relay.approval
-        held_for = (gate.reason(msg.store_key, msg.author or "", msg.text)
-                    if gate is not None and msg.text.strip() else None)
         async with self.store.database.tx():  # the claim and the managers' request: both
-            if not await self.store.actions.answer_guard(
-                    msg.id, user, "held" if held_for else "queued", msg.text):
-                return None
-            if held_for:
-                await gate.held(conv, msg.id, msg.author or "", msg.text, held_for)
-        self.service.outbox.kick(conv.channel_ref)
-        if held_for:
-            return (f"⏳ It mentions {escape_untrusted(held_for)}, so it now waits for a "
+            # Through the one approval gate, as the author's words (bot/relay.py).
+            queued = await self.service.relay.queue_reply(
+                conv, msg.author or "", msg.text, lambda held: id_if(
+                    self.store.actions.answer_guard(msg.id, user, "held" if held else "queued",
+                                                    msg.text), msg.id))
+        if queued is None:
+            return None
+        if queued.reason is not None:
+            return (f"⏳ It mentions {escape_untrusted(queued.reason)}, so it now waits for a "
                     "manager's approval.")
-        self.service.sender.kick(msg.store_key)
         return ""
 
     async def edited(self, msg: Message, conv: Conversation, user: str, text: str) -> str:

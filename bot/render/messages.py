@@ -121,14 +121,25 @@ def _translation(msg: Message) -> list[dict[str, Any]]:
     return [{"type": "context", "elements": [{"type": "mrkdwn", "text": f"_{words}_"}]}]
 
 
+def card_line(card: dict[str, str]) -> str:
+    """How the thread shows a product or order card an agent sent."""
+    return (f"🛍 Product: {card.get('label', '')}" if card.get("kind") == "product"
+            else f"🧾 Order {card.get('id', '')}")
+
+
 def agent_copy(msg: Message, agent_name: str, *, customize: bool) -> dict[str, Any]:
     """A reply composed in StoreBridge (template), shown in the thread under the
     agent's name; it then carries the delivery reactions."""
     label = "template reply" if msg.source == "template" else "reply"
-    blocks: list[dict[str, Any]] = _plain_sections(msg.text)
+    card = msg.attributes.get("card")
+    # A card's row holds the agent's message; one from before cards carried a message
+    # holds the card's line instead.
+    shown = "\n".join(x for x in (msg.text, card_line(card) if card and "label" in card
+                                  else "") if x)
+    blocks: list[dict[str, Any]] = _plain_sections(shown)
     blocks.append({"type": "context", "elements": [
         {"type": "mrkdwn", "text": f"✉️ {label} sent by <@{msg.author}>"}]})
-    args: dict[str, Any] = {"text": escape_untrusted(msg.text[:300]), "blocks": blocks,
+    args: dict[str, Any] = {"text": escape_untrusted(shown[:300]), "blocks": blocks,
                             "unfurl_links": False, "unfurl_media": False}
     if customize:
         args["username"] = agent_name[:80]
@@ -172,6 +183,8 @@ def delivery_notice(msg: Message, buyer_name: str) -> tuple[str, list[dict[str, 
                    "before trying again.",
         "delivered": "✅ Delivered after retry.",
         "cancelled": "🚫 Not sent: the reply was deleted.",
+        "held": "⏳ The new text awaits a manager's approval.",
+        "rejected": "🚫 Not sent: a manager rejected the new text.",
     }
     text = words.get(msg.state, msg.state)
     blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]

@@ -68,20 +68,23 @@ class Replies:
         template_id: int | None = None,
         language: str | None = None,
         card: dict[str, str] | None = None,
+        held: bool = False,
     ) -> int:
         """A reply composed in StoreBridge (a template, a modal) rather than typed in
         the thread: the bot posts a copy in the thread under the agent's name, and
         the copy carries the delivery reactions like a typed reply. ``card``: a product
-        or order card to send instead of the text (``{"kind", "id"}``)."""
+        or order card sent after the text (``{"kind", "id", "label"}``); ``held``:
+        waits for a manager's approval."""
         async with self.db.tx():
             mid = await self.db.insert(
                 "INSERT INTO messages (conversation_id, store_key, direction, author, text, "
                 "state, idempotency_key, source, template_id, attributes, created_at) "
-                "VALUES (?, ?, 'out', ?, ?, 'queued', ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, 'out', ?, ?, ?, ?, ?, ?, ?, ?)",
                 conv.id,
                 conv.store_key,
                 author,
                 text,
+                "held" if held else "queued",
                 f"sb-{conv.store_key}-{source}-{uuid.uuid4().hex}",
                 source,
                 template_id,
@@ -290,13 +293,14 @@ class Replies:
             )
             return msg
 
-    async def requeue_refused(self, message_id: int, text: str) -> bool:
+    async def requeue_refused(self, message_id: int, text: str, *, held: bool = False) -> bool:
         async with self.db.tx():
             if (
                 await self.db.run(
-                    "UPDATE messages SET state = 'queued', text = ?, parts = NULL, "
+                    "UPDATE messages SET state = ?, text = ?, parts = NULL, "
                     "parts_done = 0, attempts = 0, next_attempt_at = 0, error = NULL "
                     "WHERE id = ? AND state = 'refused'",
+                    "held" if held else "queued",
                     text,
                     message_id,
                 )
@@ -331,13 +335,16 @@ class Replies:
             message_id,
         )
 
-    async def requeue(self, message_id: int, *, text: str | None = None) -> Message | None:
-        """Retry / Edit & resend of a failed reply. ``None`` if it is not failed."""
+    async def requeue(self, message_id: int, *, text: str | None = None,
+                      held: bool = False) -> Message | None:
+        """Retry / Edit & resend of a failed reply (``held``: the new text waits for a
+        manager's approval). ``None`` if it is not failed."""
         async with self.db.tx():
             msg = await self.get(message_id)
             if msg is None or msg.state != "failed":
                 return None
-            sets = "state = 'queued', attempts = 0, next_attempt_at = 0"
+            state = "held" if held else "queued"
+            sets = f"state = '{state}', attempts = 0, next_attempt_at = 0"
             args: list[object] = []
             if text is not None:  # a new text starts over; a plain retry resumes its parts
                 sets += ", text = ?, parts = NULL, parts_done = 0"
@@ -346,13 +353,18 @@ class Replies:
             await self._notice(msg)
             return msg
 
-    async def edit_before_sending(self, message_id: int, text: str) -> bool:
-        return (
-            await self.db.run(
-                "UPDATE messages SET text = ? WHERE id = ? AND state = 'queued'", text, message_id
-            )
-            == 1
-        )
+    async def edit_before_sending(self, message_id: int, text: str, *,
+                                  held: bool = False) -> bool:
+        """The new words of a reply not sent yet (``held``: they now wait for approval)."""
+        async with self.db.tx():
+            if await self.db.run(
+                "UPDATE messages SET text = ?, state = ? WHERE id = ? AND state = 'queued'",
+                text, "held" if held else "queued", message_id,
+            ) != 1:
+                return False
+            if held:
+                await self._transition(message_id, "error = NULL")  # its reaction follows
+            return True
 
     async def edit_unconfirmed(self, message_id: int, text: str) -> bool:
         """A reply waiting for its author's answer to the reply guard takes the edit."""

@@ -210,12 +210,13 @@ class _ReplyFlow:
             # Claimed with the reply it sends: a replay of this modal finds it taken.
             if not await store.books.claim_event(f"view_submission:{view.get('id')}"):
                 return block_id, None
-            await store.replies.record_from_bot(conv, user, text, source="template",
-                                          template_id=template_id, language=language)
+            # Through the approval gate like a typed reply (bot/relay.py).
+            await self.service.relay.queue_reply(
+                conv, user, text, lambda held: store.replies.record_from_bot(
+                    conv, user, text, source="template", template_id=template_id,
+                    language=language, held=held))
             await self.repo.mark_used(template_id, store.database.clock())
         await store.books.set_current(user, conv.id)
-        self.service.outbox.kick(conv.channel_ref)
-        self.service.sender.kick(conv.store_key)
         return block_id, None
 
     def _back_translate_later(self, client: AsyncWebClient, d: Draft,
