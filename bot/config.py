@@ -22,6 +22,7 @@ from bot.config_sections import (
     HHMM,
     SlaConfig,
     TranslationConfig,
+    read_email,
     read_glossary,
     read_sla,
     read_timezone,
@@ -77,6 +78,8 @@ class StoreConfig:
     ship_by_lead_hours: float | None = None
     approval: ApprovalConfig | None = None  # None: the top-level one
     reply_guard: GuardConfig | None = None  # None: the top-level one
+    #: Shopee: the seller's contact e-mail a return dispute (refusal) requires.
+    dispute_email: str | None = None
 
     @property
     def key(self) -> str:
@@ -178,7 +181,7 @@ _TOP_KEYS = {"team_language", "ops_channel", "groups", "admins", "stores", "slac
              "approval", "response_rate", "reply_guard"}
 _STORE_KEYS = {"platform", "shop_id", "seller_id", "site", "name", "nickname", "channel",
                "group", "api_url", "credentials", "connector", "glossary", "sla",
-               "ship_by_lead_hours", "approval", "reply_guard"}
+               "ship_by_lead_hours", "approval", "reply_guard", "dispute_email"}
 
 
 def _read_user_ids(c: Checker, key: str, raw: Any) -> tuple[str, ...]:
@@ -260,6 +263,7 @@ def _read_store(c: Checker, key: str, s: Any, groups: tuple[GroupConfig, ...],
         sla=read_sla(c, f"{key}.sla", s.get("sla")),
         approval=read_approval(c, f"{key}.approval", s.get("approval")),
         reply_guard=read_reply_guard(c, f"{key}.reply_guard", s.get("reply_guard")),
+        dispute_email=read_email(c, f"{key}.dispute_email", s.get("dispute_email")),
         ship_by_lead_hours=(c.number(f"{key}.ship_by_lead_hours", s.get("ship_by_lead_hours"),
                                      6.0, minimum=0.1)
                             if s.get("ship_by_lead_hours") is not None else None),

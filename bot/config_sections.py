@@ -45,6 +45,16 @@ class TranslationConfig:
 
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+#: One address, no display name: what a marketplace's form field takes.
+EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
+def read_email(c: Checker, key: str, value: Any) -> str | None:
+    address = c.text(key, value)
+    if address is not None and not EMAIL.match(address):
+        c.problem(key, f"expected an e-mail address like 'cs@shop.example', got {address!r}")
+        return None
+    return address
 
 
 def read_timezone(c: Checker, key: str, value: Any) -> str:

@@ -54,4 +54,4 @@ class ConnectorHub:
 def account(cfg: StoreConfig) -> StoreAccount:
     return StoreAccount(platform=cfg.connector, shop_id=ShopId(cfg.shop_id), site=cfg.site,
                         seller_id=cfg.seller_id, api_url=cfg.api_url,
-                        credentials=dict(cfg.credentials))
+                        credentials=dict(cfg.credentials), dispute_email=cfg.dispute_email)

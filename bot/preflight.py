@@ -16,6 +16,7 @@ from aiohttp import web
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.authz import Access
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -129,10 +130,21 @@ async def public_url_reachable(url: str, session: aiohttp.ClientSession,
                        "until it is", warning=True)
 
 
+def dispute_email_findings(settings: Settings) -> list[Finding]:
+    """Shopee refuses a return only as a dispute, which needs the seller's e-mail: a
+    Shopee store whose requests may be answered from Slack should have one."""
+    access = Access(settings)
+    return [Finding(f"store {s.key} dispute_email", False, "not set: refusing a Shopee "
+                    "return from Slack is refused until it is (add `dispute_email: "
+                    "cs@your-shop.example` to the store)", warning=True)
+            for s in settings.stores
+            if s.connector == "shopee" and not s.dispute_email and access.order_actions_on(s.key)]
+
+
 def static_findings(settings: Settings) -> list[Finding]:
     """What can be judged without the network."""
     return [*public_url_findings(settings.public_url), *token_findings(settings),
-            *shopee_push_findings(settings)]
+            *shopee_push_findings(settings), *dispute_email_findings(settings)]
 
 
 async def startup_findings(settings: Settings) -> list[Finding]:

@@ -47,6 +47,9 @@ class StoreAccount:
     seller_id: str | None = None
     api_url: str | None = None
     credentials: dict[str, str] = field(default_factory=dict, repr=False)
+    #: The seller's contact e-mail, which Shopee requires to dispute a return (not a
+    #: secret: configured per store).
+    dispute_email: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 from connectors.errors import PermanentError
+from connectors.models import StoreAccount
 from connectors.orders import Order
 
 
@@ -63,6 +65,14 @@ class ActionRefused(PermanentError):
         super().__init__(f"{platform}: {code}: {words}", code=code,
                          user_message=f"{platform} refused: {words}")
         self.platform_message = words
+
+
+@runtime_checkable
+class ActionNeeds(Protocol):
+    def missing_for(self, store: StoreAccount, action: OrderAction) -> str | None:
+        """What this store's configuration lacks for ``action``, in plain words for the
+        person about to take it; None when nothing is missing. No I/O."""
+        ...
 
 
 def pending_actions(order: Order, return_id: str | None, now: datetime, *,

@@ -7,7 +7,13 @@ from __future__ import annotations
 from typing import Protocol
 
 from connectors.models import SentMessage, StoreAccount
-from connectors.order_actions import ActionResult, OrderAction, Reason, ReturnDecision
+from connectors.order_actions import (
+    ActionNeeds,
+    ActionResult,
+    OrderAction,
+    Reason,
+    ReturnDecision,
+)
 from connectors.orders import Order
 from connectors.rich import CardSupport, ChatTarget, Product, SentCard, UploadedImage
 
@@ -90,6 +96,10 @@ class RichAndActions:
     def allowed_actions(self, order: Order, return_id: str | None = None
                         ) -> frozenset[OrderAction]:
         return self.actions.allowed_actions(order, return_id)
+
+    def missing_for(self, store: StoreAccount, action: OrderAction) -> str | None:
+        return (self.actions.missing_for(store, action)
+                if isinstance(self.actions, ActionNeeds) else None)
 
     async def refusal_reasons(self, store: StoreAccount, request_id: str, kind: str
                               ) -> list[Reason]:

@@ -91,9 +91,9 @@ async def test_return_refusal_in_plain_words_then_accepted(tmp_path: Path) -> No
         await b.slack.user_clicks(b.manager, conv.channel_id, note["ts"],
                                   "order_act:return_partial_refund")
         view = (await b.wait(lambda: b.slack.open_views(b.manager)))[-1]
-        bad = await b.slack.user_submits_view(b.manager, view["id"], {"amount": {"v": "-3"}})
+        bad = await b.slack.user_submits_view(b.manager, view["id"], {"amount": {"amount": "-3"}})
         assert bad.json["response_action"] == "errors"  # checked before any call
-        await b.slack.user_submits_view(b.manager, view["id"], {"amount": {"v": "999999"}})
+        await b.slack.user_submits_view(b.manager, view["id"], {"amount": {"amount": "999999"}})
         await b.wait(lambda: said(b, conv, "Shopee refused"), timeout=10)
         assert "can not exceed max refund amount" in said(b, conv, "Shopee refused")[0]
         await b.wait(lambda: [e for e in b.slack.ephemerals(b.manager)

@@ -30,14 +30,16 @@ def env_for(name: str, h: Any) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def platform_bridge(tmp_path: Path, name: str) -> AsyncIterator[tuple[Any, Any]]:
+async def platform_bridge(tmp_path: Path, name: str, **store_options: Any
+                          ) -> AsyncIterator[tuple[Any, Any]]:
+    """``store_options``: more StoreConfig fields (e.g. ``dispute_email``)."""
     module = {"shopee": shopee, "lazada": lazada, "tiktok": tiktok}[name]
     async with aiohttp.ClientSession() as session, module.harness(session) as h:
         store = StoreConfig(
             platform=name, shop_id=str(h.store.shop_id), site=h.store.site, name=f"{name} shop",
             channel="#cs-shopee-sg", group="team", connector=name,
             seller_id=str(h.store.shop_id) if name == "lazada" else None,
-            api_url=h.store.api_url, credentials=dict(h.store.credentials))
+            api_url=h.store.api_url, credentials=dict(h.store.credentials), **store_options)
         async with running_bridge(tmp_path, public_url="https://storebridge.test",
                                   env=env_for(name, h), stores=(store,)) as b:
             yield b, h

@@ -153,8 +153,7 @@ async def test_return_accept_partial_refund_and_dispute() -> None:
             await env.connector.answer_return(env.store, C, RETURN, ReturnDecision.REFUSE,
                                               reason="50")
         assert "dispute_email" in rv.value.user_message
-        store = replace(env.store, credentials={**env.store.credentials,
-                                                "dispute_email": "ops@kopi.test"})
+        store = replace(env.store, dispute_email="ops@kopi.test")
         with pytest.raises(ActionRefused) as err:
             await env.connector.answer_return(store, C, RETURN, ReturnDecision.REFUSE,
                                               reason="7")

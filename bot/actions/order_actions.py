@@ -21,8 +21,8 @@ from bot.actions.order_views import (
     request_buttons,
 )
 from bot.authz import NOT_ORDER_ACTOR
-from connectors.errors import ConnectorError, OutcomeUnknown
-from connectors.order_actions import ActionRefused, OrderAction, ReturnDecision
+from connectors.errors import ConnectorError, OutcomeUnknown, RuleViolation
+from connectors.order_actions import ActionNeeds, ActionRefused, OrderAction, ReturnDecision
 from connectors.orders import Order, OrderActor, OrderSource
 
 if TYPE_CHECKING:
@@ -83,6 +83,10 @@ class OrderActions:
         connector, account = self._actor(key) or (None, None)
         if order is None or connector is None:
             return "The marketplace no longer knows this order."
+        missing = connector.missing_for(account, action) if isinstance(
+            connector, ActionNeeds) else None
+        if missing:
+            return missing
         if action not in connector.allowed_actions(order, rid or None):
             return ("This request can no longer be answered from Slack: it was already "
                     "answered, withdrawn, or its deadline has passed.")
@@ -145,6 +149,10 @@ class OrderActions:
                                    "the marketplace did not confirm it. StoreBridge re-reads "
                                    "the order; check the seller centre before trying again.")
             await self._refresh(key, oid)
+            return
+        except RuleViolation as e:  # checked here before any call: nothing was sent
+            await self.store.actions.settle(key, oid, rid or oid, "failed", e.user_message)
+            await self._tell(conv, user, f"Nothing changed: {e.user_message}")
             return
         except ConnectorError as e:
             await self.store.actions.settle(key, oid, rid or oid, "failed", e.user_message)

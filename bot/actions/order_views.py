@@ -73,17 +73,19 @@ def confirm_modal(order: Order, return_id: str, action: OrderAction, reasons: li
     if reasons:
         blocks.append({"type": "input", "block_id": "reason", "label": {
             "type": "plain_text", "text": "Reason the marketplace accepts"},
-            "element": {"type": "static_select", "action_id": "v", "options": [
+            "element": {"type": "static_select", "action_id": "reason", "options": [
                 {"text": {"type": "plain_text", "text": r.text[:75] or r.code},
                  "value": r.code[:150]} for r in reasons[:100]]}})
     if action == OrderAction.RETURN_PARTIAL_REFUND:
         blocks.append({"type": "input", "block_id": "amount", "label": {
             "type": "plain_text", "text": f"Refund amount ({order.currency})"},
-            "element": {"type": "plain_text_input", "action_id": "v"}})
+            "element": {"type": "plain_text_input", "action_id": "amount"}})
     if action == OrderAction.RETURN_REFUSE:
         blocks.append({"type": "input", "block_id": "comment", "optional": True, "label": {
             "type": "plain_text", "text": "Comment to the marketplace"},
-            "element": {"type": "plain_text_input", "action_id": "v", "multiline": True}})
+            # One action id per field: Slack wants them unique within a view.
+            "element": {"type": "plain_text_input", "action_id": "comment",
+                        "multiline": True}})
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
                    "This answers the buyer on the marketplace and cannot be undone here."}]})
     return {"type": "modal", "callback_id": CONFIRM, "private_metadata": json.dumps(meta),

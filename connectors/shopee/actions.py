@@ -25,17 +25,26 @@ OFFER = "/api/v2/returns/offer"
 DISPUTE = "/api/v2/returns/dispute"
 DISPUTE_REASONS = "/api/v2/returns/get_return_dispute_reason"
 _DETAIL = re.compile(r"^shopee [^:]+: (.*?)(?: \(request_id [^)]*\))?$", re.S)
+NO_EMAIL = ("Shopee needs the store's contact e-mail to dispute (refuse) a return, and "
+            "none is configured for this store: an admin adds `dispute_email` to the store "
+            "in storebridge.yml. Accept the return or offer a partial refund instead, or "
+            "refuse it in the Shopee seller centre.")
 
 
 class ShopeeActions(PlatformActions):
-    """Dispute (refuse) needs the seller's e-mail: ``StoreAccount.credentials
-    ["dispute_email"]`` (Shopee requires one; it is not a secret, but it is per store)."""
+    """Dispute (refuse) needs the seller's e-mail: ``StoreAccount.dispute_email``
+    (``dispute_email`` on the store in storebridge.yml; Shopee requires one)."""
 
     def __init__(self, call: ShopCall, clock: Callable[[], float]) -> None:
         super().__init__(lambda: datetime.fromtimestamp(clock(), UTC), platform="Shopee",
                          detail=_DETAIL, partial_refund=True)
         self._call = call
         self._clock = clock
+
+    def missing_for(self, store: StoreAccount, action: OrderAction) -> str | None:
+        if action is OrderAction.RETURN_REFUSE and not store.dispute_email:
+            return NO_EMAIL
+        return None
 
     async def refusal_reasons(self, store: StoreAccount, request_id: str, kind: str
                               ) -> list[Reason]:
@@ -64,14 +73,13 @@ class ShopeeActions(PlatformActions):
                 "return_sn": return_id, "proposed_solution": "REFUND",
                 "proposed_adjusted_refund_amount": _amount(amount)})
         else:
-            email = store.credentials.get("dispute_email", "")
+            email = store.dispute_email
             if not reason or not reason.isdigit():
                 raise RuleViolation("dispute needs a reason id",
                                     user_message="Pick one of Shopee's dispute reasons.")
             if not email:
-                raise RuleViolation("no dispute_email for this store", user_message=(
-                    "Shopee needs the store's contact e-mail to dispute a return; add "
-                    "dispute_email to the store's configuration."))
+                raise RuleViolation("no dispute_email for this store", code="no_dispute_email",
+                                    user_message=NO_EMAIL)
             await self._act(store, "POST", DISPUTE, body={
                 "return_sn": return_id, "email": email, "dispute_reason_id": int(reason),
                 "dispute_text_reason": comment})
