@@ -281,3 +281,25 @@ def test_admins_are_slack_user_ids_in_the_config() -> None:
         assert any("admins[0]" in p and "Slack user id" in p for p in e.problems)
     else:
         raise AssertionError("a name instead of a user id was accepted")
+
+
+def test_approvals_and_order_answers_are_decided_in_one_place() -> None:
+    """bot/authz.py answers who approves held replies and who answers buyer requests;
+    the approval gate and the order actions only ask it."""
+    from bot.authz import Access
+    from bot.config import GroupConfig, Settings, StoreConfig
+
+    team = StoreConfig("shopee", "1", "SG", "X", "#x", group="team")
+    bare = StoreConfig("shopee", "2", "SG", "Y", "#y", group="crew")  # a group, no managers
+    lone = StoreConfig("shopee", "3", "SG", "Z", "#z")  # no group
+    groups = (GroupConfig("team", ("U1",), ("U2",)), GroupConfig("crew", ("U3",)))
+    access = Access(Settings(groups=groups, stores=(team, bare, lone), admins=("U7",)))
+    assert access.approvers("shopee:1") == ("U2",)
+    assert access.may_approve("U2", "shopee:1") and access.may_approve("U7", "shopee:1")
+    assert not access.may_approve("U1", "shopee:1")
+    assert access.approvers("shopee:2") == access.approvers("shopee:3") == ("U7",)
+    assert not access.may_approve("U2", "shopee:2")  # a manager of another group
+    assert access.approvers("shopee:9") == () and not access.may_approve("U7", "shopee:9")
+    assert Access(Settings(stores=(lone,))).approvers("shopee:3") == ()  # nobody: never held
+    assert access.may_act_on_orders("U7", "shopee:3") and not access.may_act_on_orders(
+        "U3", "shopee:2")
