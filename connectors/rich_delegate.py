@@ -27,12 +27,6 @@ class RichHelper(Protocol):
     async def send_image(self, store: StoreAccount, target: ChatTarget, data: bytes,
                          content_type: str, filename: str) -> SentMessage: ...
 
-    async def upload_image(self, store: StoreAccount, data: bytes, content_type: str,
-                           filename: str) -> UploadedImage: ...
-
-    async def send_uploaded_image(self, store: StoreAccount, target: ChatTarget,
-                                  image: UploadedImage) -> SentMessage: ...
-
     async def search_products(self, store: StoreAccount, query: str) -> list[Product]: ...
 
     async def send_product_card(self, store: StoreAccount, target: ChatTarget,
@@ -41,6 +35,16 @@ class RichHelper(Protocol):
 
     async def send_order_card(self, store: StoreAccount, target: ChatTarget, order_id: str,
                               *, text_fallback: bool = False) -> SentCard: ...
+
+
+class TracedRichHelper(RichHelper, Protocol):
+    """A media helper that uploads and sends in two steps (``TracedImages``)."""
+
+    async def upload_image(self, store: StoreAccount, data: bytes, content_type: str,
+                           filename: str) -> UploadedImage: ...
+
+    async def send_uploaded_image(self, store: StoreAccount, target: ChatTarget,
+                                  image: UploadedImage) -> SentMessage: ...
 
 
 class ActionsHelper(Protocol):
@@ -71,14 +75,6 @@ class RichAndActions:
     async def send_image(self, store: StoreAccount, target: ChatTarget, data: bytes,
                          content_type: str, filename: str) -> SentMessage:
         return await self.rich.send_image(store, target, data, content_type, filename)
-
-    async def upload_image(self, store: StoreAccount, data: bytes, content_type: str,
-                           filename: str) -> UploadedImage:
-        return await self.rich.upload_image(store, data, content_type, filename)
-
-    async def send_uploaded_image(self, store: StoreAccount, target: ChatTarget,
-                                  image: UploadedImage) -> SentMessage:
-        return await self.rich.send_uploaded_image(store, target, image)
 
     async def search_products(self, store: StoreAccount, query: str) -> list[Product]:
         return await self.rich.search_products(store, query)
@@ -114,3 +110,18 @@ class RichAndActions:
                             amount: str | None = None, comment: str = "") -> ActionResult:
         return await self.actions.answer_return(store, order_id, return_id, decision,
                                                 reason=reason, amount=amount, comment=comment)
+
+
+class TracedRichAndActions(RichAndActions):
+    """Also the two steps of a traced image, for connectors whose helper has them
+    (with their own ``find_sent_image`` they are :class:`~connectors.rich.TracedImages`)."""
+
+    rich: TracedRichHelper
+
+    async def upload_image(self, store: StoreAccount, data: bytes, content_type: str,
+                           filename: str) -> UploadedImage:
+        return await self.rich.upload_image(store, data, content_type, filename)
+
+    async def send_uploaded_image(self, store: StoreAccount, target: ChatTarget,
+                                  image: UploadedImage) -> SentMessage:
+        return await self.rich.send_uploaded_image(store, target, image)

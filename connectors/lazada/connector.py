@@ -50,7 +50,7 @@ from connectors.models import (
 )
 from connectors.orders import Order, OrderPage
 from connectors.rich import ChatTarget, UploadedImage
-from connectors.rich_delegate import RichAndActions
+from connectors.rich_delegate import TracedRichAndActions
 from connectors.tokens import TokenKeeper
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ READ = "/im/session/read"
 SELLER_GET = "/seller/get"
 
 
-class LazadaConnector(RichAndActions):
+class LazadaConnector(TracedRichAndActions):
     """One Lazada app (app key + secret) serving every store authorized for it.
 
     Also an :class:`~connectors.orders.OrderSource` (see :mod:`orders_pull`);

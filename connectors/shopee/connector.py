@@ -28,7 +28,7 @@ from connectors.models import (
 )
 from connectors.orders import Order, OrderPage
 from connectors.rich import ChatTarget, UploadedImage
-from connectors.rich_delegate import RichAndActions
+from connectors.rich_delegate import TracedRichAndActions
 from connectors.shopee import buyers, health, hosts
 from connectors.shopee.actions import ShopeeActions
 from connectors.shopee.client import DEFAULT_BACKOFF, ShopeeHttp
@@ -56,7 +56,7 @@ SEND = "/api/v2/sellerchat/send_message"
 READ = "/api/v2/sellerchat/read_conversation"
 
 
-class ShopeeConnector(RichAndActions):
+class ShopeeConnector(TracedRichAndActions):
     """One Shopee partner app and every store authorized for it.
 
     Hosts: a store's ``api_url`` wins, then ``api_url`` (``SHOPEE_API_URL``, scheme and

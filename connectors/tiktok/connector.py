@@ -29,7 +29,7 @@ from connectors.models import (
 )
 from connectors.orders import Order, OrderPage
 from connectors.rich import ChatTarget, UploadedImage
-from connectors.rich_delegate import RichAndActions
+from connectors.rich_delegate import TracedRichAndActions
 from connectors.tiktok import buyers, lookup
 from connectors.tiktok import tokens as tok
 from connectors.tiktok.actions import TikTokActions
@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 PLATFORM = tok.PLATFORM
 
 
-class TikTokConnector(RichAndActions):
+class TikTokConnector(TracedRichAndActions):
     platform = PLATFORM
     # TikTok wants 200 (or 401) with an EMPTY body within 3 s, else it retries.
     push_ack = PushAck(status=200, body=b"")
