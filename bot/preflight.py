@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.translation.phrasebook import WHAT
 
 log = logging.getLogger(__name__)
 
@@ -129,10 +130,18 @@ async def public_url_reachable(url: str, session: aiohttp.ClientSession,
                        "until it is", warning=True)
 
 
+def translation_findings(settings: Settings) -> list[Finding]:
+    """The demo phrasebook works offline but knows only the sandbox's lines: a
+    configuration that names it is told what it chose."""
+    if settings.translation.provider != "demo":
+        return []
+    return [Finding("translation", False, f"provider demo is {WHAT}", warning=True)]
+
+
 def static_findings(settings: Settings) -> list[Finding]:
     """What can be judged without the network."""
     return [*public_url_findings(settings.public_url), *token_findings(settings),
-            *shopee_push_findings(settings)]
+            *shopee_push_findings(settings), *translation_findings(settings)]
 
 
 async def startup_findings(settings: Settings) -> list[Finding]:
