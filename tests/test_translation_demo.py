@@ -51,6 +51,19 @@ async def test_buyer_text_to_english_and_the_demo_reply_into_the_buyers_language
         "Shop có thể giúp gì thêm cho bạn không ạ?"
 
 
+async def test_a_quick_reply_is_known_in_its_languages_whoever_it_names(
+        demo: Provider) -> None:
+    zh = ("Lim Wei Ming 您好，很乐意为您推荐尺码！请参考商品图片中的尺码表，并与您平时穿着合身的"
+          "衣服对比一下。如果方便告诉我们您的身高和体重，我们可以为您推荐合适的尺码。—— Mai")
+    english = await demo.translate(zh, "zh", "en")
+    assert english.startswith("Hi Lim Wei Ming, happy to help with the size!")
+    assert english.endswith("we will recommend a size for you. — Mai")
+    malay = await demo.translate(english.replace("Lim Wei Ming", "Nurul"), "en", "ms")
+    assert malay.startswith("Hai Nurul, kami sedia membantu memilih saiz!")
+    with pytest.raises(TranslationError):  # the same words with one changed: not known
+        await demo.translate(english.replace("size chart", "chart"), "en", "ms")
+
+
 async def test_anything_else_fails_in_plain_words_rather_than_inventing(
         demo: Provider) -> None:
     with pytest.raises(TranslationError, match="demo phrasebook has no translation"):
