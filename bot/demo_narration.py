@@ -139,6 +139,7 @@ class Narrator:
         self.users = dict(users or {})
         self._shown: dict[str, list[str]] = {}  # message ts -> the facts said about it
         self._said: dict[str, str] = {}  # message ts -> its text when posted or updated
+        self._last: str | None = None  # the message the last line said, if it was one
         #: Channels with an ⏳ not yet said: the channel's next message tells whether
         #: the reply is being sent or held for approval.
         self._sending: list[str] = []
@@ -180,6 +181,7 @@ class Narrator:
         ts = str(call.response.get("ts") or "")
         if ts:
             self._said[ts] = text
+            self._last = ts
         self._follow(ts, blocks)
         # reactions.remove: the next reaction says what the state became
 
@@ -196,17 +198,24 @@ class Narrator:
         self._follow(ts, blocks)
 
     def _follow(self, ts: str, blocks: list[dict[str, Any]]) -> None:
-        """Say the translation and card facts that are new for this message."""
-        facts = [f"🌐 translation: {t.removeprefix('🌐 ')}"
-                 for t in [translation_of(blocks)] if t] + card_facts(blocks)
-        before = self._shown.get(ts, [])
+        """Say the translation and card facts that are new for this message; a
+        translation that arrives after other lines says which message it belongs to."""
+        translation = translation_of(blocks)
+        facts = ([f"🌐 translation: {translation.removeprefix('🌐 ')}"] if translation
+                 else []) + card_facts(blocks)
+        before, beneath = self._shown.get(ts, []), ts and ts == self._last
         for fact in facts:
-            if fact not in before and not fact.startswith("🌐 Translate my replies: off"):
-                self.say(f"      {fact}")
+            if fact in before or fact.startswith("🌐 Translate my replies: off"):
+                continue
+            if fact.startswith("🌐 translation:") and not beneath:
+                fact = fact.replace("translation:", f"translation of “{self._said.get(ts)}”:", 1)
+            self.say(f"      {fact}")
         if ts:
             self._shown[ts] = facts
+            self._last = ts if beneath else self._last
 
     def say(self, text: str) -> None:
+        self._last = None
         while self._sending:  # the story speaks: what the ⏳ meant is known by now
             self._sending.pop(0)
             self.out(wrap(f"   {REACTIONS['hourglass_flowing_sand']}"))
