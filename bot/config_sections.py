@@ -9,7 +9,8 @@ from typing import Any
 
 from bot.config_checker import Checker
 
-TRANSLATION_PROVIDERS = ("google", "deepl", "microsoft", "libre", "none")
+#: "demo" is the offline phrasebook of ``storebridge demo``: only ever chosen by name.
+TRANSLATION_PROVIDERS = ("google", "deepl", "microsoft", "libre", "none", "demo")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 

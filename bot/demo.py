@@ -8,7 +8,6 @@ The sandbox marketplace and the Slack stand-in are real HTTP servers on
 from __future__ import annotations
 
 import asyncio
-import inspect
 import random
 import sys
 import tempfile
@@ -27,7 +26,9 @@ from bot.config import (
     StoreConfig,
     TranslationConfig,
 )
+from bot.demo_cancellation import cancellation_story
 from bot.demo_narration import Narrator, describe, first_line
+from bot.demo_steps import step
 from bot.http import build_web_app
 from bot.service import Service
 from bot.standins.slack_api import SlackEmulator
@@ -36,13 +37,13 @@ from bot.store.template_model import language_name
 from bot.store.token_cipher import SECRET_ENV
 from connectors.sandbox import SandboxMarketplace
 
-STEP_TIMEOUT = 15.0
 SIZE_QUESTION = {"en": "Which size should I take? I am 165 cm.",
                  "zh": "我身高165厘米，应该选哪个尺码？"}
 
 
 def demo_settings(slack: SlackEmulator, market: SandboxMarketplace, channels: dict[str, str],
-                  agent: str, db_path: str, colleague: str | None = None) -> Settings:
+                  agent: str, db_path: str, colleague: str | None = None,
+                  manager: str | None = None) -> Settings:
     stores = []
     for s in market.ledger.stores.values():
         stores.append(StoreConfig(
@@ -50,8 +51,11 @@ def demo_settings(slack: SlackEmulator, market: SandboxMarketplace, channels: di
             channel=f"#cs-{s.platform}-{s.site.lower()}", group="sea-team",
             connector="sandbox", credentials={"access_token": s.access_token}))
     return Settings(
+        # A manager, so replies promising money wait for approval; agents may answer
+        # buyers' cancellation and return requests (order_actions: members).
         ops_channel="#cs-ops", groups=(GroupConfig(
-            "sea-team", members=(agent, *([colleague] if colleague else []))),),
+            "sea-team", members=(agent, *([colleague] if colleague else [])),
+            managers=(manager,) if manager else (), order_actions="members"),),
         stores=tuple(stores),
         slack=SlackConfig(bot_token=slack.bot_token, signing_secret=slack.signing_secret,
                           api_url=slack.api_url),
@@ -60,38 +64,12 @@ def demo_settings(slack: SlackEmulator, market: SandboxMarketplace, channels: di
         db_path=db_path, env={"SANDBOX_SEND_TIMEOUT": "5",
              # Tokens are sealed even offline; a throwaway key per demo run.
              SECRET_ENV: Fernet.generate_key().decode()}, source="<demo>",
-        # Offline: no translation provider is reachable from the demo.
-        translation=TranslationConfig(provider="none"))
-
-
-async def _step(n: Narrator, title: str, check: Callable[[], Any],
-                results: list[tuple[str, bool]], timeout: float = STEP_TIMEOUT) -> Any:
-    try:
-        value = await _wait(check, timeout)
-    except TimeoutError:
-        n.say(f"✗ {title}: did not happen within {timeout:.0f} s")
-        results.append((title, False))
-        return None
-    n.say(f"✓ {title}")
-    results.append((title, True))
-    return value
-
-
-async def _wait(check: Callable[[], Any], timeout: float) -> Any:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        value = check()
-        if inspect.isawaitable(value):
-            value = await value
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise TimeoutError
+        # Offline: the phrasebook of the sandbox's lines (never a default; check flags it).
+        translation=TranslationConfig(provider="demo"))
 
 
 async def story(slack: SlackEmulator, market: SandboxMarketplace, service: Service,
-                n: Narrator, agent: str) -> list[tuple[str, bool]]:
+                n: Narrator, agent: str, manager: str) -> list[tuple[str, bool]]:
     results: list[tuple[str, bool]] = []
     shop = next(s for s in market.ledger.stores.values() if s.platform == "shopee")
     buyer = next(b for b in market.ledger.buyers.values() if b.shop_id == shop.shop_id)
@@ -103,17 +81,17 @@ async def story(slack: SlackEmulator, market: SandboxMarketplace, service: Servi
     async def conversation() -> Any:
         return await service.store.conversations.first_with_thread()
 
-    conv = await _step(n, "thread created with the conversation card", conversation, results)
+    conv = await step(n, "thread created with the conversation card", conversation, results)
     if conv is None:
         return results
-    await _step(n, "buyer message shown in the thread", lambda: any(
+    await step(n, "buyer message shown in the thread", lambda: any(
         m.get("username", "").startswith(buyer.name)
         for m in slack.replies(conv.channel_id, conv.thread_ts)), results)
 
     reply = "Hi! *Yes* — it left our warehouse today :truck: Tracking: <https://track.example/SPX123|SPX123>"
     n.say(f"\n👩 Mai (agent) replies in the thread: {reply}")
     ts1 = await slack.user_posts(agent, conv.channel_id, reply, thread_ts=conv.thread_ts)
-    await _step(n, "reply delivered to the buyer (✅)", lambda: "white_check_mark" in
+    await step(n, "reply delivered to the buyer (✅)", lambda: "white_check_mark" in
                 slack.reactions(conv.channel_id, ts1), results)
     sent = market.sent_messages(shop.shop_id)
     if sent:
@@ -124,18 +102,19 @@ async def story(slack: SlackEmulator, market: SandboxMarketplace, service: Servi
     market.fail_next_send("refused")
     ts2 = await slack.user_posts(agent, conv.channel_id, "Anything else I can help with?",
                                  thread_ts=conv.thread_ts)
-    await _step(n, "failed send shown (❌ and a notice with Retry)", lambda: "x" in
+    await step(n, "failed send shown (❌ and a notice with Retry)", lambda: "x" in
                 slack.reactions(conv.channel_id, ts2), results)
-    notice = await _step(n, "notice offers Retry / Edit & resend", lambda: next(
+    notice = await step(n, "notice offers Retry / Edit & resend", lambda: next(
         (m for m in slack.replies(conv.channel_id, conv.thread_ts)
          if "reply_retry" in str(m.get("blocks"))), None), results)
     if notice is None:
         return results
     n.say("\n👩 Mai clicks Retry")
     await slack.user_clicks(agent, conv.channel_id, notice["ts"], "reply_retry")
-    await _step(n, "retried reply delivered (✅)", lambda: "white_check_mark" in
+    await step(n, "retried reply delivered (✅)", lambda: "white_check_mark" in
                 slack.reactions(conv.channel_id, ts2), results)
     await _quick_reply_and_priority(slack, market, service, n, agent, shop, results)
+    await cancellation_story(slack, market, service, n, agent, manager, results)
     return results
 
 
@@ -156,7 +135,7 @@ async def _quick_reply_and_priority(slack: SlackEmulator, market: SandboxMarketp
         c = await service.store.conversations.first_with_thread(second.buyer_id)
         return c if c and c.assignee == agent else None
 
-    conv = await _step(n, "a second thread, assigned to Mai", assigned_to_mai, results)
+    conv = await step(n, "a second thread, assigned to Mai", assigned_to_mai, results)
     if conv is None:
         return
     n.say(f"\n👩 Mai types /reply Sizing/Size advice {conv.ref} (from any channel)")
@@ -169,7 +148,7 @@ async def _quick_reply_and_priority(slack: SlackEmulator, market: SandboxMarketp
                     if b.get("block_id", "").startswith("text_"))
         n.say(f"   📝 the modal's preview: {first_line(text)}")
         await slack.user_submits_view(agent, view["id"], {"value": text})
-    await _step(n, "quick reply delivered (✅)", lambda: any(
+    await step(n, "quick reply delivered (✅)", lambda: any(
         "white_check_mark" in slack.reactions(conv.channel_id, m["ts"])
         for m in slack.replies(conv.channel_id, conv.thread_ts)), results)
 
@@ -181,14 +160,19 @@ async def _quick_reply_and_priority(slack: SlackEmulator, market: SandboxMarketp
     def third_thread() -> Any:  # seen in Slack: the card names the buyer
         return any(f"— {third.name} ·" in m.get("text", "")
                    for m in slack.messages(conv.channel_id))
-    if await _step(n, "a third thread", third_thread, results) is None:
+    if await step(n, "a third thread", third_thread, results) is None:
         return
     n.say(f"\n🛒 {third.name} writes: “The mug arrived broken, I want a refund.”")
     await market.buyer_says(shop.shop_id, third.buyer_id,
                             "The mug arrived broken, I want a refund.")
     ops = next(cid for cid, name in n.channels.items() if name == "#cs-ops")
-    await _step(n, "priority flagged and the ops channel alerted", lambda: any(
+    await step(n, "priority flagged and the ops channel alerted", lambda: any(
         "Priority" in m.get("text", "") for m in slack.messages(ops)), results)
+    third_conv = await service.store.conversations.first_with_thread(third.buyer_id)
+    await step(n, "his refund request on the order, in his thread", lambda: third_conv and any(
+        "Refund requested for order" in m.get("text", "")
+        for m in slack.replies(third_conv.channel_id, third_conv.thread_ts)), results)
+    await service.outbox.idle()  # his thread is told everything before the next story
 
 
 async def _chatter(market: SandboxMarketplace, n: Narrator) -> None:
@@ -210,17 +194,20 @@ async def run_demo(*, once: bool, out: Callable[[str], None] = print,
             names = {}
             agent = slack.add_user("mai", real_name="Mai Tran", display_name="Mai")
             arif = slack.add_user("arif", real_name="Arif Rahman", display_name="Arif")
+            hana = slack.add_user("hana", real_name="Hana Lee", display_name="Hana")
             for s in market.ledger.stores.values():
                 ref = f"#cs-{s.platform}-{s.site.lower()}"
                 cid = slack.add_channel(ref[1:])
                 slack.join(cid, agent)
+                slack.join(cid, hana)  # the manager approves from the threads
                 names[cid] = ref
             ops = slack.add_channel("cs-ops")
             slack.join(ops, agent)  # so the browser view shows the alerts too
             names[ops] = "#cs-ops"
-            n = Narrator(names, out)
+            n = Narrator(names, out, users={agent: "Mai", arif: "Arif", hana: "Hana"})
             slack.on_call = n.on_call
-            settings = demo_settings(slack, market, names, agent, db_path, colleague=arif)
+            settings = demo_settings(slack, market, names, agent, db_path, colleague=arif,
+                                     manager=hana)
             from bot.templates.cli import import_templates
             await import_templates(settings, Path(__file__).parent / "templates" /
                              "example_templates.yml")
@@ -243,7 +230,7 @@ async def run_demo(*, once: bool, out: Callable[[str], None] = print,
                 # comes online after it, so Transfer has someone to hand over to.
                 ops_id = next(cid for cid, name in names.items() if name == "#cs-ops")
                 await slack.user_runs_command(arif, ops_id, "/cs", "idle")
-                results = await story(slack, market, service, n, agent)
+                results = await story(slack, market, service, n, agent, hana)
                 passed = sum(ok for _, ok in results)
                 n.say(f"\n{passed} of {len(results)} steps happened.")
                 if once:

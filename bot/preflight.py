@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.authz import Access
 from bot.config import Settings
+from bot.translation.phrasebook import WHAT
 
 log = logging.getLogger(__name__)
 
@@ -141,10 +142,19 @@ def dispute_email_findings(settings: Settings) -> list[Finding]:
             if s.connector == "shopee" and not s.dispute_email and access.order_actions_on(s.key)]
 
 
+def translation_findings(settings: Settings) -> list[Finding]:
+    """The demo phrasebook works offline but knows only the sandbox's lines: a
+    configuration that names it is told what it chose."""
+    if settings.translation.provider != "demo":
+        return []
+    return [Finding("translation", False, f"provider demo is {WHAT}", warning=True)]
+
+
 def static_findings(settings: Settings) -> list[Finding]:
     """What can be judged without the network."""
     return [*public_url_findings(settings.public_url), *token_findings(settings),
-            *shopee_push_findings(settings), *dispute_email_findings(settings)]
+            *shopee_push_findings(settings), *dispute_email_findings(settings),
+            *translation_findings(settings)]
 
 
 async def startup_findings(settings: Settings) -> list[Finding]:

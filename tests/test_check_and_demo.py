@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.check import run_check
-from bot.config import StoreConfig
+from bot.config import StoreConfig, TranslationConfig
 from bot.standins.slack_api import SlackEmulator
 from connectors.sandbox import SandboxMarketplace
 from tests.harness import seed, settings_for
@@ -42,7 +43,15 @@ async def test_check_table_reports_what_works_and_what_does_not(
         good = replace(settings, stores=(settings.stores[0],))
         slack.scopes = (*scopes, "chat:write.customize")
         assert await run_check(good) == 0
-        assert "0 problem(s)" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert "0 problem(s)" in out and "translation" not in out
+        warnings = int(re.search(r"(\d+) warning", out).group(1))
+
+        # The demo's offline phrasebook works, but check says it is only for the demo.
+        assert await run_check(replace(good, translation=TranslationConfig("demo"))) == 0
+        out = capsys.readouterr().out
+        assert re.search(r"^! translation +provider demo is the demo phrasebook", out, re.M)
+        assert f"{warnings + 1} warning(s), 0 problem(s)" in out
 
 
 async def test_check_says_when_slack_token_is_missing(
@@ -67,6 +76,16 @@ def test_demo_once_plays_the_whole_story() -> None:
     out = proc.stdout
     for step in ("✓ thread created", "✓ buyer message shown", "✓ reply delivered",
                  "✓ failed send shown", "✓ retried reply delivered", "✓ quick reply delivered",
-                 "✓ a third thread", "✓ priority flagged", "10 of 10 steps happened"):
+                 "✓ a third thread", "✓ priority flagged", "✓ his refund request on the order",
+                 # translation, an order with a request, and the approval gate
+                 "✓ her message shown with its translation beneath",
+                 "✓ her orders on the card", "✓ the cancellation request and its deadline",
+                 "✓ the confirmation shows the order", "✓ cancellation accepted",
+                 "✓ replies to her are now translated",
+                 "✓ the reply promises a refund, so it waits ⏳ for a manager",
+                 "✓ approved, then delivered", "✓ the buyer received it in Malay",
+                 "21 of 21 steps happened"):
         assert step in out, step
+    assert "✗" not in out
     assert "the buyer received: Hi! Yes" in out  # markup became plain text
+    assert "the buyer received: Tiada masalah, kami akan batalkan pesanan" in out

@@ -63,6 +63,42 @@ def test_the_refund_alert_follows_the_buyers_thread_and_links_to_it(out: str) ->
     assert "Open the thread" in out[alert:]
 
 
+def test_a_malay_message_is_said_with_its_translation_beneath(out: str) -> None:
+    flat = " ".join(out.split())  # wrapped lines joined back
+    said = flat.index("Nurul Aisyah (buyer) in the thread: Saya nak batalkan pesanan ni.")
+    # Beneath it; or, when other lines came first, naming the message it translates.
+    beneath = "Saya nak batalkan pesanan ni. 🌐 translation: I want to cancel this order."
+    named = ("🌐 translation of “Nurul Aisyah: Saya nak batalkan pesanan ni.”: I want to "
+             "cancel this order.")
+    assert flat.find(beneath, said) > 0 or flat.find(named, said) > 0
+    assert "I am 165 cm tall, which size should I take?" in flat  # the Chinese buyer's too
+
+
+def test_the_order_line_and_request_come_after_the_buyers_thread(out: str) -> None:
+    thread = out.index("thread created in #cs-lazada-my: 🇲🇾 MY · Lazada · Kedai Batik Seri — "
+                       "Nurul Aisyah")
+    line = out.index("🧾 `210044718263051` · To ship · cancellation requested · 129.00 MYR")
+    request = out.index("StoreBridge in the thread: 🛑 The buyer asked to cancel order "
+                        "`210044718263051`. Respond by")
+    assert thread < line < request
+    assert re.search(r"Respond by \w{3} \d\d:\d\d \(in 23 h", " ".join(out.split()))
+    accepted = out.index("✅ Mai accepted the buyer's cancellation of order")
+    assert out.index("🧾 `210044718263051` · Cancelled", accepted)
+
+
+def test_the_held_reply_waits_for_the_manager_and_names_read_as_names(out: str) -> None:
+    story = out.split("Mai replies in English:", 1)[1]
+    held, approved, delivered, received = (
+        story.index("⏳ held: awaiting a manager's approval"),
+        story.index("✅ Approved by @Hana: @Mai's reply is on its way."),
+        story.index("✅ delivered to the buyer"),
+        story.index("🌐 The buyer received (ms): Tiada masalah"))
+    assert held < approved < delivered < received
+    assert "⏳ sending to the buyer" not in story[:held]  # held is not called sending
+    assert "Awaiting approval: @Mai's reply mentions “refund”" in " ".join(story.split())
+    assert "<@" not in out and "<!date" not in out
+
+
 def test_media_is_described_not_an_empty_line() -> None:
     video = {"type": "video", "content": {"url": "https://sandbox.example/videos/1.mp4",
                                           "duration": 12}}

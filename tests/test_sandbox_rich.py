@@ -8,7 +8,6 @@ import pytest
 from connectors.errors import OutcomeUnknown, PermanentError, RuleViolation
 from connectors.media import MediaRefused
 from connectors.models import BuyerId, ConversationId
-from connectors.order_actions import ReturnDecision
 from connectors.rich import ChatTarget
 from tests.emulators.sandbox import SHOP_ID, SandboxHarness, harness
 from tests.image_samples import PDF, png, webp
@@ -74,12 +73,3 @@ async def test_products_cards_and_order_text_fallback() -> None:
         as_text = await h.connector.send_order_card(h.store, target(h), "SO-1",
                                                     text_fallback=True)
         assert as_text.as_text and sent(h)[-1]["content"] == {"text": "Order SO-1"}
-
-
-async def test_no_order_actions_in_the_sandbox() -> None:
-    async with aiohttp.ClientSession() as session, harness(session) as h:
-        assert await h.connector.refusal_reasons(h.store, "x", "return") == []
-        with pytest.raises(RuleViolation):
-            await h.connector.answer_return(h.store, "o", "r", ReturnDecision.ACCEPT)
-        with pytest.raises(RuleViolation):
-            await h.connector.answer_cancellation(h.store, "o", True)

@@ -239,6 +239,46 @@ async def test_the_ops_alert_link_opens_the_buyers_thread(page: Any) -> None:
     assert await page.locator("#channel-name").inner_text() == "#cs-shopee-sg"
 
 
+async def test_the_malay_buyers_story_shows_translation_order_and_approval(
+        page: Any) -> None:
+    await page.locator("#channels .channel", has_text="#cs-lazada-my").click()
+    nurul = card(page, "Nurul Aisyah")
+    await nurul.wait_for(timeout=TIMEOUT)
+    shown = await nurul.inner_text()
+    assert "210044718263051 · Cancelled · 129.00 MYR" in shown  # the order line
+    assert "Translate my replies: on" in shown
+    thread = await open_thread(page, "Nurul Aisyah")
+    said = thread.locator(".msg", has_text="Saya nak batalkan pesanan ni.").first
+    assert "🌐 I want to cancel this order." in await said.inner_text()
+    assert await said.locator('button[data-action-id="translation_fix"]').count() == 1
+    request = thread.locator(".msg", has_text="The buyer asked to cancel order").first
+    assert "Respond by" in await request.inner_text()
+    await thread.locator(".msg", has_text="Mai accepted the buyer's cancellation").first.wait_for()
+    # The held reply's request: its buttons gave way to the manager's decision.
+    held = thread.locator(".msg", has_text="Awaiting approval").first
+    assert "Approved by @Hana" in await held.inner_text()
+    assert await held.locator("button").count() == 0
+    mine = thread.locator(".msg", has_text="refund you in full").first
+    await mine.locator('.reaction[data-name="white_check_mark"]').wait_for(timeout=TIMEOUT)
+    await thread.locator(".msg", has_text="The buyer received (ms): Tiada masalah").wait_for()
+
+
+async def test_an_agent_cannot_approve_her_own_held_reply(page: Any) -> None:
+    thread = await open_thread(page, "Rachel Tan")
+    text = f"We can offer a 10% discount ({uuid.uuid4().hex[:6]})"
+    await page.fill("#thread-input", text)
+    await page.press("#thread-input", "Enter")
+    held = thread.locator(".msg", has_text="Awaiting approval").filter(has_text=text[-7:-1])
+    await held.wait_for(timeout=TIMEOUT)
+    await thread.locator(".msg", has_text=text).locator(
+        '.reaction[data-name="hourglass_flowing_sand"]').wait_for(timeout=TIMEOUT)
+    await held.locator('button[data-action-id="approval_approve"]').click()
+    # The refusal is private (the stand-in shows a response_url's answer in the channel).
+    refusal = page.locator("#messages .msg.ephemeral", has_text="Only this store's managers")
+    await refusal.last.wait_for(timeout=TIMEOUT)
+    assert await held.locator('button[data-action-id="approval_approve"]').count() == 1
+
+
 async def test_bad_requests_get_a_clear_400(demo: LiveDemo) -> None:
     async with aiohttp.ClientSession() as http:
         form = await http.post(demo.url + "api/post", data={"channel": "C1", "text": "x"})

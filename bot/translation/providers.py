@@ -19,6 +19,7 @@ from deep_translator import DeeplTranslator, GoogleTranslator, LibreTranslator, 
 from deep_translator import exceptions as dt
 
 from bot.config import TranslationConfig
+from bot.translation.phrasebook import NotInPhrasebook, Phrasebook
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +75,16 @@ def _factories(cfg: TranslationConfig) -> dict[str, Factory]:
         # deep-translator insists on a key; a self-hosted server without keys ignores it.
         "libre": lambda s, t: LibreTranslator(api_key=key or "none", source=s, target=t,
                                               custom_url=base_url, use_free_api=False),
+        # Offline, for the demo and the sandbox only (bot/translation/phrasebook.py).
+        "demo": Phrasebook,
     }
 
 
 def _words(exc: Exception) -> str:
     """What went wrong, without the exception's text: deep-translator puts the API
     key into AuthorizationException, and request URLs carry DeepL's key."""
+    if isinstance(exc, NotInPhrasebook):
+        return str(exc)  # our own words, no secret in them
     if isinstance(exc, dt.AuthorizationException | dt.ApiKeyException):
         return "the translation provider rejected the API key"
     if isinstance(exc, dt.TooManyRequests):

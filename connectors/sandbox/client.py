@@ -29,11 +29,13 @@ from connectors.models import (
     SentMessage,
     StoreAccount,
 )
+from connectors.orders import Order, OrderPage
 from connectors.rich_delegate import RichAndActions
 from connectors.sandbox import profiles
 from connectors.sandbox.errors import api_error
 from connectors.sandbox.inbound import MalformedMessage, parse_message, unix_to_utc
-from connectors.sandbox.media import NoOrderActions, SandboxRich
+from connectors.sandbox.media import SandboxRich
+from connectors.sandbox.orders import SandboxOrders, order_event
 from connectors.sandbox.signing import (
     APP_KEY_HEADER,
     SIGNATURE_HEADER,
@@ -63,7 +65,7 @@ class SandboxConnector(RichAndActions):
         self._send_timeout = _timeout(send_timeout)
         self._request_timeout = _timeout(request_timeout)
         self.rich = SandboxRich(self._call)
-        self.actions = NoOrderActions()
+        self.actions = self.orders = SandboxOrders(self._call)
 
     @classmethod
     def from_env(cls, session: aiohttp.ClientSession, env: Mapping[str, str],
@@ -109,6 +111,11 @@ class SandboxConnector(RichAndActions):
         event = payload.get("event")
         if not isinstance(event, str) or not event:
             raise PushRejected(400, "missing or invalid field: event")
+        if event == "order_update":
+            try:
+                return PushBatch(order_events=(order_event(payload),))
+            except MalformedMessage as exc:
+                raise PushRejected(400, str(exc)) from None
         if event != "message":
             return PushBatch(ignored=(event,))
         try:
@@ -162,6 +169,17 @@ class SandboxConnector(RichAndActions):
     async def fetch_buyer(self, store: StoreAccount, conversation_id: str
                           ) -> BuyerProfile | None:
         return await profiles.fetch_buyer(self._call, store, conversation_id)
+
+    # -- orders (OrderSource; the OrderActor side comes from RichAndActions) -----------
+
+    async def fetch_orders_since(self, store: StoreAccount, cursor: str | None) -> OrderPage:
+        return await self.orders.fetch_orders_since(store, cursor)
+
+    async def get_orders(self, store: StoreAccount, order_ids: list[str]) -> list[Order]:
+        return await self.orders.get_orders(store, order_ids)
+
+    async def orders_of_buyer(self, store: StoreAccount, buyer_id: str) -> list[Order] | None:
+        return await self.orders.orders_of_buyer(store, buyer_id)
 
     async def check(self, store: StoreAccount) -> None:
         await self._call(store, "GET", "")

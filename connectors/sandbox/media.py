@@ -10,14 +10,12 @@ from urllib.parse import quote
 from connectors.errors import OutcomeUnknown, PermanentError, RuleViolation
 from connectors.media import MB, ImageLimits, check_image
 from connectors.models import PlatformMessageId, SentMessage, StoreAccount
-from connectors.order_actions import ActionResult, OrderAction, Reason, ReturnDecision
-from connectors.orders import Order
 from connectors.rich import CardSupport, ChatTarget, Product, SentCard
 from connectors.sandbox.inbound import MalformedMessage, unix_to_utc
 
 LIMITS = ImageLimits("The sandbox marketplace", frozenset({"jpeg", "png", "gif", "webp"}),
                      5 * MB, max_side=4096)
-# The sandbox has no orders, so an order can only be named in text.
+# The sandbox takes no order-card attachment, so a seller can only name an order in text.
 CARDS = CardSupport(product=True, order=False)
 
 
@@ -84,29 +82,3 @@ class SandboxRich:
                         price=str(p.get("price") or ""), currency=str(p.get("currency") or ""),
                         image_url=p.get("image_url"), url=p.get("url"))
                 for p in rows or [] if isinstance(p, dict) and p.get("product_id")]
-
-
-class NoOrderActions:
-    """The sandbox marketplace has no orders: nothing is ever allowed."""
-
-    def allowed_actions(self, order: Order, return_id: str | None = None
-                        ) -> frozenset[OrderAction]:
-        return frozenset()
-
-    async def refusal_reasons(self, store: StoreAccount, request_id: str, kind: str
-                              ) -> list[Reason]:
-        return []
-
-    async def answer_cancellation(self, store: StoreAccount, order_id: str, accept: bool,
-                                  reason: str | None = None) -> ActionResult:
-        raise _no_orders()
-
-    async def answer_return(self, store: StoreAccount, order_id: str, return_id: str,
-                            decision: ReturnDecision, *, reason: str | None = None,
-                            amount: str | None = None, comment: str = "") -> ActionResult:
-        raise _no_orders()
-
-
-def _no_orders() -> RuleViolation:
-    return RuleViolation("sandbox has no orders", code="no_orders",
-                         user_message="The sandbox marketplace has no orders to act on.")

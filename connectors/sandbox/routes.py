@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from connectors.sandbox.order_routes import order_routes
 from connectors.sandbox.rich_routes import rich_routes
 from connectors.sandbox.signing import (
     APP_KEY_HEADER,
@@ -65,6 +66,7 @@ def build_app(market: SandboxMarketplace) -> web.Application:
         web.get(API + "/messages", api.list_messages),
         web.get(API + "/sent", api.sent),
         *rich_routes(market, API, ApiError, SEND_FAILURES),
+        *order_routes(market, API, ApiError),
     ])
     return app
 

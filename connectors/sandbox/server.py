@@ -20,6 +20,7 @@ from aiohttp import web
 
 from connectors.models import ShopId, StoreAccount
 from connectors.sandbox import buyers as lines
+from connectors.sandbox.order_book import OrderBook, demo_orders
 from connectors.sandbox.pushes import RETRY_DELAYS, PushDelivery, PushQueue, encode_push
 from connectors.sandbox.rich_routes import Shelf
 from connectors.sandbox.routes import SEND_FAILURES, build_app
@@ -43,6 +44,7 @@ class SandboxMarketplace:
         self.push_log: list[PushDelivery] = []
         self.ledger = Ledger()
         self.shelf = Shelf()  # uploaded media and products (rich_routes)
+        self.order_book = OrderBook()  # orders (order_routes)
         self._rng = random.Random(seed)
         self._webhook: str | None = None
         self._queues: dict[str, PushQueue] = {}
@@ -112,6 +114,8 @@ class SandboxMarketplace:
                                  s.language) for s in lines.DEMO_STORES]
         for b in lines.DEMO_BUYERS:
             self.add_buyer(b.shop_id, b.buyer_id, b.name, b.language, b.avatar_url)
+        for shop_id, order in demo_orders(time.time()):
+            self.order_book.add(shop_id, order)
         return stores
 
     def store_account(self, shop_id: str) -> StoreAccount:
@@ -184,6 +188,17 @@ class SandboxMarketplace:
 
     def duplicate_next_push(self) -> None:
         self._duplicate_next = True
+
+    def order_changed(self, shop_id: str, order: dict[str, Any], kind: str) -> None:
+        """Push that an order changed; like the real platforms, only ids and status."""
+        self._push({"event": "order_update", "shop_id": shop_id, "order_id": order["order_id"],
+                    "kind": kind, "status": order["status"], "updated_at": order["updated_at"]})
+
+    def buyer_requests_cancellation(self, shop_id: str, order_id: str, reason: str,
+                                    respond_within: float = 86400.0) -> dict[str, Any]:
+        order = self.order_book.request_cancellation(shop_id, order_id, reason, respond_within)
+        self.order_changed(shop_id, order, "cancellation")
+        return order
 
     def push_other_event(self, shop_id: str) -> None:
         store = self.ledger.stores[shop_id]
