@@ -105,7 +105,15 @@ class OrderSync:
         if orders:
             await self.apply(conv.store_key, orders)
         await self.store.ops.refresh_card(conv.channel_ref, conv.id)
-        self.wake_slack(conv.channel_ref)
+        fresh = await self.store.conversations.get(conv.id)
+        self._wake_if_posted(fresh or conv)
+
+    def _wake_if_posted(self, conv: Conversation) -> None:
+        """A conversation whose root is not posted yet is woken for by ingest once all
+        its first-message listeners ran (assignment, priority): waking it from here
+        first would post the card before them, then update it."""
+        if conv.thread_ts:
+            self.wake_slack(conv.channel_ref)
 
     # -- applying what was fetched ----------------------------------------------------
     async def apply(self, store_key: str, orders: list[Order]) -> None:
@@ -132,7 +140,7 @@ class OrderSync:
                                                     f"{order.order_id}:{kind}")
         for conv in touched.values():
             await self.store.ops.refresh_card(conv.channel_ref, conv.id)
-            self.wake_slack(conv.channel_ref)
+            self._wake_if_posted(conv)
 
 
 def changes(before: dict[str, Any] | None, after: dict[str, Any],
