@@ -21,7 +21,7 @@ from bot.worker_status import describe, worker_status
 
 REQUIRED_SCOPES = ("chat:write", "chat:write.customize", "reactions:write", "channels:history",
                    "groups:history", "channels:read", "groups:read", "channels:join",
-                   "users:read", "commands", "im:write", "files:read")
+                   "users:read", "commands", "im:write", "im:history", "files:read")
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from tests.harness import seed, settings_for
 
 async def test_check_table_reports_what_works_and_what_does_not(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Every required scope but chat:write.customize (im:history: DMs found after a crash).
     scopes = ("chat:write", "reactions:write", "channels:history", "channels:read",
               "channels:join", "users:read", "groups:history", "groups:read", "commands",
-              "im:write", "files:read")
+              "im:write", "im:history", "files:read")
     async with SlackEmulator(scopes=scopes) as slack, SandboxMarketplace() as market:
         seed(market)
         agent = slack.add_user("mai")

@@ -17,6 +17,9 @@ def test_scopes_are_what_the_code_checks() -> None:
     scopes = manifest["oauth_config"]["scopes"]["bot"]
     assert sorted(scopes) == sorted(REQUIRED_SCOPES)
     assert "reactions:read" not in scopes  # no code reads reactions
+    # A hand-over DM is looked for in the DM's history after a crash, so it is never
+    # sent twice (bot/slack_lookup.py); reading an IM's history needs im:history.
+    assert "im:history" in scopes
     assert len(scopes) == len(set(scopes))
 
 

@@ -318,6 +318,31 @@ async def test_customize_scope_honoured_or_ignored() -> None:
             assert msg["bot_id"] == "BBOT"
 
 
+async def test_dm_history_with_metadata_needs_im_history() -> None:
+    """Like Slack: a DM's history is read with im:history (the bot's own posts there,
+    metadata included when asked for); without that scope, missing_scope."""
+    for scopes, readable in ((DEFAULT_SCOPES, True),
+                             (tuple(s for s in DEFAULT_SCOPES if s != "im:history"), False)):
+        async with SlackEmulator(scopes=scopes) as emulator:
+            alice = emulator.add_user("alice")
+            client = AsyncWebClient(token="xoxb-test", base_url=emulator.api_url,
+                                    retry_handlers=[])
+            im = (await client.conversations_open(users=alice))["channel"]["id"]
+            meta = {"event_type": "storebridge_post", "event_payload": {"op": 7}}
+            ts = (await client.chat_postMessage(channel=im, text="hand-over", metadata=meta))["ts"]
+            read = client.conversations_history(channel=im, include_all_metadata=True)
+            if not readable:
+                refused = await api_error(read)
+                assert refused.response["error"] == "missing_scope"
+                assert refused.response["needed"] == "im:history"
+                continue
+            messages = (await read)["messages"]
+            assert [(m["ts"], m["text"], m["metadata"]) for m in messages] == \
+                [(ts, "hand-over", meta)]
+            plain = await client.conversations_history(channel=im)
+            assert "metadata" not in plain["messages"][0]
+
+
 async def test_conversations_join_info_list(emu, client, world) -> None:
     lobby = emu.add_channel("lobby")
     joined = await client.conversations_join(channel=lobby)

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 DEFAULT_SCOPES = (
     "chat:write", "chat:write.customize", "reactions:write", "channels:history",
     "groups:history", "channels:read", "groups:read", "channels:join", "users:read", "commands",
-    "im:write", "files:read",
+    "im:write", "im:history", "files:read",
 )
 METHODS = {**slack_web_chat.METHODS, **slack_web_read.METHODS, **slack_web_views.METHODS}
 _STRUCTURED = ("blocks", "attachments", "metadata", "view")

@@ -227,7 +227,8 @@ class Workspace:
 
     def channel_for_history(self, ref: str | None) -> Channel:
         channel = self.channel(ref)
-        self.require_scope("groups:history" if channel.is_private else "channels:history")
+        self.require_scope("im:history" if channel.is_im else
+                           "groups:history" if channel.is_private else "channels:history")
         if self.bot_user_id not in channel.members:
             raise SlackError("not_in_channel")
         return channel
