@@ -18,23 +18,13 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.slack_errors import Fault, classify
 from bot.text_safety import escape_untrusted
 
 log = logging.getLogger(__name__)
 
-#: Slack's answers that mean "this content can never be posted as it is".
-REJECTED = {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "invalid_attachments",
-            "too_many_attachments", "msg_blocks_too_long"}
 TEXT_LIMIT = 3000  # well under Slack's 40,000; a fallback is a summary, not an archive
 NOTE = "(Shown as plain text: Slack refused this message's layout.)"
-
-
-def rejected(exc: BaseException) -> str | None:
-    """Slack's error if ``exc`` means the content itself was refused, else None."""
-    if isinstance(exc, SlackApiError):
-        error = str(exc.response.get("error") or "")
-        return error if error in REJECTED else None
-    return None
 
 
 def _texts(node: Any) -> list[str]:
@@ -104,10 +94,11 @@ async def call_or_plain(call: Callable[..., Awaitable[Any]], args: dict[str, Any
     try:
         return await call(**args)
     except SlackApiError as e:
-        error = rejected(e)
-        if error is None or not (args.get("blocks") or args.get("attachments")):
+        failure = classify(e)
+        if failure.kind is not Fault.REJECTED or not (args.get("blocks")
+                                                     or args.get("attachments")):
             raise
         resp = await call(**plain_args(args))
         if fallbacks is not None:
-            await fallbacks.note(kind, error, conversation_id)
+            await fallbacks.note(kind, failure.error, conversation_id)
         return resp

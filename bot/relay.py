@@ -14,6 +14,7 @@ from typing import Any
 from bot.actions.images import file_refs, not_an_image
 from bot.authz import Access
 from bot.config import Settings
+from bot.slack_work import SlackWork
 from bot.store import Conversation, Store
 
 log = logging.getLogger(__name__)
@@ -204,7 +205,7 @@ class Relay:
 
     async def tell(self, conv: Conversation, user: str, text: str) -> None:
         """A private word to one person, in the conversation's thread."""
-        await self.store.ops.enqueue(conv.channel_ref, "ephemeral", conversation_id=conv.id,
+        await self.store.ops.enqueue(conv.channel_ref, SlackWork.EPHEMERAL, conversation_id=conv.id,
                                payload={"user": user, "text": text,
                                         "thread_ts": conv.thread_ts})
         self.wake_slack(conv.channel_ref)

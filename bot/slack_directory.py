@@ -8,6 +8,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack_errors import Fault, classify
 from bot.store.bookkeeping import Bookkeeping
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class SlackDirectory:
             try:
                 info = (await self.client.conversations_info(channel=ref))["channel"]
             except SlackApiError as e:
-                if e.response.get("error") == "channel_not_found":
+                if classify(e).kind is Fault.CHANNEL_NOT_FOUND:
                     raise ChannelNotFound(ref) from None
                 raise
         if not info.get("is_member") and not info.get("is_private"):

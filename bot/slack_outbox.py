@@ -19,8 +19,11 @@ from bot.leases import LeaseKeeper
 from bot.logs import log_context
 from bot.pacing import TokenBucket, backoff
 from bot.slack_directory import SlackDirectory
-from bot.slack_effects import METADATA_TYPE, POST_KINDS, NotYet, Permanent, SlackEffects
-from bot.slack_errors import classify
+from bot.slack_effects import SlackEffects
+from bot.slack_errors import Fault, SlackFailure, classify
+from bot.slack_lookup import find_post
+from bot.slack_work import NotYet, Permanent, SlackWork
+from bot.slack_work_table import work_of
 from bot.store import SlackOp, Store
 from bot.store.leases import Grant
 from bot.workers import KeyedWorkers, wait_for_wake
@@ -28,6 +31,9 @@ from bot.workers import KeyedWorkers, wait_for_wake
 log = logging.getLogger(__name__)
 
 MAX_UNEXPECTED = 5
+#: Failures Slack may recover from: the op waits and is tried again. Every other
+#: fault decides the op's fate at once (done, or given up).
+RETRIED = frozenset({Fault.RATELIMITED, Fault.TRANSIENT, Fault.AUTH, Fault.UNEXPECTED})
 
 
 class SlackOutbox:
@@ -99,7 +105,7 @@ class SlackOutbox:
         await self._workers.idle(timeout)
 
     async def _alert(self, channel_ref: str, text: str, conversation_id: int | None) -> None:
-        await self.store.ops.enqueue(channel_ref, "post_channel",
+        await self.store.ops.enqueue(channel_ref, SlackWork.POST_CHANNEL,
                                      conversation_id=conversation_id, payload={"text": text})
         self.kick(channel_ref)
 
@@ -126,7 +132,8 @@ class SlackOutbox:
                         return
                     await wait_for_wake(wake, later - self.store.database.clock())
                     continue
-                if op.kind in POST_KINDS:
+                work = work_of(op)
+                if work is not None and work.posts:
                     try:
                         await self._bucket(ref).acquire()
                     except asyncio.CancelledError:  # shutdown: nothing was sent
@@ -157,39 +164,55 @@ class SlackOutbox:
 
     async def _after_failure(self, exc: Exception, op: SlackOp | None, ref: str,
                              failures: int) -> float:
+        """Record what a failure means for ``op``; how long the channel waits."""
         failure = classify(exc)
-        if failure.kind == "already" and op is not None:
-            await self.store.ops.finish(op.id)
-            return 0.0
-        if failure.kind == "not_in_channel":
-            channel = await self.store.books.channel_id(ref)
-            try:
-                if channel:
-                    await self.client.conversations_join(channel=channel)
-                    return 0.0
-            except Exception as e:  # noqa: BLE001 - private channel: someone must invite us
-                failure = classify(e)
-            if op is not None:
-                await self.store.ops.give_up(op.id,
-                                             f"the bot is not in the channel ({failure.error}); "
-                                              "invite it")
-            return 0.0
-        if failure.kind == "permanent" and op is not None:
-            log.warning("slack op %s (%s) failed: %s %s", op.id, op.kind, failure.error,
-                        failure.detail)
-            await self.store.ops.give_up(op.id, failure.error)
-            return 0.0
-        if failure.error.startswith("unexpected") and op is not None:
-            log.exception("slack op %s (%s) raised", op.id, op.kind, exc_info=exc)
-            if op.attempts >= MAX_UNEXPECTED:  # counts this attempt
-                await self.store.ops.give_up(op.id, failure.error)
+        if failure.kind is Fault.NOT_IN_CHANNEL:
+            joined = await self._join(ref)
+            if joined is None:
+                return 0.0  # the op is tried again at once
+            if joined.kind not in RETRIED:
+                if op is not None:
+                    await self.store.ops.give_up(op.id, f"the bot is not in the channel "
+                                                        f"({joined.error}); invite it")
                 return 0.0
-        if failure.error != "ratelimited":  # being paced is not being down
+            failure = joined  # Slack could not answer the join: try again later
+        if op is not None and await self._settle(op, failure, exc):
+            return 0.0
+        if failure.kind is not Fault.RATELIMITED:  # being paced is not being down
             self._note_failure(failure.error)
         if failure.retry_after is not None:
             self._bucket(ref).block_for(failure.retry_after)
-        cap = 60.0 if failure.kind == "auth" else 15.0
+        cap = 60.0 if failure.kind is Fault.AUTH else 15.0
         return backoff(failures, retry_after=failure.retry_after, cap=cap)
+
+    async def _join(self, ref: str) -> SlackFailure | None:
+        """Join the channel (public ones only); None once in, else why not."""
+        channel = await self.store.books.channel_id(ref)
+        if not channel:
+            return SlackFailure(Fault.NOT_IN_CHANNEL, "not_in_channel")
+        try:
+            await self.client.conversations_join(channel=channel)
+        except Exception as e:  # noqa: BLE001 - a private channel: someone must invite us
+            return classify(e)
+        return None
+
+    async def _settle(self, op: SlackOp, failure: SlackFailure, exc: Exception) -> bool:
+        """Finish or give up ``op`` when the failure decides its fate; False when it
+        is to be tried again."""
+        if failure.kind is Fault.ALREADY:
+            await self.store.ops.finish(op.id)
+            return True
+        if failure.kind is Fault.UNEXPECTED:
+            log.error("slack op %s (%s) raised", op.id, op.kind, exc_info=exc)
+            if op.attempts < MAX_UNEXPECTED:  # counts this attempt
+                return False
+        elif failure.kind in RETRIED:
+            return False
+        else:
+            log.warning("slack op %s (%s) failed: %s %s", op.id, op.kind, failure.error,
+                        failure.detail)
+        await self.store.ops.give_up(op.id, failure.error)
+        return True
 
     def _bucket(self, ref: str) -> TokenBucket:
         if ref not in self._buckets:
@@ -213,33 +236,13 @@ class SlackOutbox:
 
     # -- crash recovery -----------------------------------------------------------
     async def _reconcile(self, op: SlackOp, ref: str) -> None:
-        """An op was started but its outcome never recorded. Posts are looked up by
-        their metadata before being tried again; other ops are idempotent."""
-        if op.kind in POST_KINDS:
-            found = await self._find_post(op, ref)
+        """An op was started but its outcome never recorded. A post is looked for
+        where its kind posts before being tried again; other work is repeated."""
+        work = work_of(op)
+        if work is not None and work.posts:
+            found = await find_post(self.store, self.client, op, work.found_by)
             if found:
-                await self.effects.complete_post(op, ref, found)
-                await self.store.ops.finish(op.id, found)
+                await self.effects.complete_post(op, found.channel, found.ts)
+                await self.store.ops.finish(op.id, found.ts)
                 return
         await self.store.ops.back_to_pending(op.id, "retrying after an interrupted attempt")
-
-    async def _find_post(self, op: SlackOp, ref: str) -> str | None:
-        channel = await self.store.books.channel_id(ref)
-        if not channel:
-            return None
-        conv = await self.store.conversations.get(op.conversation_id or 0)
-        oldest = f"{op.created_at - 5:.6f}"
-        if op.kind == "post_root" or conv is None or not conv.thread_ts:
-            resp = await self.client.conversations_history(
-                channel=channel, oldest=oldest, limit=200, include_all_metadata=True)
-        else:
-            resp = await self.client.conversations_replies(
-                channel=channel, ts=conv.thread_ts, oldest=oldest, limit=200,
-                include_all_metadata=True)
-        for m in resp.get("messages") or []:
-            meta = m.get("metadata") or {}
-            if meta.get("event_type") == METADATA_TYPE and \
-                    (meta.get("event_payload") or {}).get("op") == op.id:
-                return str(m["ts"])
-        return None
-

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from bot.connector_hub import ConnectorHub
 from bot.leases import LeaseKeeper
 from bot.pacing import backoff
+from bot.slack_work import SlackWork
 from bot.store import Store
 from connectors.errors import AuthError
 
@@ -73,7 +74,7 @@ class StoreHealth:
         cfg = self.hub.stores[store_key]
         for ref in {cfg.channel, self.ops_channel} - {None}:
             assert ref is not None
-            await self.store.ops.enqueue(ref, "banner", payload={"store": store_key},
+            await self.store.ops.enqueue(ref, SlackWork.BANNER, payload={"store": store_key},
                                    dedupe_key=f"banner:{store_key}:{ref}")
             self.wake_slack(ref)
 

@@ -158,11 +158,12 @@ def test_the_projects_own_rule_sees_an_action_id_in_two_blocks() -> None:
 
 
 async def test_the_bot_keeps_slacks_words_on_a_refused_message(client, world) -> None:
-    from bot.slack_errors import classify
+    from bot.slack_errors import Fault, classify
 
     with pytest.raises(SlackApiError) as info:
         await client.chat_postMessage(channel=world["ops"], text="t",
                                       blocks=[section("a", "x"), section("b", "x")])
     failure = classify(info.value)
-    assert failure.kind == "permanent" and failure.error == "invalid_blocks"
+    # Refused content is its own kind (the card goes out as plain text, bot/card_fallback.py).
+    assert failure.kind is Fault.REJECTED and failure.error == "invalid_blocks"
     assert "[json-pointer:/blocks/1/block_id]" in failure.detail

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.actions.approval_rules import risky
 from bot.authz import NOT_APPROVER
+from bot.slack_work import SlackWork
 from bot.store import Conversation
 from bot.text_safety import escape_untrusted
 
@@ -50,7 +51,7 @@ class ApprovalGate:
                       {"type": "button", "action_id": REJECT, "style": "danger",
                        "text": {"type": "plain_text", "text": "Reject…"},
                        "value": str(message_id)}]}]
-        await self.store.ops.enqueue(conv.channel_ref, "post_thread_note",
+        await self.store.ops.enqueue(conv.channel_ref, SlackWork.POST_THREAD_NOTE,
                                      conversation_id=conv.id,
                                      payload={"text": head, "blocks": blocks})
 
@@ -72,7 +73,7 @@ class ApprovalGate:
         else:
             why = f" Note: {escape_untrusted(note)}" if note else ""
             outcome = f"🚫 Rejected by <@{user}>: <@{msg.author}>'s reply was not sent.{why}"
-        await self.store.ops.enqueue(conv.channel_ref, "post_thread_note",
+        await self.store.ops.enqueue(conv.channel_ref, SlackWork.POST_THREAD_NOTE,
                                      conversation_id=conv.id, payload={"text": outcome})
         self.service.outbox.kick(conv.channel_ref)
         if where.get("ch") and where.get("ts"):  # the request loses its buttons

@@ -21,6 +21,7 @@ from bot.actions.order_views import (
     request_buttons,
 )
 from bot.authz import NOT_ORDER_ACTOR
+from bot.slack_work import SlackWork
 from connectors.errors import ConnectorError, OutcomeUnknown, RuleViolation
 from connectors.order_actions import ActionNeeds, ActionRefused, OrderAction, ReturnDecision
 from connectors.orders import Order, OrderActor, OrderSource
@@ -193,14 +194,14 @@ class OrderActions:
     async def _note(self, conv: Any, text: str) -> None:
         if conv is None:
             return
-        await self.store.ops.enqueue(conv.channel_ref, "post_thread_note",
+        await self.store.ops.enqueue(conv.channel_ref, SlackWork.POST_THREAD_NOTE,
                                      conversation_id=conv.id, payload={"text": text})
         self.service.outbox.kick(conv.channel_ref)
 
     async def _tell(self, conv: Any, user: str, text: str) -> None:
         if conv is None:
             return
-        await self.store.ops.enqueue(conv.channel_ref, "ephemeral", conversation_id=conv.id,
+        await self.store.ops.enqueue(conv.channel_ref, SlackWork.EPHEMERAL, conversation_id=conv.id,
                                      payload={"user": user, "text": text,
                                               "thread_ts": conv.thread_ts})
         self.service.outbox.kick(conv.channel_ref)

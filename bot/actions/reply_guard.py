@@ -19,6 +19,7 @@ from bot.actions.reply_guard_rules import names_in, order_tokens, reply_language
 from bot.buyer_language import language_name
 from bot.language import SITE_LANGUAGES, normalize
 from bot.relay import id_if
+from bot.slack_work import SlackWork
 from bot.store import Conversation, Message
 from bot.text_safety import escape_untrusted
 
@@ -126,7 +127,7 @@ class ReplyGuard:
                       {"type": "button", "action_id": CANCEL,
                        "text": {"type": "plain_text", "text": "Cancel"},
                        "value": str(message_id)}]}]
-        await self.store.ops.enqueue(conv.channel_ref, "ephemeral", conversation_id=conv.id,
+        await self.store.ops.enqueue(conv.channel_ref, SlackWork.EPHEMERAL, conversation_id=conv.id,
                                      payload={"user": user, "text": head, "blocks": blocks,
                                               "thread_ts": conv.thread_ts})
         self.service.outbox.kick(conv.channel_ref)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.actions.response_rules import ResponseRule, deadline
 from bot.render.labels import duration
+from bot.slack_work import SlackWork
 from bot.text_safety import escape_untrusted
 
 if TYPE_CHECKING:
@@ -93,8 +94,8 @@ class ResponseGuard:
                     f"{duration(now - since)}: reply within {duration(due - now)} or "
                     f"{rule.platform} counts it as missed in the chat response rate{now_rate}.")
             cfg = self.service.settings.store(key)
-            await self.store.ops.enqueue(cfg.channel, "post_channel", conversation_id=conv_id,
-                                         payload={"text": text})
+            await self.store.ops.enqueue(cfg.channel, SlackWork.POST_CHANNEL,
+                                         conversation_id=conv_id, payload={"text": text})
             self.service.outbox.kick(cfg.channel)
             warned.append(conv_id)
         return warned

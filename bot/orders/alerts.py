@@ -9,6 +9,7 @@ from typing import Any
 from bot.config import Settings
 from bot.orders.render import alert_text, countdown
 from bot.render.labels import slack_date
+from bot.slack_work import SlackWork
 from bot.store import Store
 from bot.text_safety import escape_untrusted
 
@@ -71,7 +72,7 @@ class OrderAlerts:
                 conv = await self.store.orders.conversation_for(key, order["buyer_id"])
                 text = alert_text(kind.split(":")[0], order, deadline, now,
                                   conv.buyer_name if conv else None)
-                await self.store.ops.enqueue(cfg.channel, "post_channel",
+                await self.store.ops.enqueue(cfg.channel, SlackWork.POST_CHANNEL,
                                        conversation_id=conv.id if conv else None,
                                        payload={"text": text},
                                        dedupe_key=f"order-alert:{key}:{order['order_id']}:"

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.connector_hub import ConnectorHub
 from bot.orders.render import event_text
+from bot.slack_work import SlackWork
 from bot.store import Conversation, Store
 from connectors.errors import PermanentError
 from connectors.orders import Order, OrderEvent, OrderSource
@@ -135,7 +136,7 @@ class OrderSync:
                         if blocks:
                             payload["blocks"] = blocks
                     await self.store.ops.enqueue(
-                        conv.channel_ref, "post_thread_note", conversation_id=conv.id,
+                        conv.channel_ref, SlackWork.POST_THREAD_NOTE, conversation_id=conv.id,
                         payload=payload, dedupe_key=f"order-note:{store_key}:"
                                                     f"{order.order_id}:{kind}")
         for conv in touched.values():

@@ -11,6 +11,7 @@ by the sweep, so nothing waits forever.
 
 from __future__ import annotations
 
+from bot.slack_work import SlackWork
 from bot.store.db import Database
 from bot.store.slack_ops import SlackOps
 
@@ -103,7 +104,7 @@ class CatchUps:
             "CASE WHEN seq IS NULL THEN 1 ELSE 0 END, seq, message_id", store_key)
         for mid, ref, conv, delay in rows:
             # Queued in this order, the channel worker posts them in this order.
-            await self.ops.enqueue(str(ref), "post_message", conversation_id=int(conv),
+            await self.ops.enqueue(str(ref), SlackWork.POST_MESSAGE, conversation_id=int(conv),
                                    message_id=int(mid), delay=float(delay or 0))
         await self.db.run("DELETE FROM held_posts WHERE store_key = ?", store_key)
         return len(rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from bot.slack_work import SlackWork
 from bot.store.catchups import CatchUps
 from bot.store.db import Database
 from bot.store.rows import Conversation, Message
@@ -154,7 +155,8 @@ class Conversations:
                 await self.catchups.hold(store_key, channel_ref, conv, mid, at, delay)
             else:
                 await self.ops.enqueue(
-                    channel_ref, "post_message", conversation_id=conv, message_id=mid, delay=delay
+                    channel_ref, SlackWork.POST_MESSAGE, conversation_id=conv, message_id=mid,
+                    delay=delay,
                 )
             await self.ops.refresh_card(channel_ref, conv)
             return Claim(conv, mid, new, not msg.from_seller and reopened)
@@ -198,7 +200,7 @@ class Conversations:
             return int(row[0]), False, str(row[1])
         ref = f"{REF_PREFIX.get(platform, platform[:2].upper())}-{site}-{conv:04d}"
         await self.db.run("UPDATE conversations SET ref = ? WHERE id = ?", ref, conv)
-        await self.ops.enqueue(channel_ref, "post_root", conversation_id=conv)
+        await self.ops.enqueue(channel_ref, SlackWork.POST_ROOT, conversation_id=conv)
         return conv, True, "open"
 
     async def arrived_late(self, msg: Message) -> bool:
@@ -259,7 +261,8 @@ class Conversations:
         )
         if row:
             await self.ops.enqueue(
-                row[0], "update_message", message_id=message_id, dedupe_key=f"message:{message_id}"
+                row[0], SlackWork.UPDATE_MESSAGE, message_id=message_id,
+                dedupe_key=f"message:{message_id}",
             )
 
     async def set_translate_replies(self, conversation_id: int, on: bool) -> Conversation | None:

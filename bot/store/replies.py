@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 
+from bot.slack_work import SlackWork
 from bot.store.db import Database
 from bot.store.rows import Conversation, Message
 from bot.store.slack_ops import SlackOps
@@ -95,7 +96,7 @@ class Replies:
             assert mid is not None
             await self.db.run("UPDATE conversations SET unread = 0 WHERE id = ?", conv.id)
             await self.ops.enqueue(
-                conv.channel_ref, "post_agent_copy", conversation_id=conv.id, message_id=mid
+                conv.channel_ref, SlackWork.POST_AGENT_COPY, conversation_id=conv.id, message_id=mid
             )
             await self.ops.sync_reaction(conv.channel_ref, mid)
             await self.ops.refresh_card(conv.channel_ref, conv.id)
@@ -265,7 +266,7 @@ class Replies:
                 # Translated before sending: the thread shows what the buyer got.
                 await self.ops.enqueue(
                     conv[0],
-                    "post_sent_translation",
+                    SlackWork.POST_SENT_TRANSLATION,
                     conversation_id=msg.conversation_id,
                     message_id=msg.id,
                 )
@@ -283,7 +284,7 @@ class Replies:
             )
             await self.ops.enqueue(
                 conv[0],
-                "ephemeral",
+                SlackWork.EPHEMERAL,
                 conversation_id=msg.conversation_id,
                 payload={
                     "user": msg.author,
@@ -391,7 +392,7 @@ class Replies:
         )
         await self.ops.enqueue(
             conv[0],
-            "notice",
+            SlackWork.NOTICE,
             conversation_id=msg.conversation_id,
             message_id=msg.id,
             dedupe_key=f"notice:{msg.id}",

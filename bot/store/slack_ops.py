@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from bot.slack_work import SlackWork
 from bot.store.db import Database
 from bot.store.rows import SlackOp
 
@@ -28,7 +29,7 @@ class SlackOps:
     async def enqueue(
         self,
         channel_ref: str,
-        kind: str,
+        kind: SlackWork,
         *,
         conversation_id: int | None = None,
         message_id: int | None = None,
@@ -46,7 +47,7 @@ class SlackOps:
             "ON CONFLICT (dedupe_key) WHERE state = 'pending' AND dedupe_key IS NOT NULL "
             "DO UPDATE SET not_before = slack_ops.not_before",
             channel_ref,
-            kind,
+            kind.value,
             conversation_id,
             message_id,
             json.dumps(payload or {}),
@@ -64,7 +65,7 @@ class SlackOps:
             self.db.defer(functools.partial(listener, conversation_id, assignee))
         await self.enqueue(
             channel_ref,
-            "update_card",
+            SlackWork.UPDATE_CARD,
             conversation_id=conversation_id,
             dedupe_key=f"card:{conversation_id}",
             delay=CARD_DELAY,
@@ -72,7 +73,8 @@ class SlackOps:
 
     async def sync_reaction(self, channel_ref: str, message_id: int) -> None:
         await self.enqueue(
-            channel_ref, "sync_reaction", message_id=message_id, dedupe_key=f"reaction:{message_id}"
+            channel_ref, SlackWork.SYNC_REACTION, message_id=message_id,
+            dedupe_key=f"reaction:{message_id}",
         )
 
     async def next_for(self, channel_ref: str) -> tuple[SlackOp | None, float | None]:

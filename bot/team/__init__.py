@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from bot.slack_work import SlackWork
 from bot.team.assignment import Assigner
 from bot.team.handoffs import Handoffs
 from bot.team.priority import PriorityWords
@@ -63,7 +64,7 @@ class TeamFeature:
                 text = (f"🚩 Priority ({', '.join(flags)}): `{conv.ref}` — "
                         f"{escape_untrusted(conv.buyer_name)}: “"
                         f"{escape_untrusted(' '.join(msg.text.split())[:200])}”")
-                await store.ops.enqueue(ops, "post_channel", conversation_id=conv.id,
+                await store.ops.enqueue(ops, SlackWork.POST_CHANNEL, conversation_id=conv.id,
                                   payload={"text": text})
                 self.service.outbox.kick(ops)
 

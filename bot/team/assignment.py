@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from bot.slack_work import SlackWork
 from bot.store import Conversation, Store
 from bot.team.roster import Roster
 
@@ -54,5 +55,6 @@ class Assigner:
             return
         text = (f"👥 Nobody in *{group}* is online: conversation `{conv.ref}` is waiting "
                 "unassigned. Use *Assign to me* on its card.")
-        await self.store.ops.enqueue(self.ops_channel, "post_channel", payload={"text": text})
+        await self.store.ops.enqueue(self.ops_channel, SlackWork.POST_CHANNEL,
+                                     payload={"text": text})
         self.wake_slack(self.ops_channel)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.slack_work import SlackWork
 from bot.store.digest import (
     DAY,
     Figures,
@@ -212,7 +213,7 @@ async def post_digest(service: Any) -> bool:
         names = await user_names(service, people)
     except Exception:  # noqa: BLE001 - Slack down: ids instead of names, the digest still goes
         names = {}
-    await service.store.ops.enqueue(ops, "post_channel", payload={
+    await service.store.ops.enqueue(ops, SlackWork.POST_CHANNEL, payload={
         "text": await digest_text(service, now), "blocks": await digest_blocks(service, now,
                                                                                names=names)})
     service.outbox.kick(ops)

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.authz import GONE, NOT_AGENT, Access
+from bot.slack_work import SlackWork
 from bot.store import Conversation, Store
 from bot.team.assignment import Assigner
 from bot.team.roster import Roster
@@ -73,7 +74,7 @@ class Handoffs:
         said = f": “{escape_untrusted(note)}”" if note.strip() else ""
         via = f" (via {escape_untrusted(group)})" if group else ""
         await self._note(conv, f"🔁 <@{actor}> transferred this conversation to <@{to}>{via}{said}")
-        await self.store.ops.enqueue(f"@{to}", "dm", conversation_id=conv.id, payload={
+        await self.store.ops.enqueue(f"@{to}", SlackWork.DM, conversation_id=conv.id, payload={
             "user": to, "text": f"🔁 <@{actor}> handed you conversation `{conv.ref}` "
                                 f"with {escape_untrusted(conv.buyer_name)}{said}"})
         self.wake_slack(f"@{to}")
@@ -133,12 +134,12 @@ class Handoffs:
         more = f"\n…and {len(lines) - len(shown)} more: see your Home tab." if lines[20:] else ""
         text = (f"🔄 <@{actor}> handed {len(lines)} conversation(s) over to you. "
                 "Open promises:\n" + "\n".join(shown) + more)
-        await self.store.ops.enqueue(f"@{to}", "dm", payload={"user": to, "text": text})
+        await self.store.ops.enqueue(f"@{to}", SlackWork.DM, payload={"user": to, "text": text})
         self.wake_slack(f"@{to}")
 
     async def _note(self, conv: Conversation, text: str) -> None:
-        await self.store.ops.enqueue(conv.channel_ref, "post_thread_note", conversation_id=conv.id,
-                               payload={"text": text})
+        await self.store.ops.enqueue(conv.channel_ref, SlackWork.POST_THREAD_NOTE,
+                                     conversation_id=conv.id, payload={"text": text})
         self.wake_slack(conv.channel_ref)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from bot.config import Settings
 from bot.render.labels import duration
+from bot.slack_work import SlackWork
 from bot.store import Conversation, Store
 from bot.team.hours import business_seconds
 
@@ -71,8 +72,8 @@ class SlaWatch:
         who = f"<@{conv.assignee}>" if conv.assignee else "Nobody owns this conversation yet:"
         text = (f"⏰ {who} the buyer has been waiting {duration(waited)} for a first answer "
                 f"(SLA reminder).")
-        await self.store.ops.enqueue(conv.channel_ref, "post_thread_note", conversation_id=conv.id,
-                               payload={"text": text})
+        await self.store.ops.enqueue(conv.channel_ref, SlackWork.POST_THREAD_NOTE,
+                                     conversation_id=conv.id, payload={"text": text})
         await self.store.team.mark_sla(conv.id, "sla_reminded_at")
         await self.store.team.event(conv.id, "sla_reminder", None, {"waited": round(waited)})
         self.wake_slack(conv.channel_ref)
@@ -86,7 +87,7 @@ class SlaWatch:
         owner = f"<@{conv.assignee}>" if conv.assignee else "unassigned"
         text = (f"🚨 SLA escalation: `{conv.ref}` has waited {duration(waited)} without an "
                 f"answer ({owner}).")
-        await self.store.ops.enqueue(ops, "post_channel", conversation_id=conv.id,
+        await self.store.ops.enqueue(ops, SlackWork.POST_CHANNEL, conversation_id=conv.id,
                                payload={"text": text, "link_conversation": conv.id})
         self.wake_slack(ops)
 

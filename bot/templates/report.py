@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.render.labels import slack_date
+from bot.slack_work import SlackWork
 from bot.store.template_model import Template
 from bot.store.templates import Templates
 from bot.text_safety import escape_mrkdwn
@@ -26,7 +27,7 @@ async def post_stale_report(service: Service, repo: Templates, now: float) -> in
     if not stale or not channel:
         return len(stale)
     text, blocks = render(stale)
-    await service.store.ops.enqueue(channel, "post_channel", payload={"text": text,
+    await service.store.ops.enqueue(channel, SlackWork.POST_CHANNEL, payload={"text": text,
                                                                       "blocks": blocks})
     service.outbox.kick(channel)
     return len(stale)
