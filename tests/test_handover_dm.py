@@ -1,14 +1,17 @@
 """Shift hand-over: the recipient gets one DM (conversations.open + chat.postMessage on
-the Slack stand-in) listing what was handed over, with the open promises."""
+the Slack stand-in) listing what was handed over, with the open promises; exactly one,
+even when the process dies between Slack taking the DM and the outbox recording it."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.http import build_web_app
+from bot.service import Service
 from connectors.models import ShopId
 from connectors.orders import Order, OrderId, OrderStatus
-from tests.harness import Bridge, running_bridge
+from tests.harness import Bridge, running_bridge, serve
 from tests.test_team_workflow import cs
 
 
@@ -60,3 +63,32 @@ async def test_nothing_to_hand_over_sends_no_dm(tmp_path: Path) -> None:
         assert "no open conversations" in answer
         await b.settle()
         assert dms(b) == []
+
+
+async def test_a_dm_taken_by_slack_before_a_crash_is_found_not_sent_again(
+        tmp_path: Path) -> None:
+    async with running_bridge(tmp_path, agents=2) as b:
+        mai, an = b.agents
+        await b.buyer_says("Where is my parcel?")
+        conv = await b.thread()
+        await b.until(lambda: b.store.conversations.get(conv.id), lambda c: c.assignee == mai)
+        # Slack takes the DM at once but answers late: the process dies meanwhile.
+        b.slack.answer_late("chat.postMessage", 10.0, channel="D")
+        assert "Handed 1 conversation(s) over" in await cs(b, mai, f"handover <@{an}|an>")
+        await b.wait(lambda: dms(b))
+        await b.service.outbox.stop()  # the crash: no more Slack work from this process
+        state = "SELECT state FROM slack_ops WHERE kind = 'dm'"
+        assert await b.store.database.value(state) == "inflight"
+
+        again = Service(b.service.settings, repair_on_start=False)  # the restart
+        runner, _ = await serve(build_web_app(again))
+        try:
+            await b.until(lambda: again.store.database.value(state), lambda s: s == "done")
+            await again.outbox.idle()
+            im = b.slack.workspace.open_im(an).id
+            assert len(b.slack.messages(im)) == 1 and len(dms(b)) == 1
+            looked = [c for c in b.slack.calls_to("conversations.history")
+                      if c.params["channel"] == im]
+            assert looked and looked[-1].ok  # found where a DM is: the IM's history
+        finally:
+            await runner.cleanup()

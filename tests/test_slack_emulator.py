@@ -289,6 +289,19 @@ async def test_latency_trips_client_timeouts(emu, world) -> None:
     assert (await impatient.auth_test())["ok"]
 
 
+async def test_answer_late_takes_effect_before_answering(emu, world) -> None:
+    """What a crash after Slack's answer looks like: the post exists, the client
+    never heard. Only the matching call (method, channel prefix) is held."""
+    impatient = AsyncWebClient(token="xoxb-test", base_url=emu.api_url, timeout=0.2,
+                               retry_handlers=[])
+    emu.answer_late("chat.postMessage", 2.0, channel=world["ops"])
+    assert (await impatient.chat_postMessage(channel=world["general"], text="now"))["ok"]
+    with pytest.raises(TimeoutError):
+        await impatient.chat_postMessage(channel=world["ops"], text="late")
+    assert [m["text"] for m in emu.messages(world["ops"])] == ["late"]
+    assert (await impatient.chat_postMessage(channel=world["ops"], text="again"))["ok"]
+
+
 async def test_fail_next(emu, client, world) -> None:
     emu.fail_next("chat.postMessage", count=2)
     for _ in range(2):

@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from . import slack_web_chat, slack_web_read, slack_web_views
+from .slack_faults import SlackFaults
 from .slack_files import SlackFiles
 from .slack_payloads import Delivery, gather_all
 from .slack_socket import SlackSocketMode
@@ -67,15 +68,7 @@ class CallRecord:
                                     outcome, str(ts)) if x)
 
 
-@dataclass
-class _Failure:
-    error: str
-    status: int
-    remaining: int
-    retry_after: int | None
-
-
-class SlackEmulator(SlackFiles, SlackSocketMode):
+class SlackEmulator(SlackFiles, SlackSocketMode, SlackFaults):
     """Stateful Slack Web API + Slack-as-seen-by-the-app, on an ephemeral local port."""
 
     def __init__(
@@ -104,11 +97,11 @@ class SlackEmulator(SlackFiles, SlackSocketMode):
         self.on_call: Callable[[CallRecord], None] | None = None
         self._method_limits: dict[str, tuple[float, int]] = {}
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
-        self._failures: dict[str, list[_Failure]] = {}
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         SlackSocketMode.__init__(self, app_token)
+        SlackFaults.__init__(self)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self, port: int = 0) -> SlackEmulator:
@@ -219,15 +212,6 @@ class SlackEmulator(SlackFiles, SlackSocketMode):
             burst = burst or max(1, int(per_minute // 10))
             self._method_limits[method] = (per_minute / 60.0, burst)
 
-    def fail_next(self, method: str, error: str = "internal_error", status: int = 200,
-                  count: int = 1, retry_after: int | None = None) -> None:
-        """Make the next ``count`` calls of ``method`` (``"*"``: any) fail.
-
-        200 -> ``{"ok": false, "error": error}``; 429 -> ``ratelimited`` with ``Retry-After``;
-        5xx -> a plain non-JSON body, as Slack's front end sends.
-        """
-        self._failures.setdefault(method, []).append(_Failure(error, status, count, retry_after))
-
     def set_latency(self, seconds: float) -> None:
         """Delay every Web API answer (to exercise client timeouts)."""
         self.latency = seconds
@@ -331,6 +315,9 @@ class SlackEmulator(SlackFiles, SlackSocketMode):
             status, body = 200, {"ok": False, "error": exc.error, **exc.extra}
         self._record(method, params, body, status)
         self._flush_outbox()
+        late = self._take_late(method, params)
+        if late:
+            await asyncio.sleep(late)
         if isinstance(body, str):
             return web.Response(status=status, text=body, content_type="text/html",
                                 headers=headers)
@@ -350,29 +337,6 @@ class SlackEmulator(SlackFiles, SlackSocketMode):
             headers["Retry-After"] = str(wait)
             return 429, {"ok": False, "error": "ratelimited"}
         return 200, handler(self.workspace, params)
-
-    def _take_failure(self, method: str) -> _Failure | None:
-        for key in (method, "*"):
-            queue = self._failures.get(key)
-            if queue:
-                failure = queue[0]
-                failure.remaining -= 1
-                if failure.remaining <= 0:
-                    queue.pop(0)
-                return failure
-        return None
-
-    @staticmethod
-    def _failure_answer(failure: _Failure, headers: dict[str, str]
-                        ) -> tuple[int, dict[str, Any] | str]:
-        if failure.status == 429 or failure.retry_after is not None:
-            headers["Retry-After"] = str(max(1, failure.retry_after or 1))
-        if failure.status == 429:
-            error = "ratelimited" if failure.error == "internal_error" else failure.error
-            return 429, {"ok": False, "error": error}
-        if failure.status >= 500:
-            return failure.status, f"<html><body>{failure.status} {failure.error}</body></html>"
-        return failure.status, {"ok": False, "error": failure.error}
 
     def _rate_wait(self, method: str, params: Params) -> int:
         """0 if allowed, else Retry-After seconds.  chat.postMessage: per channel."""
