@@ -151,3 +151,31 @@ async def test_a_lost_lease_stops_the_worker_before_the_post(tmp_path: Path) -> 
         await w.outbox(leases=theirs).start()
         await w.state(two, "done")
         assert w.posts() == ["one", "two"]
+
+
+async def test_a_shutdown_during_the_pacing_wait_leaves_the_op_to_do(tmp_path: Path) -> None:
+    async with outbox_world(tmp_path) as w:
+        box = w.outbox(post_rate=0.2, post_burst=1)
+        one = await w.enqueue(ALERT, payload={"text": "one"})
+        two = await w.enqueue(ALERT, payload={"text": "two"})
+        box.kick(OPS)
+        await w.state(one, "done")
+        await w.state(two, "inflight")  # taken, waiting ~5 s for its pacing token
+        await box.stop()
+        # Nothing was sent: pending again, not inflight (no look-up needed at the next start).
+        assert (await w.op(two))["state"] == "pending" and w.posts() == ["one"]
+
+
+async def test_slack_down_at_start_then_back(tmp_path: Path) -> None:
+    async with outbox_world(tmp_path) as w:
+        op = await w.enqueue(ALERT, payload={"text": "alert"})
+        await w.slack.go_down()
+        box = w.outbox()
+        await box.start()  # auth.test fails: the identity stays unknown, work waits
+        assert (box.reachable, box.identity_known) == (False, False)
+        assert box.last_error == "auth.test: ClientConnectorError"
+        await w.slack.come_back()
+        box.kick(OPS)
+        await w.state(op, "done")
+        await w.slack.wait_for(lambda: box.identity_known)  # asked again once Slack answers
+        assert box.effects.identity() == ("UBOT", "BBOT") and box.reachable is True
