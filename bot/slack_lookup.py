@@ -40,7 +40,7 @@ async def find_post(store: Store, client: AsyncWebClient, op: SlackOp,
                                 include_all_metadata=True)
     if found_by is FoundBy.THREAD:
         conv = await store.conversations.get(op.conversation_id or 0)
-        if conv is None or not conv.thread_ts:
+        if conv is None or not conv.thread_ts or not conv.channel_id:
             return None  # no thread: nothing can have been posted in it
         channel, read = conv.channel_id, client.conversations_replies
         args["ts"] = conv.thread_ts
