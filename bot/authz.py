@@ -48,7 +48,11 @@ class Access:
             return None
 
     def _configured(self, store_key: str) -> bool:
-        return any(s.key == store_key for s in self.settings.stores)
+        try:  # by key: visible_stores asks this for each of 500 stores per Home open
+            self.settings.store(store_key)
+        except KeyError:
+            return False
+        return True
 
     def may_act(self, user: str, store_key: str) -> bool:
         """Reply and every conversation action in ``store_key``'s conversations."""

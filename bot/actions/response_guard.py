@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 DAY = 86400.0
 
 
+RATES_TTL = 60.0
+
+
 @dataclass(frozen=True)
 class StoreRate:
     store_key: str
@@ -51,6 +54,7 @@ class ResponseGuard:
     def __init__(self, service: Service) -> None:
         self.service = service
         self.store = service.store
+        self._rates: tuple[float, list[StoreRate]] | None = None  # (computed at, rates)
 
     def rule(self, store_key: str) -> tuple[ResponseRule, str]:
         cfg = self.service.settings.store(store_key)
@@ -58,14 +62,27 @@ class ResponseGuard:
         return rules.get(cfg.platform) or rules["sandbox"], cfg.site
 
     async def rates(self, now: float) -> list[StoreRate]:
-        waits = await self.store.actions.open_waits()
+        """Every store's rate, computed at most once a minute: App Home asks on every
+        open, and at 500 stores the computation reads every open wait and each store's
+        answers (it held the event loop for seconds per open). A rate over a window of
+        days does not move visibly within a minute."""
+        if self._rates is not None and 0 <= now - self._rates[0] < RATES_TTL:
+            return self._rates[1]
+        result = await self._compute_rates(now)
+        self._rates = (now, result)
+        return result
+
+    async def _compute_rates(self, now: float) -> list[StoreRate]:
+        waits: dict[str, list[float]] = {}
+        for _, key, w in await self.store.actions.open_waits():
+            waits.setdefault(key, []).append(w)
         out = []
         for cfg in self.service.settings.stores:
             rule, site = self.rule(cfg.key)
             since = now - rule.window_days * DAY
             answered = await self.store.actions.answered_waits(cfg.key, since)
             on_time = sum(1 for asked, at in answered if at <= deadline(rule, site, asked))
-            open_ = [w for _, key, w in waits if key == cfg.key and w >= since]
+            open_ = [w for w in waits.get(cfg.key, ()) if w >= since]
             late_open = sum(1 for w in open_ if now > deadline(rule, site, w))
             out.append(StoreRate(cfg.key, on_time, len(answered) - on_time + late_open,
                                  len(open_) - late_open, rule))
