@@ -10,6 +10,7 @@ centre count once their echo reaches StoreBridge.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ DAY = 86400.0
 
 
 RATES_TTL = 60.0
+STALE_OK = 600.0  # older figures are recomputed before they are shown
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class ResponseGuard:
         self.service = service
         self.store = service.store
         self._rates: tuple[float, list[StoreRate]] | None = None  # (computed at, rates)
+        self._computing: asyncio.Future[list[StoreRate]] | None = None
 
     def rule(self, store_key: str) -> tuple[ResponseRule, str]:
         cfg = self.service.settings.store(store_key)
@@ -66,11 +69,16 @@ class ResponseGuard:
         open, and at 500 stores the computation reads every open wait and each store's
         answers (it held the event loop for seconds per open). A rate over a window of
         days does not move visibly within a minute."""
-        if self._rates is not None and 0 <= now - self._rates[0] < RATES_TTL:
-            return self._rates[1]
-        result = await self._compute_rates(now)
-        self._rates = (now, result)
-        return result
+        cached = self._rates
+        age = now - cached[0] if cached is not None else None
+        if cached is not None and age is not None and 0 <= age < RATES_TTL:
+            return cached[1]
+        if self._computing is None or self._computing.done():
+            # One computation at a time: ten Home opens a second must not start ten.
+            self._computing = asyncio.ensure_future(self._compute_rates(now))
+        if cached is not None and age is not None and 0 <= age < STALE_OK:
+            return cached[1]  # a minute old is fine while the new figures come in
+        return await asyncio.shield(self._computing)
 
     async def _compute_rates(self, now: float) -> list[StoreRate]:
         waits: dict[str, list[float]] = {}
@@ -86,6 +94,8 @@ class ResponseGuard:
             late_open = sum(1 for w in open_ if now > deadline(rule, site, w))
             out.append(StoreRate(cfg.key, on_time, len(answered) - on_time + late_open,
                                  len(open_) - late_open, rule))
+            await asyncio.sleep(0)  # 500 stores' arithmetic must not stall the loop
+        self._rates = (now, out)
         return out
 
     async def tick(self) -> list[int]:
