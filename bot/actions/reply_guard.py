@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from bot.actions.reply_guard_rules import names_in, order_tokens, reply_language, same_language
+from bot.actions.reply_guard_rules import order_tokens, reply_language, same_language
 from bot.buyer_language import language_name
 from bot.language import SITE_LANGUAGES, normalize
 from bot.relay import id_if
@@ -38,6 +38,7 @@ class ReplyGuard:
     def __init__(self, service: Service) -> None:
         self.service = service
         self.store = service.store
+        self._names: tuple[Any, re.Pattern[str], dict[str, tuple[str, set[str]]]] | None = None
         self.settings = service.settings
         self.access = service.relay.access
 
@@ -95,20 +96,38 @@ class ReplyGuard:
                     f"{_who(conv)}.")
         return None
 
+    def _store_names(self) -> tuple[re.Pattern[str], dict[str, tuple[str, set[str]]]]:
+        """One pattern for every store's names, built once per configuration: a
+        regex per name and store (1,500 at a seller's size) cost more than the rest
+        of a reply's handling together."""
+        settings = self.settings
+        if self._names is None or self._names[0] is not settings:
+            owners: dict[str, tuple[str, set[str]]] = {}
+            for s in settings.stores:
+                names = [n for n in (s.nickname, s.name) if n and len(n) >= 4]
+                if len(s.shop_id) >= 5:  # "1" or "sg-1" would match anything
+                    names.append(s.shop_id)
+                for n in names:
+                    owners.setdefault(n.lower(), (n, set()))[1].add(s.key)
+            alternatives = "|".join(re.escape(n) for n in sorted(owners, key=len, reverse=True))
+            pattern = re.compile(rf"(?<!\w)(?:{alternatives or '(?!)'})(?!\w)", re.IGNORECASE)
+            self._names = (settings, pattern, owners)
+        return self._names[1], self._names[2]
+
     def _other_store(self, conv: Conversation, text: str) -> str | None:
         own = self.settings.store(conv.store_key)
         own_names = [n for n in (own.name, own.nickname, own.shop_id) if n]
         for name in sorted(own_names, key=len, reverse=True):  # "Lumen Home SG" ⊃ "Lumen Home"
             text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text, flags=re.IGNORECASE)
         lowered = {n.lower() for n in own_names}
-        for other in self.settings.stores:
-            if other.key == own.key:
+        pattern, owners = self._store_names()
+        for m in pattern.finditer(text):
+            found = m.group(0).lower()
+            if found in lowered:
                 continue
-            names = [n for n in (other.nickname, other.name) if n and len(n) >= 4]
-            if len(other.shop_id) >= 5:  # "1" or "sg-1" would match anything
-                names.append(other.shop_id)
-            hit = names_in(text, [n for n in names if n.lower() not in lowered])
-            if hit:
+            spelled, keys = owners[found]
+            hit = spelled  # as the seller configured it, not as typed
+            if any(key != own.key for key in keys):
                 return (f"This reply names “{hit}”, another of the seller's stores, but "
                         f"{_who(conv)} wrote to {own.display_name}.")
         return None
