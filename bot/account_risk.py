@@ -10,9 +10,12 @@ digest's own "stores" section.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.feature_api import Feature, Job, Services
 from bot.render.labels import platform_name, slack_date
 from bot.store.account_notices import Notice
 from bot.store.digest import store_labels
@@ -20,10 +23,6 @@ from bot.team.digest import section
 from bot.team.home_render import store_label
 from bot.text_safety import escape_untrusted
 from connectors.account_health import AccountHealthSource
-
-if TYPE_CHECKING:
-    from bot.features import Register
-    from bot.service import Service
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,7 @@ def _ts(when: datetime | None) -> float | None:
     return when.timestamp() if when else None
 
 
-async def check_all(service: Any) -> dict[str, int | None]:
+async def check_all(service: Services) -> dict[str, int | None]:
     """Ask every store whose platform can tell; returns notices per store (None:
     the check failed, and the notices known before stay)."""
     out: dict[str, int | None] = {}
@@ -57,7 +56,7 @@ async def check_all(service: Any) -> dict[str, int | None]:
     return out
 
 
-async def digest_section(service: Any, now: float) -> list[dict[str, Any]]:
+async def digest_section(service: Services, now: float) -> list[dict[str, Any]]:
     stores = await store_labels(service.store.database)
     lines = []
     for n in await service.store.account_notices.current():
@@ -78,10 +77,13 @@ async def digest_section(service: Any, now: float) -> list[dict[str, Any]]:
     return blocks
 
 
-def install(service: Service) -> Register | None:
-    service.digest_sections.append(digest_section)
-    service.scheduler.add_job(check_all, "interval", hours=CHECK_HOURS, args=[service],
-                              id="account_health", max_instances=1, coalesce=True,
-                              next_run_time=datetime.now(UTC)
-                              + timedelta(seconds=FIRST_CHECK_AFTER))
-    return None
+def feature(service: Services) -> Feature:
+    async def check() -> None:
+        await check_all(service)
+
+    async def section(now: float) -> list[dict[str, Any]]:
+        return await digest_section(service, now)
+
+    return Feature("account_risk", digest_sections=(section,), jobs=(
+        Job("account_health", check, IntervalTrigger(hours=CHECK_HOURS),
+            first_run_after=FIRST_CHECK_AFTER),))

@@ -1,30 +1,63 @@
-"""The explicit list of optional features wired into the service.
+"""The explicit list of optional features, and how the core wires what they declare.
 
-A feature is ``install(service) -> register`` : it connects its hooks to the
-core (ingest listeners, the sender's translation hook, scheduled jobs) and
-returns a function that registers its Slack listeners on the bolt app (or None).
+Each feature is a builder ``(Services) -> Feature | None`` (bot/feature_api.py). All
+are built before any offer is shared, so the list's order changes nothing but the
+order of sections on the card, the App Home and the digest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-if TYPE_CHECKING:
-    from bot.service import Service
-
-Register = Callable[[Any], None]
-Installer = Callable[["Service"], Register | None]
+from bot.events import EventBus
+from bot.feature_api import Feature, FeatureBuilder, Register, Services
 
 
-def default_features() -> list[Installer]:
-    from bot.account_risk import install as account_risk
-    from bot.actions import install as actions
-    from bot.buyer_language import install as buyer_language
-    from bot.orders import install as orders
-    from bot.team import install as team
-    from bot.templates import install as templates
-    from bot.translation import install as translation
+def default_features() -> list[FeatureBuilder]:
+    from bot.account_risk import feature as account_risk
+    from bot.actions.feature import feature as actions
+    from bot.language_select import feature as language_select
+    from bot.orders import feature as orders
+    from bot.team import feature as team
+    from bot.templates import feature as templates
+    from bot.translation import feature as translation
 
-    # Orders first: the team feature's hand-over notes use its open-orders text.
-    return [orders, translation, team, templates, buyer_language, account_risk, actions]
+    return [orders, translation, team, templates, language_select, account_risk, actions]
+
+
+def install(services: Services, builders: Sequence[FeatureBuilder],
+            events: EventBus) -> list[Feature]:
+    """Build every feature, then share their offers and wire what they declared."""
+    built = [f for f in (build(services) for build in builders) if f is not None]
+    slots, sections = services.slots, services.sections
+    for f in built:
+        slots.take(f.name, f.provides)
+        sections.card.extend(f.card_sections)
+        sections.home.extend(f.home_sections)
+        sections.digest.extend(f.digest_sections)
+        for listener in f.listeners:
+            events.subscribe(listener)
+        services.store.ops.card_listeners.extend(f.card_changed)
+        for job in f.jobs:
+            options: dict[str, Any] = {"id": job.id, "max_instances": 1, "coalesce": True}
+            if job.first_run_after is not None:
+                options["next_run_time"] = datetime.now(UTC) + timedelta(
+                    seconds=job.first_run_after)
+            if job.misfire_grace is not None:
+                options["misfire_grace_time"] = job.misfire_grace
+            services.scheduler.add_job(job.run, job.trigger, **options)
+        for run in f.startup:
+            services.spawn(run())
+    # The core's own hooks, from whichever feature offers them.
+    services.sender.translate_out = slots.translate_replies
+    services.sender.fetch_file = slots.fetch_file
+    services.relay.approval = slots.approval
+    services.relay.guard = slots.reply_guard
+    services.outbox.effects.card_sections.extend(sections.card)
+    return built
+
+
+def slack_registers(features: Sequence[Feature]) -> list[Register]:
+    return [f.slack for f in features if f.slack is not None]

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from bot.backfill import DEFAULT_HOURS, waiting_for_answer
 from bot.buyer_language import BuyerLanguages
 from bot.catchup import CatchUpMarkers
 from bot.connector_hub import ConnectorHub
+from bot.events import ConversationOpened, EventBus, MessageClaimed, OrdersChanged
 from bot.logs import log_context
 from bot.render.labels import summarize
 from bot.store import Store
@@ -35,16 +37,13 @@ class PushAnswer:
 
 class Ingest:
     def __init__(self, store: Store, hub: ConnectorHub, *,
-                 on_claimed: Callable[[str], None]) -> None:
+                 on_claimed: Callable[[str], None], events: EventBus | None = None) -> None:
         self.store = store
         self.hub = hub
         self.on_claimed = on_claimed  # channel_ref -> wake the Slack outbox
-        #: Called with each newly stored buyer message (after its transaction), e.g.
-        #: to translate it. Must not block: schedule work and return.
-        self.on_new_message: list[Callable[[int], Awaitable[None]]] = []
-        #: Called with (store_key, order events) of each verified push, before the
-        #: push is acknowledged: persist there, fetch later.
-        self.on_order_events: list[Callable[[str, tuple[Any, ...]], Awaitable[None]]] = []
+        #: Features hear of claims here (bot/events.py), after they commit. Listeners
+        #: must not block: schedule work and return.
+        self.events = events or EventBus()
         #: Set by the service: live posts wait while a store catches up.
         self.catchup: CatchUpMarkers | None = None
         #: A first connection brings in conversations waiting this long at most.
@@ -54,7 +53,18 @@ class Ingest:
 
     async def accept(self, store_key: str, messages: Iterable[InboundMessage], *,
                      fetched: bool = False) -> int:
-        """``fetched``: the messages come from a catch-up's pull, in the platform's order."""
+        """Claim, then publish the claims' events. Outside a transaction only (a pull's
+        page uses :meth:`_claim` and publishes after its own). ``fetched``: the
+        messages come from a catch-up's pull, in the platform's order."""
+        committed: list[object] = []
+        count = await self._claim(store_key, messages, committed, fetched=fetched)
+        await self.events.publish(*committed)
+        return count
+
+    async def _claim(self, store_key: str, messages: Iterable[InboundMessage],
+                     committed: list[object], *, fetched: bool) -> int:
+        """Claims each message; its events join ``committed`` once its transaction
+        commits (inside a caller's transaction: when that one does)."""
         cfg = self.hub.stores[store_key]
         new: list[int] = []
         for m in messages:
@@ -75,13 +85,20 @@ class Ingest:
                                              site=cfg.site, text=text, reported=m.language)
             if claim.message_id is not None:
                 new.append(claim.message_id)
+                if claim.new_conversation or claim.reopened:
+                    self._after_commit(committed, ConversationOpened(
+                        store_key, claim.conversation_id, claim.message_id, claim.reopened))
                 if not m.from_seller:
-                    for listener in self.on_new_message:
-                        await listener(claim.message_id)
+                    self._after_commit(committed, MessageClaimed(
+                        store_key, cfg.channel, claim.conversation_id, claim.message_id, m,
+                        claim.new_conversation, claim.reopened))
         if new:
             log.debug("%d new message(s) stored", len(new))
             self.on_claimed(cfg.channel)
         return len(new)
+
+    def _after_commit(self, committed: list[object], event: object) -> None:
+        self.store.database.defer(partial(committed.append, event))
 
     def _ask_profile(self, store_key: str, conversation_id: int,
                      platform_conversation_id: str) -> None:
@@ -143,8 +160,7 @@ class Ingest:
             if cfg is not None:
                 events.setdefault(cfg.key, []).append(e)
         for key, evs in events.items():
-            for listener in self.on_order_events:
-                await listener(key, tuple(evs))
+            await self.events.deliver(OrdersChanged(key, tuple(evs)))
         ack = connector.push_ack
         return PushAnswer(ack.status, ack.body, ack.content_type)
 
@@ -170,10 +186,12 @@ class Ingest:
         for page_no in range(MAX_REPAIR_PAGES):
             cursor = None if full and page_no == 0 else await self.store.books.cursor(store_key)
             page = await connector.fetch_since(account, cursor)
+            committed: list[object] = []
             async with self.store.database.tx():
-                total += await self.accept(store_key, page.messages, fetched=True)
+                total += await self._claim(store_key, page.messages, committed, fetched=True)
                 if page.cursor is not None:
                     await self.store.books.save_cursor(store_key, page.cursor)
+            await self.events.publish(*committed)
             if not page.more:
                 break
         if total:
@@ -194,10 +212,12 @@ class Ingest:
                 break
         since = self.store.database.clock() - self.backfill_hours * 3600
         keep = waiting_for_answer(found, since)
+        committed: list[object] = []
         async with self.store.database.tx():
-            total = await self.accept(store_key, keep, fetched=True)
+            total = await self._claim(store_key, keep, committed, fetched=True)
             if cursor is not None:
                 await self.store.books.save_cursor(store_key, cursor)
+        await self.events.publish(*committed)
         log.info("first connection of %s: %d conversation(s) waiting, %d message(s)",
                  store_key, len({m.conversation_id for m in keep}), total)
         return total

@@ -9,18 +9,38 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from bot.actions.images import file_refs, not_an_image
 from bot.authz import Access
 from bot.config import Settings
 from bot.slack_work import SlackWork
-from bot.store import Conversation, Store
+from bot.store import Conversation, Message, Store
 
 log = logging.getLogger(__name__)
 
 NOTE_PREFIX = re.compile(r"^\s*(note:|//)", re.IGNORECASE)
 HUMAN_SUBTYPES = {None, "thread_broadcast", "file_share"}
+
+
+class ApprovalHook(Protocol):
+    """Holds risky replies for a manager (the actions feature's gate)."""
+
+    def reason(self, store_key: str, user: str, text: str) -> str | None: ...
+
+    async def held(self, conv: Conversation, message_id: int, user: str, text: str,
+                   reason: str) -> None: ...
+
+
+class ReplyGuardHook(Protocol):
+    """Asks a reply's author before a likely slip goes out (the actions feature's)."""
+
+    async def reason(self, conv: Conversation, user: str, text: str) -> str | None: ...
+
+    async def ask(self, conv: Conversation, message_id: int, user: str, text: str,
+                  reason: str) -> None: ...
+
+    async def edited(self, msg: Message, conv: Conversation, user: str, text: str) -> str: ...
 
 
 def is_note(text: str) -> bool:
@@ -55,10 +75,10 @@ class Relay:
         self.access = Access(settings)
         self.wake_slack = wake_slack
         self.wake_sender = wake_sender
-        #: The approval gate (bot/actions/approval.py) and the reply guard
-        #: (bot/actions/reply_guard.py), set by the actions feature.
-        self.approval: Any = None
-        self.guard: Any = None
+        #: The approval gate and the reply guard, when a feature offers them
+        #: (bot/actions/approval.py, bot/actions/reply_guard.py).
+        self.approval: ApprovalHook | None = None
+        self.guard: ReplyGuardHook | None = None
 
     def may_reply(self, user: str, store_key: str) -> bool:
         """The one rule (bot/authz.py): members and managers of the store's group,

@@ -63,11 +63,12 @@ class Sender:
         self.backoff_base = backoff_base
         self.health = health
         #: (conversation, plain text) -> (text to send, language it was translated
-        #: into or None). Set when translation is configured; never raises.
+        #: into or None); never raises. The core sets both hooks from the features'
+        #: slots (bot/features.py): None when no feature offers one.
         self.translate_out: Callable[[Conversation, str],
                                      Awaitable[tuple[str, str | None]]] | None = None
         self.leases = leases
-        #: Downloads an agent's shared image from Slack (set by the actions feature).
+        #: Downloads an agent's shared image from Slack (the actions feature's).
         self.fetch_file: SlackFileFetcher | None = None
         self._workers = KeyedWorkers(
             self._run, "send", claim=(lambda key: leases.claim(f"send:{key}")) if leases else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -15,7 +15,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.catchup import CatchUpMarkers
 from bot.config import Settings
 from bot.connector_hub import ConnectorHub
-from bot.features import Installer, default_features
+from bot.events import EventBus
+from bot.feature_api import Feature, FeatureBuilder, Sections, Services, Slots
+from bot.features import default_features, install, slack_registers
 from bot.ingest import Ingest
 from bot.language import warm_up
 from bot.leases import LeaseKeeper
@@ -41,6 +43,7 @@ EVERY_WORKER_JOBS = frozenset({"sweep"})
 HEALTH_DB_BOUND = 0.08  # seconds: /healthz answers within ~100 ms
 HEALTH_DETAIL_BOUND = 0.5
 EVENT_MEMORY_SECONDS = 2 * 86400  # Slack retries within minutes; keep ids two days
+T = TypeVar("T")
 
 
 class Service:
@@ -52,16 +55,17 @@ class Service:
     ingest: Ingest
     relay: Relay
     bolt: AsyncApp
-    #: Set by the translation feature; None when translation is off.
-    translator: Any = None
+    #: What the core hands the features (bot/feature_api.py), once started.
+    services: Services
 
     def __init__(self, settings: Settings, *, clock: Clock = time.time,
                  repair_on_start: bool = True, stable_for: float = 3.0,
-                 probe_base: float = 1.0, features: list[Installer] | None = None) -> None:
+                 probe_base: float = 1.0, features: list[FeatureBuilder] | None = None) -> None:
         self.settings = settings
         self.features = default_features() if features is None else features
-        #: Extra digest sections from features: (service, now) -> blocks.
-        self.digest_sections: list[Any] = []
+        self.installed: list[Feature] = []
+        #: Events the core publishes (bot/events.py) to the features' listeners.
+        self.events = EventBus()
         self.stable_for = stable_for
         self.probe_base = probe_base
         self.clock = clock
@@ -103,7 +107,8 @@ class Service:
                                   post_rate=s.slack.post_rate_per_channel,
                                   post_burst=s.slack.post_burst, leases=self.leases)
         self.outbox.card_fallbacks.ops_channel = s.ops_channel
-        self.ingest = Ingest(self.store, self.hub, on_claimed=self.outbox.kick)
+        self.ingest = Ingest(self.store, self.hub, on_claimed=self.outbox.kick,
+                             events=self.events)
         self.catchup = CatchUpMarkers(
             self.store, self.leases.worker_id, wake=self.outbox.kick,
             channel_of=lambda key: getattr(self.hub.stores.get(key), "channel", None))
@@ -120,12 +125,18 @@ class Service:
         self.health_monitor.leases = self.leases
         self.relay = Relay(self.store, s, wake_slack=self.outbox.kick,
                            wake_sender=self.sender.kick)
-        # Features may add jobs to self.scheduler; it starts once all are installed.
-        registers = [r for r in (install(self) for install in self.features) if r]
+        self.services = Services(
+            settings=s, store=self.store, slack=self.slack, session=self.session, hub=self.hub,
+            outbox=self.outbox, sender=self.sender, relay=self.relay, directory=directory,
+            clock=self.clock, spawn=self.spawn, scheduler=self.scheduler, slots=Slots(),
+            sections=Sections())
+        # Features add their jobs to self.scheduler; it starts once all are installed.
+        self.installed = install(self.services, self.features, self.events)
         self.bolt = build_bolt_app(self.slack, s.slack.signing_secret, self.store, self.relay,
                                    wake_slack=self.outbox.kick,
                                    retry_sync=lambda key: self.spawn(self.repair(key, True)),
-                                   features=registers, identity=self.outbox.effects.identity)
+                                   features=slack_registers(self.installed),
+                                   identity=self.outbox.effects.identity)
         await self.outbox.start()
         await self.sender.start()
         await self.health_monitor.start()
@@ -166,6 +177,13 @@ class Service:
         if self._single is not None:
             self._single.release()
         await self.loop_probe.stop()
+
+    def feature(self, kind: type[T]) -> T:
+        """The installed feature object of this type (tests and tools reach in here)."""
+        for f in self.installed:
+            if isinstance(f.handle, kind):
+                return f.handle
+        raise LookupError(f"no installed feature is a {kind.__name__}")
 
     @property
     def workspace_url(self) -> str | None:

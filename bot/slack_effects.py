@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -13,7 +14,6 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.card_fallback import CardFallbacks, call_or_plain
-from bot.orders.render import card_lines
 from bot.render.card import card
 from bot.render.labels import thread_url
 from bot.slack_directory import ChannelNotFound, SlackDirectory
@@ -27,6 +27,9 @@ SHOWN_CARDS = 20_000  # digests kept (~1.5 MB): the cards being worked on now
 #: How long an alert about a conversation waits for the conversation's thread, so
 #: its "Open the thread" link exists; after that it goes out without the link.
 THREAD_WAIT = 60.0
+#: A feature's blocks on the card: (conversation, now) -> blocks.
+CardSection = Callable[[Conversation, float], Awaitable[list[dict[str, Any]]]]
+log = logging.getLogger(__name__)
 
 
 class SlackEffects:
@@ -46,6 +49,8 @@ class SlackEffects:
         self._shown: OrderedDict[int, bytes] = OrderedDict()
         self.bot_user_id: str | None = None  # auth.test's, for bolt's self-event filter
         self.bot_id: str | None = None
+        #: The features' sections of the card (bot/feature_api.py), in order.
+        self.card_sections: list[CardSection] = []
 
     def identity(self) -> tuple[str | None, str | None]:
         """(bot user id, bot id) from auth.test; (None, None) until Slack answered."""
@@ -110,13 +115,23 @@ class SlackEffects:
         others = [((await self.store_info(o.store_key))["name"], o.ref, await self.permalink(o.id))
                   for o in await self.store.team.others_of_buyer(conv)]
         now = self.store.database.clock()
-        orders = card_lines(await self.store.orders.of_conversation(conv), now)
+        sections = [b for section in self.card_sections
+                    for b in await self._card_section(section, conv, now)]
         served = (await last_service_seconds(self.store.database, conv.id)
                   if conv.status != "open" else None)
         text, blocks = card(conv, site=info["site"], platform=info["platform"],
-                            store_name=info["name"], now=now, others=others, orders=orders,
-                            service_seconds=served)
+                            store_name=info["name"], now=now, others=others,
+                            sections=sections, service_seconds=served)
         return conv, text, blocks
+
+    @staticmethod
+    async def _card_section(section: CardSection, conv: Conversation, now: float
+                            ) -> list[dict[str, Any]]:
+        try:
+            return await section(conv, now)
+        except Exception:  # noqa: BLE001 - one feature's bug must not cost the whole card
+            log.exception("card section %r of %s failed", section, conv.ref)
+            return []
 
     def forget_cards(self) -> None:
         self._shown.clear()

@@ -25,15 +25,15 @@ async def test_shopee_penalty_points_and_punishments(tmp_path: Path) -> None:
         emu, shop = h.emulator, int(h.store.shop_id)
         key = next(iter(b.service.hub.stores))
         now = int(time.time())
-        assert await check_all(b.service) == {key: 0}  # good standing: nothing to say
-        assert "No penalty, punishment" in text_of(await digest_section(b.service, now))
+        assert await check_all(b.service.services) == {key: 0}  # good standing: nothing to say
+        assert "No penalty, punishment" in text_of(await digest_section(b.service.services, now))
 
         emu.add_penalty(shop, 2, 5, now - 3 * DAY)
         emu.add_penalty(shop, 3, 6, now - DAY, appealed_to=1)  # appeal lowered it to 1
         emu.add_punishment(shop, 104, now - 3600, now + 7 * DAY)
         emu.add_punishment(shop, 105, now - 30 * DAY, now - DAY)  # over: not listed
-        assert await check_all(b.service) == {key: 2}
-        text = text_of(await digest_section(b.service, now))
+        assert await check_all(b.service.services) == {key: 2}
+        text = text_of(await digest_section(b.service.services, now))
         lines = text.split("\n")
         assert "⛔ Punishment in force: listings not displayed in search until " \
             f"<!date^{now + 7 * DAY}^" in lines[1]  # the critical first
@@ -48,16 +48,16 @@ async def test_shopee_penalty_points_and_punishments(tmp_path: Path) -> None:
         # (An app without the account_health permission gets error_permission.)
         emu.fail_next("account_health/get_penalty_point_history", "error_permission",
                       message="No permission.")
-        assert await check_all(b.service) == {key: None}
+        assert await check_all(b.service.services) == {key: None}
         assert "listings not displayed in search" in text_of(
-            await digest_section(b.service, now))
+            await digest_section(b.service.services, now))
         emu.health_of(shop).punishments.clear()
         first = await b.store.database.value(
             "SELECT first_seen FROM account_notices WHERE kind = 'penalty_points'")
-        assert await check_all(b.service) == {key: 1}
+        assert await check_all(b.service.services) == {key: 1}
         assert await b.store.database.value(
             "SELECT first_seen FROM account_notices WHERE kind = 'penalty_points'") == first
-        assert "Punishment" not in text_of(await digest_section(b.service, now))
+        assert "Punishment" not in text_of(await digest_section(b.service.services, now))
 
 
 async def test_lazada_indicators_below_target(tmp_path: Path) -> None:
@@ -71,8 +71,8 @@ async def test_lazada_indicators_below_target(tmp_path: Path) -> None:
                       respected=False, higher_is_better=False),
         ]
         key = next(iter(b.service.hub.stores))
-        assert await check_all(b.service) == {key: 2}
-        text = text_of(await digest_section(b.service, time.time()))
+        assert await check_all(b.service.services) == {key: 2}
+        text = text_of(await digest_section(b.service.services, time.time()))
         assert "⚠️ Ship on Time: 81.5% (target ≥ 95%)" in text
         assert "Cancellation Rate" in text and "<!channel>" not in text  # platform text escaped
         assert "Positive Seller Rating" not in text
@@ -82,8 +82,8 @@ async def test_lazada_indicators_below_target(tmp_path: Path) -> None:
 
 async def test_tiktok_is_named_as_unchecked(tmp_path: Path) -> None:
     async with platform_bridge(tmp_path, "tiktok") as (b, h):
-        assert await check_all(b.service) == {}
-        text = text_of(await digest_section(b.service, time.time()))
+        assert await check_all(b.service.services) == {}
+        text = text_of(await digest_section(b.service.services, time.time()))
         assert "TikTok Shop: no API reports penalties or violations" in text
 
 
@@ -103,7 +103,7 @@ async def test_shopee_pages_through_a_long_penalty_history(tmp_path: Path) -> No
 async def test_the_digest_carries_the_section(tmp_path: Path) -> None:
     from bot.team.digest import digest_blocks
     async with platform_bridge(tmp_path, "tiktok") as (b, h):
-        blocks = await digest_blocks(b.service, time.time())
+        blocks = await digest_blocks(b.service.services, time.time())
         assert any(blk["type"] == "section" and blk["text"]["text"].startswith("*🛡 Account risk")
                    for blk in blocks)
         assert b.service.scheduler.get_job("account_health") is not None

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.orders import OrdersFeature
 from tests.emulators.shopee import SHOP_ID
 from tests.emulators.shopee_orders_env import SAMPLE_NOW
 from tests.test_orders_bot import B, C, card, chatting
@@ -31,7 +32,7 @@ def said(b: Any, conv: Any, words: str) -> list[str]:
 async def ready(b: Any, h: Any) -> Any:  # the conversation, its orders pulled
     h.emulator.seed_order_samples(SHOP_ID, int(time.time()) - SAMPLE_NOW)
     conv = await chatting(b, h)
-    assert await b.service.orders.sync.pull(f"shopee:{SHOP_ID}") == 3
+    assert await b.service.feature(OrdersFeature).sync.pull(f"shopee:{SHOP_ID}") == 3
     return conv
 
 
@@ -39,7 +40,7 @@ async def test_cancellation_accepted_once_by_a_manager(tmp_path: Path) -> None:
     async with platform_bridge(tmp_path, "shopee") as (b, h):
         conv = await ready(b, h)
         note = await b.wait(lambda: note_with(b, conv, "order_act:cancel_accept"))
-        await b.service.orders.alerts.tick()
+        await b.service.feature(OrdersFeature).alerts.tick()
         channel = b.channels["cs-shopee-sg"]
         alert = await b.wait(lambda: next((m for m in b.slack.messages(channel)
                                            if "Cancellation request on order" in m["text"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.actions.feature import ActionsFeature
 from bot.actions.response_rules import RULES, deadline
 from bot.config import ConfigError, load_settings
 from bot.team.digest import digest_blocks
@@ -19,7 +20,7 @@ from tests.test_team_home_panel import open_home
 
 async def test_warning_before_a_miss_and_the_rate_on_home_and_digest(tmp_path: Path) -> None:
     async with running_bridge(tmp_path) as b:
-        guard = b.service.response_guard
+        guard = b.service.feature(ActionsFeature).guard
         await b.buyer_says("Is this in stock?")
         first = await b.thread()
         await b.wait(lambda: b.replies(first) or None)
@@ -41,7 +42,7 @@ async def test_warning_before_a_miss_and_the_rate_on_home_and_digest(tmp_path: P
         b.clock.advance(2 * 3600)  # now missed: one on time, one missed
         rate = next(r for r in await guard.rates(b.clock()) if r.store_key.startswith("shopee"))
         assert (rate.on_time, rate.missed, rate.pending, rate.rate) == (1, 1, 0, 0.5)
-        digest = json.dumps(await digest_blocks(b.service, b.clock()), ensure_ascii=False)
+        digest = json.dumps(await digest_blocks(b.service.services, b.clock()), ensure_ascii=False)
         assert "Chat response rate" in digest and "*50%*" in digest and "target 90%" in digest
         home = json.dumps(await open_home(b, b.agent), ensure_ascii=False)
         assert "Chat response rate per store" in home and "*50%*" in home

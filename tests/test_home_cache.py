@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.store.home import HomeFilters
+from bot.team import TeamFeature
 from bot.team.home_cache import HomeCache
 from tests.harness import Bridge, running_bridge
 
@@ -24,7 +25,7 @@ async def opened(b: Bridge, user: str) -> dict[str, Any]:
 
 async def test_home_is_reused_until_a_conversation_it_shows_changes(tmp_path: Path) -> None:
     async with running_bridge(tmp_path) as b:
-        cache = b.service.home_cache
+        cache = b.service.feature(TeamFeature).home_cache
         await b.buyer_says("Hi, has my order shipped?")
         conv = await b.thread()
         await b.until(lambda: b.store.conversations.get(conv.id), lambda c: c.assignee)

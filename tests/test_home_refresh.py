@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bot.team import TeamFeature
 from bot.team.home_refresh import EVERY_SECONDS, FRESH_SECONDS
 from tests.harness import Bridge, running_bridge
 from tests.test_team_home_panel import act_in_home, open_home
@@ -20,7 +21,7 @@ def publishes(b: Bridge, user: str) -> int:
 async def test_open_homes_follow_conversation_changes_debounced(tmp_path: Path) -> None:
     async with running_bridge(tmp_path, agents=2) as b:
         mai, an = b.agents
-        refresher = b.service.team.home_refresh
+        refresher = b.service.feature(TeamFeature).home_refresh
         job = b.service.scheduler.get_job("home_refresh")
         assert job is not None and job.trigger.interval.total_seconds() == EVERY_SECONDS
         job.pause()  # the test ticks itself, so the counts are its own
@@ -69,7 +70,7 @@ async def test_the_scheduled_job_refreshes_an_open_home(tmp_path: Path) -> None:
 
 async def test_many_viewers_share_the_rate_limit_over_several_ticks(tmp_path: Path) -> None:
     async with running_bridge(tmp_path, agents=5) as b:
-        refresher = b.service.team.home_refresh
+        refresher = b.service.feature(TeamFeature).home_refresh
         b.service.scheduler.get_job("home_refresh").pause()  # the test ticks itself
         people = [*b.agents, b.manager, b.outsider]  # seven people look at Home
         for user in people:

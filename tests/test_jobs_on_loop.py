@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import SlaConfig
+from bot.team import TeamFeature
 from tests.harness import BUYER, SHOP, Bridge, running_bridge
 
 BUYERS = ((SHOP, BUYER), (SHOP, "b-daniel"), ("my-1", "b-aisyah"))
@@ -38,13 +39,13 @@ async def test_sla_job_runs_on_the_loop_and_delivers_every_due_reminder(tmp_path
             assert inspect.iscoroutinefunction(job.func), f"job {job.id} would run in a thread"
         loop_thread = threading.get_ident()
         woken_from: set[int] = set()
-        wake = b.service.team.sla.wake_slack
+        wake = b.service.feature(TeamFeature).sla.wake_slack
 
         def spy(ref: str) -> None:
             woken_from.add(threading.get_ident())
             wake(ref)
 
-        b.service.team.sla.wake_slack = spy
+        b.service.feature(TeamFeature).sla.wake_slack = spy
         for shop, buyer in BUYERS:
             await b.buyer_says("hello?", shop=shop, buyer=buyer)
         await b.until(lambda: b.store.team.sla_due(b.clock() + 3600),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.orders import OrdersFeature
 from tests.emulators.shopee import SHOP_ID
 from tests.emulators.shopee_orders_env import SAMPLE_NOW
 from tests.test_platform_e2e import platform_bridge
@@ -43,7 +44,7 @@ async def test_orders_on_card_thread_events_and_alerts(tmp_path: Path) -> None:
         h.emulator.seed_order_samples(SHOP_ID, shift)
         conv = await chatting(b, h)
         key = f"shopee:{SHOP_ID}"
-        assert await b.service.orders.sync.pull(key) == 3
+        assert await b.service.feature(OrdersFeature).sync.pull(key) == 3
         await b.wait(lambda: A in card(b, conv) and B in card(b, conv) and C in card(b, conv))
         shown = card(b, conv)
         assert "To ship" in shown and "cancellation requested" in shown
@@ -51,15 +52,15 @@ async def test_orders_on_card_thread_events_and_alerts(tmp_path: Path) -> None:
         # The buyer's cancellation and return requests are said in the thread, once.
         await b.wait(lambda: any("asked to cancel" in t for t in notes(b, conv)))
         await b.wait(lambda: any("requested for order" in t for t in notes(b, conv)))
-        await b.service.orders.sync.pull(key)
+        await b.service.feature(OrdersFeature).sync.pull(key)
         await b.settle()
         assert len([t for t in notes(b, conv) if "asked to cancel" in t]) == 1
 
         # Alerts in the store channel, also without the conversation; each once.
-        posted = await b.service.orders.alerts.tick()
+        posted = await b.service.feature(OrdersFeature).alerts.tick()
         kinds = sorted(k.split(":")[0] for _, k in posted)
         assert "cancel" in kinds and "return" in kinds
-        assert await b.service.orders.alerts.tick() == []
+        assert await b.service.feature(OrdersFeature).alerts.tick() == []
         channel = b.channels["cs-shopee-sg"]
         await b.wait(lambda: any("Cancellation request on order" in m["text"]
                                  for m in b.slack.messages(channel)))
@@ -79,7 +80,7 @@ async def test_orders_on_card_thread_events_and_alerts(tmp_path: Path) -> None:
         assert A in view and "×" in view
 
         # Template facts and /cs order.
-        facts = await b.service.order_facts(conv.id)
+        facts = await b.service.feature(OrdersFeature).order_facts(conv.id)
         assert facts["order_sn"] in (A, B, C) and facts["order_status"]
         await b.slack.user_runs_command(b.agent, channel, "/cs", f"order {B}")
         answer = await b.wait(lambda: b.slack.responses)
@@ -94,13 +95,14 @@ async def test_ship_by_alert_with_a_lead_time(tmp_path: Path) -> None:
         h.emulator.new_order(SHOP_ID, "2311AAAA000001", ship_by_date=now + 3 * 3600)
         h.emulator.new_order(SHOP_ID, "2311AAAA000002", ship_by_date=now + 30 * 3600)
         key = f"shopee:{SHOP_ID}"
-        await b.service.orders.sync.pull(key)
-        posted = [oid for oid, kind in await b.service.orders.alerts.tick() if kind == "ship_by"]
+        await b.service.feature(OrdersFeature).sync.pull(key)
+        alerts = b.service.feature(OrdersFeature).alerts
+        posted = [oid for oid, kind in await alerts.tick() if kind == "ship_by"]
         assert "2311AAAA000001" in posted and "2311AAAA000002" not in posted
         b.clock.advance(25 * 3600)  # the second order's deadline comes within 6 h
-        posted = [oid for oid, kind in await b.service.orders.alerts.tick() if kind == "ship_by"]
+        posted = [oid for oid, kind in await alerts.tick() if kind == "ship_by"]
         assert posted == ["2311AAAA000002"]
-        section = json.dumps(await b.service.orders.alerts.digest_section(now=b.clock()))
+        section = json.dumps(await alerts.digest_section(now=b.clock()))
         assert "Orders at risk today" in section and "2311AAAA000002" in section
 
 

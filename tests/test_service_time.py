@@ -51,7 +51,7 @@ async def test_service_time_on_the_card_in_home_and_in_the_digest(tmp_path: Path
         assert "Mai" in text and "median *30 min*" in text and "(1 closed)" in text
         assert "(you)" not in text  # An looks; the line is Mai's
 
-        blocks = await digest_blocks(b.service, now + 1)
+        blocks = await digest_blocks(b.service.services, now + 1)
         section = [blk["text"]["text"] for blk in blocks if blk["type"] == "section"
                    and blk["text"]["text"].startswith("*🧾 Service time")]
         assert len(section) == 1
@@ -75,7 +75,7 @@ async def test_service_time_on_the_card_in_home_and_in_the_digest(tmp_path: Path
 
 async def test_empty_day_says_no_conversation_was_closed(tmp_path: Path) -> None:
     async with running_bridge(tmp_path) as b:
-        blocks = await digest_blocks(b.service, b.clock())
+        blocks = await digest_blocks(b.service.services, b.clock())
         assert any("No conversation was closed in the last 24 h." in blk["text"]["text"]
                    for blk in blocks if blk["type"] == "section")
 

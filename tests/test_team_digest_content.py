@@ -125,7 +125,7 @@ async def test_digest_is_the_daily_checklist(tmp_path: Path) -> None:
         await event(b, my1, "sla_escalation", NOW - 2 * DAY)  # yesterday's news
         b.service.workspace_url = "https://acme.slack.com/"
 
-        blocks = await digest_blocks(b.service, NOW, names={b.agent: "Mai"})
+        blocks = await digest_blocks(b.service.services, NOW, names={b.agent: "Mai"})
         assert blocks[0]["text"]["text"] == "📋 Daily checklist"
         waiting = part(blocks, "⏳ Waiting and unread — 3 waiting, 6 unread")
         assert waiting.splitlines()[1:] == [
@@ -160,12 +160,12 @@ async def test_digest_is_the_daily_checklist(tmp_path: Path) -> None:
         assert "<https://acme.slack.com/archives/C0OPS/p1749995000000001|SP-SG-0001>" in sla
         assert "LZ-MY-0004" not in sla
         # A daily post in a channel pings nobody.
-        assert "<@" not in json.dumps(await digest_blocks(b.service, NOW))
+        assert "<@" not in json.dumps(await digest_blocks(b.service.services, NOW))
 
 
 async def test_an_empty_day_says_so(tmp_path: Path) -> None:
     async with bridge(tmp_path) as b:
-        blocks = await digest_blocks(b.service, NOW)
+        blocks = await digest_blocks(b.service.services, NOW)
         assert "_Nobody is waiting._" in part(blocks, "⏳ Waiting and unread — 0 waiting")
         assert "_No reply is stuck failed._" in part(blocks, "❌ Failed sends — 0")
         assert "_No conversation was escalated._" in part(blocks, "🚨 SLA breaches")
@@ -178,25 +178,25 @@ async def test_other_features_add_sections_and_limits_hold(tmp_path: Path) -> No
             await store(b, key, "VN", f"Store {i}")
             await conversation(b, f"SP-VN-{i:04d}", key, unread=1, waiting=NOW - 60 * i)
 
-        async def orders_at_risk(service: Any, now: float) -> list[dict[str, Any]]:
+        async def orders_at_risk(now: float) -> list[dict[str, Any]]:
             assert now == NOW
             return [{"type": "section", "text": {"type": "mrkdwn",
                                                  "text": "*📦 Orders at risk today* — 2"}}]
 
-        async def broken(service: Any, now: float) -> list[dict[str, Any]]:
+        async def broken(now: float) -> list[dict[str, Any]]:
             raise RuntimeError("boom")
 
-        b.service.digest_sections = [orders_at_risk, broken]
-        blocks = await digest_blocks(b.service, NOW)
+        b.service.services.sections.digest[:] = [orders_at_risk, broken]
+        blocks = await digest_blocks(b.service.services, NOW)
         assert part(blocks, "📦 Orders at risk today")
         assert "One section could not be computed" in json.dumps(blocks)
         waiting = part(blocks, "⏳ Waiting and unread — 40 waiting")
         assert waiting.endswith("…and 25 more") and len(waiting) <= 3000
 
-        async def chatty(service: Any, now: float) -> list[dict[str, Any]]:
+        async def chatty(now: float) -> list[dict[str, Any]]:
             return [{"type": "divider"}] * 60
 
-        b.service.digest_sections = [chatty]
-        blocks = await digest_blocks(b.service, NOW)
+        b.service.services.sections.digest[:] = [chatty]
+        blocks = await digest_blocks(b.service.services, NOW)
         assert len(blocks) == 50  # Slack's message limit
         assert "more blocks not shown" in blocks[-1]["elements"][0]["text"]

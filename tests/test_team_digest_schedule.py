@@ -10,21 +10,22 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.team.digest import daily_digest, post_digest, schedule_digest
+from bot.feature_api import Feature, Services
+from bot.team.digest import digest_job, post_digest
 from bot.team.stats import stats_blocks
 from tests.harness import Bridge, running_bridge
 
 SGT = ZoneInfo("Asia/Singapore")
 
 
-def stats_command(service: Any) -> Any:
+def stats_command(service: Services) -> Feature:
     """Test-only: the lead routes ``/cs stats`` the same way (an ephemeral answer)."""
     def register(app: Any) -> None:
         @app.command("/cs")
         async def cs(ack: Any, command: dict[str, Any]) -> None:
             await ack(blocks=await stats_blocks(service, command["user_id"], service.clock()),
                       text="StoreBridge checklist")
-    return register
+    return Feature("stats", slack=register)
 
 
 def bridge(tmp_path: Path, **overrides: Any) -> Any:
@@ -45,18 +46,14 @@ async def buyer_waits_and_gets_a_reply(b: Bridge) -> None:
 
 async def test_digest_is_scheduled_daily_at_the_configured_local_time(tmp_path: Path) -> None:
     async with bridge(tmp_path) as b:
-        schedule_digest(b.service, 9, 0, "Asia/Singapore")
-        schedule_digest(b.service, 9, 30, "Asia/Singapore")  # re-configured: one job
-        jobs = [j for j in b.service.scheduler.get_jobs() if j.id == "daily_digest"]
-        assert len(jobs) == 1
-        trigger = jobs[0].trigger
+        job = digest_job(b.service.services, 9, 30, "Asia/Singapore")
+        assert job.id == "daily_digest" and job.misfire_grace == 3600
         before = datetime(2025, 6, 1, 8, 0, tzinfo=SGT)
-        assert trigger.get_next_fire_time(None, before) == datetime(2025, 6, 1, 9, 30,
-                                                                    tzinfo=SGT)
+        assert job.trigger.get_next_fire_time(None, before) == datetime(2025, 6, 1, 9, 30,
+                                                                        tzinfo=SGT)
         after = datetime(2025, 6, 1, 9, 31, tzinfo=SGT)
-        assert trigger.get_next_fire_time(None, after) == datetime(2025, 6, 2, 9, 30,
-                                                                   tzinfo=SGT)
-        assert jobs[0].func is daily_digest and jobs[0].args[0] is b.service
+        assert job.trigger.get_next_fire_time(None, after) == datetime(2025, 6, 2, 9, 30,
+                                                                       tzinfo=SGT)
 
 
 async def test_the_job_posts_the_digest_in_the_ops_channel(tmp_path: Path) -> None:
@@ -67,10 +64,9 @@ async def test_the_job_posts_the_digest_in_the_ops_channel(tmp_path: Path) -> No
         # second buyer's message is in it.
         await b.until(lambda: b.store.database.one(
             "SELECT 1 FROM conversations WHERE buyer_id = 'b-daniel'"))
-        schedule_digest(b.service, 9, 0, "UTC")
-        job = b.service.scheduler.get_job("daily_digest")
-        assert await job.func(*job.args) is True  # what the scheduler runs at 09:00
-        assert await job.func(*job.args) is False  # once a day, however many workers
+        job = digest_job(b.service.services, 9, 0, "UTC")
+        assert await job.run() is True  # what the scheduler runs at 09:00
+        assert await job.run() is False  # once a day, however many workers
         ops = b.channels["cs-ops"]
         posted = await b.wait(lambda: next((m for m in b.slack.messages(ops)
                                             if "Daily checklist" in m["text"]), None))
@@ -84,7 +80,7 @@ async def test_the_job_posts_the_digest_in_the_ops_channel(tmp_path: Path) -> No
 
 async def test_no_ops_channel_no_digest(tmp_path: Path) -> None:
     async with bridge(tmp_path, ops_channel=None) as b:
-        assert await post_digest(b.service) is False
+        assert await post_digest(b.service.services) is False
         assert (await b.store.database.one("SELECT COUNT(*) FROM slack_ops WHERE kind = "
                                     "'post_channel'"))[0] == 0
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from bot.standins.slack_commands import SlashCommand, commands_from_manifest
+from bot.team import TeamFeature
 from bot.team.member_lookup import REFRESH_AFTER, MemberDirectory
 from tests.harness import MANIFEST, Bridge, running_bridge
 
@@ -77,14 +78,14 @@ async def test_unknown_and_ambiguous_names_are_explained(tmp_path: Path) -> None
         assert "Nobody in this workspace is called *@nobody*" in answer
         kim1 = b.slack.add_user("kim.le", real_name="Kim Le", display_name="Kim")
         kim2 = b.slack.add_user("kim.ng", real_name="Kim Ng", display_name="Kim")
-        b.service.member_directory._read_at = None  # as if a minute had passed
+        b.service.feature(TeamFeature).members._read_at = None  # as if a minute had passed
         _, answer = await handover(b, mai, "handover @Kim")
         assert f"<@{kim1}> (Kim)" in answer and f"<@{kim2}> (Kim)" in answer
         assert "pick the person from the @ list" in answer
         assert (await b.store.conversations.get(conv)).assignee == mai  # nothing moved
         # A name shared with someone outside the teams means the team member.
         b.slack.add_user("an.visitor", real_name="An Visitor", display_name="An")
-        b.service.member_directory._read_at = None
+        b.service.feature(TeamFeature).members._read_at = None
         _, answer = await handover(b, mai, "handover @An")
         assert "Handed 1 conversation(s) over" in answer
         assert (await b.store.conversations.get(conv)).assignee == an

@@ -10,9 +10,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from bot.feature_api import Feature, Services
 from bot.standins.slack_blocks import find_element
 from bot.store.home import Row
-from bot.team.home import listeners
+from bot.team.home import HomePanel, listeners
 from bot.team.home_render import ref_link, thread_url
 from tests.harness import SHOP, Bridge, running_bridge
 
@@ -21,9 +22,9 @@ MY = "lazada:my-1"
 TH = "shopee:th-1"
 
 
-def home_feature(service: Any) -> Any:
-    """Test-only installer: the lead wires the same ``listeners`` into the team feature."""
-    return listeners(service)
+def home_feature(service: Services) -> Feature:
+    """Test-only: the team feature wires the same ``listeners`` (with its cache)."""
+    return Feature("home", slack=listeners(service, HomePanel.of(service)))
 
 
 def bridge(tmp_path: Path) -> Any:
@@ -202,11 +203,11 @@ async def test_long_lists_stay_within_the_100_block_limit(tmp_path: Path) -> Non
 def test_links_fall_back_without_the_workspace_url() -> None:
     row = Row(1, "SP-SG-0001", SG, "Rachel", "b1", "C1", "1700000000.000100", "open", 0,
               None, None, None, None, [])
-    assert ref_link(SimpleNamespace(workspace_url="https://acme.slack.com/"), row) == \
+    acme = SimpleNamespace(workspace_url="https://acme.slack.com/", team_id=None)
+    assert ref_link(acme, row) == \
         "<https://acme.slack.com/archives/C1/p1700000000000100|SP-SG-0001>"
-    assert thread_url(SimpleNamespace(team_id="T1"), "C1", "1.2") == \
+    assert thread_url(SimpleNamespace(workspace_url=None, team_id="T1"), "C1", "1.2") == \
         "slack://channel?team=T1&id=C1"
-    assert ref_link(SimpleNamespace(), row) == "`SP-SG-0001`"
+    assert ref_link(SimpleNamespace(workspace_url=None, team_id=None), row) == "`SP-SG-0001`"
     no_thread = Row(**{**row.__dict__, "thread_ts": None})
-    assert ref_link(SimpleNamespace(workspace_url="https://acme.slack.com/"), no_thread) \
-        == "`SP-SG-0001`"
+    assert ref_link(acme, no_thread) == "`SP-SG-0001`"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.config import SlaConfig
 from bot.config_sections import BusinessHours
+from bot.team import TeamFeature
 from tests.harness import Bridge, running_bridge
 
 
@@ -153,7 +154,7 @@ async def test_sla_reminder_then_escalation_without_sleeping(tmp_path: Path) -> 
     async with running_bridge(tmp_path, sla=sla) as b:
         await b.buyer_says("hello?")
         conv = await b.thread()
-        tick = b.service.team.sla.tick
+        tick = b.service.feature(TeamFeature).sla.tick
         assert await tick() == []
         b.clock.advance(4 * 60)
         assert await tick() == [(conv.ref, "reminder")]
@@ -179,7 +180,7 @@ async def test_sla_counts_business_hours_only(tmp_path: Path) -> None:
         await b.buyer_says("hello at night")
         await b.thread()
         b.clock.advance(24 * 3600)
-        assert await b.service.team.sla.tick() == []
+        assert await b.service.feature(TeamFeature).sla.tick() == []
 
 
 async def test_priority_words_flag_the_card_and_alert_ops_once(tmp_path: Path) -> None:
@@ -217,13 +218,13 @@ async def test_presence_away_counts_as_idle_when_enabled(tmp_path: Path) -> None
     async with running_bridge(tmp_path, agents=2, presence_idle=True) as b:
         mai, an = b.agents
         b.slack.workspace.presence[mai] = "away"
-        await b.service.team.presence.refresh()
+        await b.service.feature(TeamFeature).presence.refresh()
         await b.buyer_says("hello")
         conv = await b.thread()
         assert (await b.store.conversations.get(conv.id)).assignee == an
         b.slack.workspace.presence[mai] = "active"
-        await b.service.team.presence.refresh()
-        assert await b.service.team.roster.online(mai)
+        await b.service.feature(TeamFeature).presence.refresh()
+        assert await b.service.feature(TeamFeature).roster.online(mai)
 
 
 async def test_cs_stats_and_the_daily_digest_are_wired(tmp_path: Path) -> None:

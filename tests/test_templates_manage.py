@@ -117,9 +117,9 @@ async def test_usage_counts_and_stale_report(tmp_path: Path) -> None:
             await b.slack.user_submits_view(b.agent, view["id"], {"value": "Hi Rachel Tan."})
         assert (await templates(b).get(used)).usage_count == 2
         now = b.store.database.clock()
-        assert await post_stale_report(b.service, templates(b), now) == 0
+        assert await post_stale_report(b.service.services, templates(b), now) == 0
         # 31 days later, nothing used since: both are listed; names stay inert text.
-        assert await post_stale_report(b.service, templates(b), now + 31 * 86400) == 2
+        assert await post_stale_report(b.service.services, templates(b), now + 31 * 86400) == 2
         ops = b.channels["cs-ops"]
         post = await b.wait(lambda: next((m for m in b.slack.messages(ops)
                                           if "unused for 30 days" in m["text"]), None))

@@ -161,7 +161,7 @@ async def test_order_facts_fill_order_placeholders(tmp_path: Path) -> None:
             assert conversation_id == conv.id
             return {"order_sn": "240501ABC", "tracking_no": "SPX123", "ship_by": ""}
 
-        b.service.order_facts = order_facts
+        b.service.services.slots.order_facts = order_facts
         await add_template(b, "Logistics", "Tracking", "{order_sn}: {tracking_no}, by {ship_by}")
         await b.slack.user_runs_command(b.agent, conv.channel_id, "/reply", f"tracking {conv.ref}")
         view = b.slack.open_views(b.agent)[0]
@@ -207,7 +207,7 @@ async def test_back_translation_preview_only_for_other_languages(tmp_path: Path)
     async with running_bridge(tmp_path, service_kwargs=FEATURES) as b:
         my = await started(b, shop="my-1", buyer="b-aisyah", text="Bila sampai?")
         sg = await started(b)
-        b.service.translator = translator = _Translator()
+        b.service.services.slots.translator = translator = _Translator()
         await add_template(b, "Logistics", "Standard reply", "Hi {buyer_name}, it has shipped.",
                      {"ms": "Hai {buyer_name}, pesanan anda telah dihantar."})
         await b.slack.user_runs_command(b.agent, sg.channel_id, "/reply",

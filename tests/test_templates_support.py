@@ -11,10 +11,10 @@ from typing import Any
 from bot.config import GroupConfig
 from bot.store import Conversation
 from bot.store.templates import Templates
-from bot.templates import install
+from bot.templates import feature
 from tests.harness import Bridge
 
-FEATURES = {"features": [install]}
+FEATURES = {"features": [feature]}
 
 
 async def started(b: Bridge, shop: str = "sg-1", buyer: str = "b-rachel",

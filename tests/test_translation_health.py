@@ -46,7 +46,7 @@ async def test_hits_misses_and_failures_reach_the_digest(tmp_path: Path) -> None
             await Counters(other.database).add(HIT, 4)
         finally:
             await other.close()
-        text = health(await digest_blocks(b.service, now + 1))
+        text = health(await digest_blocks(b.service.services, now + 1))
         assert "5 hits (answered from memory) · 4 misses (provider calls) · 1 failed calls" \
             in text
         assert "56 % from memory" in text  # 5 of 9
@@ -55,7 +55,8 @@ async def test_hits_misses_and_failures_reach_the_digest(tmp_path: Path) -> None
         # Counts older than the day are outside the window, and pruned by the daily job.
         b.clock.advance(2 * 86400)
         later = b.clock()
-        assert "Nothing needed translating." in health(await digest_blocks(b.service, later))
+        later_blocks = await digest_blocks(b.service.services, later)
+        assert "Nothing needed translating." in health(later_blocks)
         await b.store.counters.prune(later - 86400)
         assert await b.store.database.value("SELECT COUNT(*) FROM counters") == 0
 
@@ -65,11 +66,11 @@ async def test_mostly_failing_provider_is_called_out(tmp_path: Path) -> None:
         libre.fail_next(500, count=2)
         await b.buyer_says("Khi nào giao hàng?", buyer="b-linh")
         await shown(b, "b-linh", "Khi nào giao hàng?", "When will it be delivered?")
-        text = health(await digest_blocks(b.service, b.clock() + 1))
+        text = health(await digest_blocks(b.service.services, b.clock() + 1))
         assert "0 hits" in text and "3 misses" in text and "2 failed calls" in text
         assert "⚠️ Half or more of the provider calls failed" in text
 
 
 async def test_translation_off_says_so(tmp_path: Path) -> None:
     async with running_bridge(tmp_path) as b:
-        assert "Translation is off." in health(await digest_blocks(b.service, b.clock()))
+        assert "Translation is off." in health(await digest_blocks(b.service.services, b.clock()))

@@ -16,7 +16,8 @@ from bot.config import TranslationConfig
 from bot.http import build_web_app
 from bot.service import Service
 from bot.store import Conversation
-from bot.translation import install
+from bot.translation import feature
+from bot.translation.inbound import InboundTranslations
 from tests.emulators.libretranslate import API_KEY, LibreTranslateEmulator
 from tests.harness import SHOP, Bridge, running_bridge, serve
 
@@ -33,7 +34,7 @@ async def translating_bridge(tmp_path: Path, *, glossary: dict[str, str | None] 
                                    glossary=glossary or {})
         env = {"SANDBOX_SEND_TIMEOUT": "0.5", "STOREBRIDGE_TRANSLATION_TIMEOUT": str(timeout),
                "STOREBRIDGE_TRANSLATION_RETRY_SECONDS": "0.2"}
-        async with running_bridge(tmp_path, service_kwargs={"features": [install]},
+        async with running_bridge(tmp_path, service_kwargs={"features": [feature]},
                                   translation=config, env=env, **overrides) as b:
             for buyer_id, name in VI_BUYERS:
                 b.market.add_buyer(SHOP, buyer_id, name, "vi")
@@ -76,7 +77,7 @@ async def restart(b: Bridge) -> None:
     """Stop the service and start a new one over the same database."""
     assert b.runner is not None
     await b.runner.cleanup()
-    service = Service(b.service.settings, repair_on_start=False, features=[install],
+    service = Service(b.service.settings, repair_on_start=False, features=[feature],
                       stable_for=0.2, probe_base=0.2)
     runner, base = await serve(build_web_app(service))
     b.slack.configure_app(f"{base}/slack/events")
@@ -162,7 +163,7 @@ async def test_unknown_language_is_detected_or_left_alone(tmp_path: Path) -> Non
 
 async def test_back_translation_for_template_previews(tmp_path: Path) -> None:
     async with translating_bridge(tmp_path) as (b, libre):
-        translator = b.service.translator
+        translator = b.service.feature(InboundTranslations).translator
         assert await translator.back_translate("Vâng, size M vẫn còn hàng.", "vi") == \
             "[vi→en] Vâng, size M vẫn still goods."
         assert await translator.translate("Yes, size M is in stock.", "en", "vi") == \

@@ -1,4 +1,4 @@
-"""The translation parts on their own: glossary masking, provider errors, memory, install."""
+"""The translation parts on their own: glossary masking, provider errors, memory, off."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import Settings, StoreConfig, TranslationConfig
 from bot.store import Store
-from bot.translation import install
+from bot.translation import feature
 from bot.translation.glossary import Glossary, mask
 from bot.translation.providers import Provider, TranslationError, provider_code
 from bot.translation.service import Translator
@@ -98,10 +98,8 @@ async def test_a_correction_wins_whatever_source_produced_the_text(tmp_path: Pat
     await store_.close()
 
 
-def test_provider_none_installs_nothing() -> None:
-    service = SimpleNamespace(
-        settings=Settings(translation=TranslationConfig(provider="none")),
-        ingest=SimpleNamespace(on_new_message=[]), sender=SimpleNamespace(translate_out=None))
-    assert install(service) is None  # type: ignore[arg-type]
-    assert service.ingest.on_new_message == [] and service.sender.translate_out is None
-    assert not hasattr(service, "translator")
+def test_provider_none_adds_nothing() -> None:
+    """Off: no feature at all, so no listener, no job, no slot (the core reads them
+    only from what the builder returns)."""
+    service = SimpleNamespace(settings=Settings(translation=TranslationConfig(provider="none")))
+    assert feature(service) is None  # type: ignore[arg-type]

@@ -17,13 +17,13 @@ from bot.store import Conversation
 from bot.text_safety import escape_untrusted
 
 if TYPE_CHECKING:
-    from bot.service import Service
+    from bot.feature_api import Services
 
 APPROVE, REJECT, REJECT_VIEW = "approval_approve", "approval_reject", "approval_reject_note"
 
 
 class ApprovalGate:
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Services) -> None:
         self.service = service
         self.store = service.store
 

@@ -1,13 +1,18 @@
-"""The actions feature: its hooks into the core and its Slack listeners."""
+"""The actions feature: what it offers the core and the other features, its jobs,
+sections and Slack listeners."""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
+
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.actions.approval import APPROVE, REJECT, REJECT_VIEW, ApprovalGate
-from bot.actions.cards import PICK, SEARCH, VIEW, CardFlow
+from bot.actions.card_flow import CardFlow
+from bot.actions.cards import PICK, SEARCH, VIEW
 from bot.actions.images import SlackFileFetcher
 from bot.actions.order_actions import OrderActions, meta_from_click, parse_value
 from bot.actions.order_views import ACTION_PREFIX, CONFIRM
@@ -15,11 +20,8 @@ from bot.actions.reply_guard import ReplyGuard
 from bot.actions.reply_guard import listeners as reply_guard_listeners
 from bot.actions.response_guard import ResponseGuard
 from bot.authz import NOT_APPROVER
-from bot.features import Register
-
-if TYPE_CHECKING:
-    from bot.service import Service
-
+from bot.feature_api import Feature, Job, Register, Services, Slots
+from bot.store import Conversation
 
 GUARD_EVERY_MINUTES = 5
 
@@ -35,32 +37,44 @@ def _view_values(view: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def install(service: Service) -> Register | None:
-    slack = service.settings.slack
-    service.sender.fetch_file = SlackFileFetcher(service.session, slack.bot_token, slack.api_url)
-    orders = OrderActions(service)
-    service.orders.sync.note_blocks = orders.note_blocks  # type: ignore[attr-defined]
-    gate = service.relay.approval = ApprovalGate(service)
-    reply_guard = service.relay.guard = ReplyGuard(service)
-    register_reply_guard = reply_guard_listeners(reply_guard)
-    guard = ResponseGuard(service)
-    service.digest_sections.append(guard.digest_section)
-    service.home_sections = [*getattr(service, "home_sections", []), guard.home_section]
-    service.scheduler.add_job(guard.tick, "interval", minutes=GUARD_EVERY_MINUTES,
-                              id="response-guard", max_instances=1, coalesce=True)
-    service.response_guard = guard  # type: ignore[attr-defined]
-    cards = CardFlow(service)
+@dataclass(frozen=True)
+class ActionsFeature:
+    orders: OrderActions
+    gate: ApprovalGate
+    reply_guard: ReplyGuard
+    guard: ResponseGuard
+    cards: CardFlow
 
-    async def reply_cards(client: Any, trigger_id: str, conv: Any, user: str, kind: str,
-                          query: str) -> str | None:
+
+def feature(service: Services) -> Feature:
+    slack = service.settings.slack
+    actions = ActionsFeature(OrderActions(service), ApprovalGate(service), ReplyGuard(service),
+                             ResponseGuard(service), CardFlow(service))
+    guard = actions.guard
+
+    async def reply_cards(client: Any, trigger_id: str, conv: Conversation, user: str,
+                          kind: str, query: str) -> str | None:
         """``/reply product <name or id>`` and ``/reply order`` (bot/templates/slack.py)."""
-        view = await cards.view(conv, user, query if kind == "product" else "")
+        view = await actions.cards.view(conv, user, query if kind == "product" else "")
         if isinstance(view, str):
             return view
         await client.views_open(trigger_id=trigger_id, view=view)
         return None
 
-    service.reply_cards = reply_cards  # type: ignore[attr-defined]
+    return Feature(
+        "actions", actions,
+        jobs=(Job("response-guard", guard.tick, IntervalTrigger(minutes=GUARD_EVERY_MINUTES)),),
+        digest_sections=(guard.digest_section,), home_sections=(guard.home_section,),
+        slack=_listeners(service, actions, reply_cards),
+        provides=Slots(
+            fetch_file=SlackFileFetcher(service.session, slack.bot_token, slack.api_url),
+            order_note_blocks=actions.orders.note_blocks, approval=actions.gate,
+            reply_guard=actions.reply_guard, reply_cards=reply_cards))
+
+
+def _listeners(service: Services, actions: ActionsFeature, reply_cards: Any) -> Register:
+    orders, gate, cards = actions.orders, actions.gate, actions.cards
+    register_reply_guard = reply_guard_listeners(actions.reply_guard)
 
     def register(app: Any) -> None:
         register_reply_guard(app)

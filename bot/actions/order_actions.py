@@ -27,7 +27,7 @@ from connectors.order_actions import ActionNeeds, ActionRefused, OrderAction, Re
 from connectors.orders import Order, OrderActor, OrderSource
 
 if TYPE_CHECKING:
-    from bot.service import Service
+    from bot.feature_api import Services
 
 log = logging.getLogger(__name__)
 _DECISION = {OrderAction.RETURN_ACCEPT: ReturnDecision.ACCEPT,
@@ -36,7 +36,7 @@ _DECISION = {OrderAction.RETURN_ACCEPT: ReturnDecision.ACCEPT,
 
 
 class OrderActions:
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Services) -> None:
         self.service = service
         self.store = service.store
 
@@ -186,8 +186,11 @@ class OrderActions:
     async def _refresh(self, key: str, oid: str) -> None:
         """The card line and the alerts follow the platform's new state."""
         await self.store.orders.queue_refresh(key, [oid], "answered from Slack")
+        refresh = self.service.slots.refresh_orders  # the orders feature's
+        if refresh is None:
+            return
         try:
-            await self.service.orders.sync.refresh(key)  # type: ignore[attr-defined]
+            await refresh(key)
         except Exception as e:  # noqa: BLE001 - stays queued; the order job retries
             log.info("order %s not refreshed after an action: %s", oid, e)
 

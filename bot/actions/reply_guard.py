@@ -24,8 +24,7 @@ from bot.store import Conversation, Message
 from bot.text_safety import escape_untrusted
 
 if TYPE_CHECKING:
-    from bot.features import Register
-    from bot.service import Service
+    from bot.feature_api import Register, Services
 
 SEND, CANCEL = "reply_guard_send", "reply_guard_cancel"
 NOT_YOURS = ("Only the agent who wrote this reply, or a manager of the store, can send or "
@@ -35,7 +34,7 @@ GONE = "That reply no longer exists."
 
 
 class ReplyGuard:
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Services) -> None:
         self.service = service
         self.store = service.store
         self._names: tuple[Any, re.Pattern[str], dict[str, tuple[str, set[str]]]] | None = None

@@ -20,7 +20,7 @@ from bot.slack_work import SlackWork
 from bot.text_safety import escape_untrusted
 
 if TYPE_CHECKING:
-    from bot.service import Service
+    from bot.feature_api import Services
 
 DAY = 86400.0
 
@@ -53,7 +53,7 @@ class StoreRate:
 
 
 class ResponseGuard:
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Services) -> None:
         self.service = service
         self.store = service.store
         self._rates: tuple[float, list[StoreRate]] | None = None  # (computed at, rates)
@@ -137,13 +137,11 @@ class ResponseGuard:
         return [{"type": "section", "text": {"type": "mrkdwn",
                                              "text": f"*{title}*\n" + "\n".join(lines)[:2900]}}]
 
-    async def digest_section(self, service: Any = None, now: float | None = None
-                             ) -> list[dict[str, Any]]:
+    async def digest_section(self, now: float | None = None) -> list[dict[str, Any]]:
         return await self.section(self.service.clock() if now is None else now,
                                   "📈 Chat response rate, as the marketplaces count it")
 
-    async def home_section(self, service: Any, user_id: str, now: float
-                           ) -> list[dict[str, Any]]:
+    async def home_section(self, user_id: str, now: float) -> list[dict[str, Any]]:
         # Only the stores this person may see (bot/authz.py): their names are not public.
         visible = self.service.relay.access.visible_stores(user_id)
         return await self.section(now, "📈 Chat response rate per store", visible)

@@ -5,17 +5,29 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.authz import NOT_AGENT
+from bot.feature_api import (
+    ConversationOpened,
+    Feature,
+    Job,
+    MessageClaimed,
+    OrdersChanged,
+    Register,
+    Services,
+    Slots,
+    on,
+)
 from bot.orders.alerts import OrderAlerts
-from bot.orders.render import STATUS_WORDS, orders_modal, status_line
+from bot.orders.render import STATUS_WORDS, card_block, card_lines, orders_modal, status_line
 from bot.orders.sync import OrderSync
 from bot.render.labels import slack_date
+from bot.store import Conversation
 from bot.text_safety import escape_untrusted
-
-if TYPE_CHECKING:
-    from bot.service import Service
+from connectors.orders import Order
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +50,23 @@ ALERTS_EVERY_SECONDS = 300
 
 
 class OrdersFeature:
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Services) -> None:
         self.service = service
         wake = service.outbox.kick
-        self.sync = OrderSync(service.store, service.hub, clock=service.clock, wake_slack=wake)
+        self.sync = OrderSync(service.store, service.hub, clock=service.clock, wake_slack=wake,
+                              note_blocks=self._note_blocks)
         self.alerts = OrderAlerts(service.store, service.settings, clock=service.clock,
                                   wake_slack=wake)
 
-    # -- hooks ------------------------------------------------------------------------
-    async def on_order_events(self, store_key: str, events: tuple[Any, ...]) -> None:
-        await self.sync.on_events(store_key, events)
-        self.service.spawn(self._refresh(store_key))
+    async def _note_blocks(self, store_key: str, kind: str, order: Order, text: str
+                           ) -> list[dict[str, Any]] | None:
+        offer = self.service.slots.order_note_blocks  # the actions feature's buttons
+        return await offer(store_key, kind, order, text) if offer is not None else None
+
+    # -- listeners ----------------------------------------------------------------------
+    async def on_orders_changed(self, event: OrdersChanged) -> None:
+        await self.sync.on_events(event.store_key, event.events)
+        self.service.spawn(self._refresh(event.store_key))
 
     async def _refresh(self, store_key: str) -> None:
         try:
@@ -56,31 +74,41 @@ class OrdersFeature:
         except Exception as e:  # noqa: BLE001 - stays queued; the job retries
             log.info("order details for %s not fetched yet: %s", store_key, e)
 
-    async def on_new_message(self, message_id: int) -> None:
-        store = self.service.store
-        msg = await store.conversations.message(message_id)
-        conv = await store.conversations.get(msg.conversation_id) if msg else None
-        if msg is None or conv is None:
-            return
-        first = await store.conversations.first_inbound_id(conv.id) == message_id
-        if first:
-            self.service.spawn(self._link(conv))
-        # An order card, or an order number typed in the chat, names an order worth
-        # knowing now rather than at the next pull.
-        refs = set(order_references(conv.store_key.split(":", 1)[0], msg.text))
-        for key in ("order_sn", "order_id"):
-            if msg.kind == "order" and msg.attributes.get(key):
-                refs.add(str(msg.attributes[key]))
-        unknown = [r for r in refs if await store.orders.get(conv.store_key, r) is None]
-        if unknown:
-            await store.orders.queue_refresh(conv.store_key, unknown, "mentioned in chat")
-            self.service.spawn(self._refresh(conv.store_key))
+    async def on_opened(self, event: ConversationOpened) -> None:
+        if not event.reopened:  # a new buyer: their orders, for the card
+            self.service.spawn(self._link(event.conversation_id))
 
-    async def _link(self, conv: Any) -> None:
+    async def on_message(self, event: MessageClaimed) -> None:
+        """An order card, or an order number typed in the chat, names an order worth
+        knowing now rather than at the next pull."""
+        store, msg = self.service.store, event.message
+        refs = set(order_references(event.store_key.split(":", 1)[0], msg.text))
+        for key in ("order_sn", "order_id"):
+            if str(msg.kind) == "order" and msg.attributes.get(key):
+                refs.add(str(msg.attributes[key]))
+        unknown = [r for r in refs if await store.orders.get(event.store_key, r) is None]
+        if unknown:
+            await store.orders.queue_refresh(event.store_key, unknown, "mentioned in chat")
+            self.service.spawn(self._refresh(event.store_key))
+
+    async def _link(self, conversation_id: int) -> None:
+        conv = await self.service.store.conversations.get(conversation_id)
+        if conv is None:
+            return
         try:
             await self.sync.for_conversation(conv)
         except Exception as e:  # noqa: BLE001 - the card shows orders once they are known
             log.info("orders of %s not fetched: %s", conv.ref, e)
+
+    async def card_section(self, conv: Conversation, now: float) -> list[dict[str, Any]]:
+        lines = card_lines(await self.service.store.orders.of_conversation(conv), now)
+        return [card_block(conv.id, lines)] if lines else []
+
+    async def pull_marketplaces(self) -> None:
+        await self.pull_all(lazada=False)
+
+    async def pull_lazada(self) -> None:
+        await self.pull_all(lazada=True)
 
     async def pull_all(self, *, lazada: bool) -> None:
         for key, cfg in self.service.hub.stores.items():
@@ -145,22 +173,25 @@ class OrdersFeature:
         return blocks
 
 
-def install(service: Service) -> Any:
-    feature = OrdersFeature(service)
-    service.orders = feature  # type: ignore[attr-defined]
-    service.order_facts = feature.order_facts  # type: ignore[attr-defined]
-    service.open_orders_text = feature.open_orders_text  # type: ignore[attr-defined]
-    service.digest_sections.append(feature.alerts.digest_section)
-    service.ingest.on_order_events.append(feature.on_order_events)
-    service.ingest.on_new_message.append(feature.on_new_message)
-    sched = service.scheduler
-    sched.add_job(feature.pull_all, "interval", minutes=PULL_EVERY_MINUTES, id="orders",
-                  kwargs={"lazada": False}, max_instances=1, coalesce=True)
-    sched.add_job(feature.pull_all, "interval", minutes=LAZADA_PULL_EVERY_MINUTES,
-                  id="orders-lazada", kwargs={"lazada": True}, max_instances=1, coalesce=True)
-    sched.add_job(feature.alerts.tick, "interval", seconds=ALERTS_EVERY_SECONDS,
-                  id="order-alerts", max_instances=1, coalesce=True)
+def feature(service: Services) -> Feature:
+    orders = OrdersFeature(service)
+    every = IntervalTrigger
+    return Feature(
+        "orders", orders,
+        listeners=(on(OrdersChanged, orders.on_orders_changed),
+                   on(ConversationOpened, orders.on_opened),
+                   on(MessageClaimed, orders.on_message)),
+        jobs=(Job("orders", orders.pull_marketplaces, every(minutes=PULL_EVERY_MINUTES)),
+              Job("orders-lazada", orders.pull_lazada, every(minutes=LAZADA_PULL_EVERY_MINUTES)),
+              Job("order-alerts", orders.alerts.tick, every(seconds=ALERTS_EVERY_SECONDS))),
+        card_sections=(orders.card_section,),
+        digest_sections=(orders.alerts.digest_section,),
+        slack=_listeners(service),
+        provides=Slots(order_facts=orders.order_facts, open_orders_text=orders.open_orders_text,
+                       order_command=orders.order_command, refresh_orders=orders.sync.refresh))
 
+
+def _listeners(service: Services) -> Register:
     def register(app: Any) -> None:
         @app.action("orders_open")
         async def orders_open(ack: Any, body: dict[str, Any], action: dict[str, Any],

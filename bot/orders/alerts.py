@@ -91,8 +91,7 @@ class OrderAlerts:
                                 "deadline": deadline})
         return sorted(out, key=lambda x: x["deadline"])
 
-    async def digest_section(self, service: Any = None, now: float | None = None
-                       ) -> list[dict[str, Any]]:
+    async def digest_section(self, now: float | None = None) -> list[dict[str, Any]]:
         now = self.clock() if now is None else now
         risky = await self.at_risk(now)
         if not risky:

@@ -57,6 +57,14 @@ def card_lines(orders: list[dict[str, Any]], now: float) -> str:
     return "\n".join(lines)
 
 
+def card_block(conversation_id: int, lines: str) -> dict[str, Any]:
+    """The card's orders section, with the button to see them all."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": lines},
+            "accessory": {"type": "button", "action_id": "orders_open",
+                          "value": str(conversation_id),
+                          "text": {"type": "plain_text", "text": "Orders"}}}
+
+
 ITEMS_BUDGET = 2500  # of a section's 3000 characters, the rest is the order's head line
 
 

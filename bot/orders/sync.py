@@ -19,19 +19,20 @@ log = logging.getLogger(__name__)
 
 MAX_PULL_PAGES = 50
 NEW_ORDER_WINDOW = 24 * 3600  # older orders found by a first sync are not "new"
+NoteBlocks = Callable[[str, str, Order, str], Awaitable[list[dict[str, Any]] | None]]
 
 
 class OrderSync:
     def __init__(self, store: Store, hub: ConnectorHub, *, clock: Callable[[], float],
-                 wake_slack: Callable[[str], None]) -> None:
+                 wake_slack: Callable[[str], None], note_blocks: NoteBlocks | None = None
+                 ) -> None:
         self.store = store
         self.hub = hub
         self.clock = clock
         self.wake_slack = wake_slack
         #: (store_key, event kind, order, note text) -> blocks for the thread note, or
-        #: None. Set by the actions feature to put answer buttons on buyer requests.
-        self.note_blocks: Callable[[str, str, Order, str],
-                                   Awaitable[list[dict[str, Any]] | None]] | None = None
+        #: None: the actions feature's answer buttons on buyer requests.
+        self.note_blocks = note_blocks
 
     def source(self, store_key: str) -> tuple[OrderSource, Any] | None:
         connector, account = self.hub.for_store(store_key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.buyer_language import language_block
@@ -12,10 +13,10 @@ from bot.text_safety import escape_untrusted
 
 def card(conv: Conversation, *, site: str, platform: str, store_name: str, now: float,
          others: list[tuple[str, str, str | None]] = (),
-         orders: str = "", service_seconds: float | None = None
+         sections: Sequence[dict[str, Any]] = (), service_seconds: float | None = None
          ) -> tuple[str, list[dict[str, Any]]]:
-    """Fallback text and blocks. ``orders``: up to three lines about the buyer's
-    recent orders (mrkdwn, escaped); ``service_seconds``: how long the conversation
+    """Fallback text and blocks. ``sections``: the features' blocks (the buyer's
+    recent orders…), above the buttons; ``service_seconds``: how long the conversation
     was open, shown once it is closed. Store names come from our config; buyer data is
     untrusted and only ever placed in plain_text or escaped."""
     status = "🟢 Open" if conv.status == "open" else "⚪ Closed"
@@ -52,9 +53,7 @@ def card(conv: Conversation, *, site: str, platform: str, store_name: str, now: 
         {"type": "context", "elements": [{"type": "plain_text", "emoji": True,
                                           "text": f"Last: {conv.last_summary or '—'}"}]},
         *_flags_and_others(conv, others),
-        *([{"type": "section", "text": {"type": "mrkdwn", "text": orders},
-            "accessory": {"type": "button", "action_id": "orders_open", "value": str(conv.id),
-                          "text": {"type": "plain_text", "text": "Orders"}}}] if orders else []),
+        *sections,
         {"type": "actions", "block_id": f"card:{conv.id}", "elements": [
             {"type": "button", "action_id": "assign_to_me", "value": str(conv.id),
              "text": {"type": "plain_text", "text": "Assign to me"}},

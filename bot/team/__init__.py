@@ -3,28 +3,42 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.feature_api import (
+    ConversationOpened,
+    Feature,
+    Job,
+    MessageClaimed,
+    Register,
+    Services,
+    SlashCommand,
+    on,
+)
 from bot.slack_work import SlackWork
 from bot.team.assignment import Assigner
+from bot.team.digest import digest_job
 from bot.team.handoffs import Handoffs
+from bot.team.home import HomePanel
+from bot.team.home_cache import HomeCache
+from bot.team.home_refresh import EVERY_SECONDS as HOME_REFRESH_SECONDS
+from bot.team.home_refresh import HomeRefresher
+from bot.team.member_lookup import MemberDirectory
+from bot.team.presence import PRESENCE_EVERY_SECONDS, Presence
 from bot.team.priority import PriorityWords
 from bot.team.roster import Roster
 from bot.team.sla import SlaWatch
 from bot.text_safety import escape_untrusted
 
-if TYPE_CHECKING:
-    from bot.service import Service
-
 log = logging.getLogger(__name__)
 
-Command = Callable[[str, list[str]], Awaitable[str | list[dict[str, Any]]]]
 SLA_EVERY_SECONDS = 30
 
 
 class TeamFeature:
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Services) -> None:
         self.service = service
         store, settings = service.store, service.settings
         wake = service.outbox.kick
@@ -32,50 +46,56 @@ class TeamFeature:
         self.assigner = Assigner(store, self.roster, ops_channel=settings.ops_channel,
                                  wake_slack=wake)
         self.handoffs = Handoffs(store, self.roster, self.assigner, wake_slack=wake,
-                                 open_orders=getattr(service, "open_orders_text", None))
+                                 open_orders=self._open_orders)
         self.sla = SlaWatch(store, settings, clock=service.clock, wake_slack=wake)
         self.priority = PriorityWords(settings.priority_keywords)
-        self.commands: dict[str, Command] = {
+        self.members = MemberDirectory(service.slack)  # /cs handover @name
+        self.home_cache = HomeCache()
+        self.panel = HomePanel.of(service, self.home_cache)
+        self.home_refresh = HomeRefresher(service, self.panel)
+        self.presence: Presence | None = None
+        if settings.presence_idle:
+            self.presence = Presence(service.slack, self.roster)
+            self.roster.away = self.presence.away
+        self.commands: dict[str, SlashCommand] = {
             "online": self._online, "idle": self._idle, "handover": self._handover,
             "stats": self._stats, "help": self._help,
         }
-        orders = getattr(service, "orders", None)
-        if orders is not None:
-            self.commands["order"] = orders.order_command
 
-    # -- hooks ------------------------------------------------------------------
-    async def on_new_message(self, message_id: int) -> None:
-        """A buyer wrote: assign a new/reopened conversation, flag priority words."""
+    def command(self, verb: str) -> SlashCommand | None:
+        """``/cs <verb>``: the team's own, or ``order`` when the orders feature is there."""
+        return self.commands.get(verb) or (
+            self.service.slots.order_command if verb == "order" else None)
+
+    async def _open_orders(self, conversation_id: int) -> str | None:
+        """For hand-over notes, from the orders feature when there is one."""
+        offer = self.service.slots.open_orders_text
+        return await offer(conversation_id) if offer is not None else None
+
+    # -- listeners ----------------------------------------------------------------
+    async def on_opened(self, event: ConversationOpened) -> None:
+        """Only a new or reopened conversation is assigned: an unassigned one whose
+        buyer writes again stays for someone to take."""
+        await self.assigner.assign_new(event.conversation_id)
+
+    async def on_message(self, event: MessageClaimed) -> None:
+        """A buyer wrote: flag priority words."""
+        text = event.message.text
+        words = self.priority.find(text) if text else []
+        if not words:
+            return
         store = self.service.store
-        msg = await store.conversations.message(message_id)
-        if msg is None:
-            return
-        conv = await store.conversations.get(msg.conversation_id)
-        if conv is None:
-            return
-        if not conv.assignee and await self._opened_by(conv.id, msg):
-            await self.assigner.assign_new(conv.id)
-        words = self.priority.find(msg.text) if msg.text else []
-        if words:
-            flags, first = await store.team.add_flags(conv.id, words)
-            self.service.outbox.kick(conv.channel_ref)
-            if first and self.service.settings.ops_channel:
-                ops = self.service.settings.ops_channel
-                text = (f"🚩 Priority ({', '.join(flags)}): `{conv.ref}` — "
-                        f"{escape_untrusted(conv.buyer_name)}: “"
-                        f"{escape_untrusted(' '.join(msg.text.split())[:200])}”")
-                await store.ops.enqueue(ops, SlackWork.POST_CHANNEL, conversation_id=conv.id,
-                                  payload={"text": text})
-                self.service.outbox.kick(ops)
-
-    async def _opened_by(self, conversation_id: int, msg: Any) -> bool:
-        """Did this message open the conversation, or reopen it? Only then is it
-        assigned: an unassigned conversation stays for someone to take."""
-        first = await self.service.store.conversations.first_inbound_id(conversation_id)
-        if first == msg.id:
-            return True
-        reopened = await self.service.store.team.last_event_at(conversation_id, "reopened")
-        return reopened is not None and reopened >= msg.created_at - 1
+        flags, first = await store.team.add_flags(event.conversation_id, words)
+        self.service.outbox.kick(event.channel_ref)
+        ops = self.service.settings.ops_channel
+        conv = await store.conversations.get(event.conversation_id) if first and ops else None
+        if ops and conv is not None:
+            text = (f"🚩 Priority ({', '.join(flags)}): `{conv.ref}` — "
+                    f"{escape_untrusted(conv.buyer_name)}: “"
+                    f"{escape_untrusted(' '.join(text.split())[:200])}”")
+            await store.ops.enqueue(ops, SlackWork.POST_CHANNEL, conversation_id=conv.id,
+                                    payload={"text": text})
+            self.service.outbox.kick(ops)
 
     # -- actions -----------------------------------------------------------------
     async def set_status(self, user: str, status: str) -> None:
@@ -101,8 +121,8 @@ class TeamFeature:
         return await transfer_view(self, conversation_id, user)
 
     async def publish_home(self, user: str, filters: Any = None) -> None:
-        from bot.team.views import publish_home
-        await publish_home(self.service, user, filters)
+        from bot.team.home import publish_home
+        await publish_home(self.service, self.panel, user, filters)
 
     # -- /cs ------------------------------------------------------------------------
     async def _online(self, user: str, words: list[str]) -> str:
@@ -115,9 +135,9 @@ class TeamFeature:
                 "`/cs online` to come back.")
 
     async def _handover(self, user: str, words: list[str]) -> str:
-        from bot.team.member_lookup import directory_of, resolve_target
+        from bot.team.member_lookup import resolve_target
         target = await resolve_target(
-            directory_of(self.service), words, is_agent=self.roster.is_agent,
+            self.members, words, is_agent=self.roster.is_agent,
             is_group=lambda name: self.service.settings.group(name) is not None)
         if target.error:
             return target.error
@@ -135,29 +155,25 @@ class TeamFeature:
         return HELP
 
 
-def install(service: Service) -> Callable[[Any], None]:
+def feature(service: Services) -> Feature:
     team = TeamFeature(service)
-    service.team = team  # type: ignore[attr-defined]
-    service.ingest.on_new_message.append(team.on_new_message)
-    from bot.team.home_cache import HomeCache
-    service.home_cache = HomeCache()  # type: ignore[attr-defined]
-    service.store.ops.card_listeners.append(service.home_cache.conversation_changed)
-    service.scheduler.add_job(team.sla.tick, "interval", seconds=SLA_EVERY_SECONDS, id="sla",
-                              max_instances=1, coalesce=True)
-    from bot.team.home_refresh import schedule as schedule_home_refresh
-    team.home_refresh = schedule_home_refresh(service)  # type: ignore[attr-defined]
-    from bot.team.digest import schedule_digest
+    every = IntervalTrigger
     hour, minute = (int(x) for x in service.settings.digest_time.split(":"))
-    schedule_digest(service, hour, minute, service.settings.timezone)
-    if service.settings.presence_idle:
-        from bot.team.presence import PRESENCE_EVERY_SECONDS, Presence
-        team.presence = Presence(service.slack, team.roster)
-        team.roster.away = team.presence.away
-        service.scheduler.add_job(team.presence.refresh, "interval",
-                                  seconds=PRESENCE_EVERY_SECONDS, id="presence",
-                                  max_instances=1, coalesce=True)
-        service.spawn(team.presence.refresh())
+    jobs = [Job("sla", team.sla.tick, every(seconds=SLA_EVERY_SECONDS)),
+            Job("home_refresh", team.home_refresh.tick, every(seconds=HOME_REFRESH_SECONDS)),
+            digest_job(service, hour, minute, service.settings.timezone)]
+    if team.presence is not None:
+        jobs.append(Job("presence", team.presence.refresh,
+                        every(seconds=PRESENCE_EVERY_SECONDS)))
+    return Feature(
+        "team", team,
+        listeners=(on(ConversationOpened, team.on_opened), on(MessageClaimed, team.on_message)),
+        jobs=jobs, card_changed=(team.home_cache.conversation_changed,),
+        startup=(team.presence.refresh,) if team.presence is not None else (),
+        slack=_listeners(team))
 
+
+def _listeners(team: TeamFeature) -> Register:
     def register(app: Any) -> None:
         from bot.team.slack import register as register_listeners
         register_listeners(app, team)

@@ -1,22 +1,22 @@
 """The daily checklist, automated: posted in the ops channel at a set time.
 
 ``digest_blocks`` is pure over the database at a given ``now`` (so tests pin the
-clock); ``schedule_digest`` adds the cron job that enqueues it as a durable
+clock); ``digest_job`` is the cron job that enqueues it as a durable
 ``post_channel`` op, so a Slack outage at 09:00 delays the digest, never loses it.
-Other features add sections through ``service.digest_sections``: callables
-``(service, now) -> blocks``.
+Other features add sections (``Feature.digest_sections``: ``(now) -> blocks``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.feature_api import Job
 from bot.slack_work import SlackWork
 from bot.store.digest import (
     DAY,
@@ -35,11 +35,13 @@ from bot.store.service_time import service_times
 from bot.team.home_render import duration, fit, ref_link, store_label, who
 from bot.text_safety import escape_mrkdwn, escape_untrusted
 
+if TYPE_CHECKING:
+    from bot.feature_api import DigestSection, Services
+
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BLOCKS = 50  # Slack's limit for a message (the digest, the /cs stats answer)
 LINES = 15  # lines per list before "and N more"
-DigestSection = Callable[[Any, float], Awaitable[list[dict[str, Any]]]]
 
 
 def human(seconds: float) -> str:
@@ -70,7 +72,7 @@ def closes_line(label: str, f: Figures) -> str:
             f"({f.count} closed)")
 
 
-async def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str] | None = None,
+async def checklist_blocks(service: Services, now: float, *, names: Mapping[str, str] | None = None,
                      mention: bool = False, only: Collection[str] | None = None
                      ) -> list[dict[str, Any]]:
     """The checklist's sections (no header): what the digest and ``/cs stats`` share.
@@ -139,20 +141,19 @@ async def checklist_blocks(service: Any, now: float, *, names: Mapping[str, str]
 
     sla = [row for row in await breaches(db, now - DAY, now) if seen(row.store_key)]
     blocks += section(f"🚨 SLA breaches, last 24 h — {len(sla)}",
-                      [f"{ref_link(service, row)} · {label(row.store_key)} · "
+                      [f"{ref_link(service.workspace, row)} · {label(row.store_key)} · "
                        f"{who(row.assignee, names, mention=mention)}" for row in sla],
                       "No conversation was escalated.")
     # Other features' sections (orders…) cover every store: the ops digest only.
-    for extra in (getattr(service, "digest_sections", None) or []) if only is None else []:
-        blocks += await _extra(extra, service, now)
+    for extra in service.sections.digest if only is None else []:
+        blocks += await _extra(extra, now)
     return blocks
 
 
-async def translation_health(service: Any, now: float) -> list[dict[str, Any]]:
+async def translation_health(service: Services, now: float) -> list[dict[str, Any]]:
     """The translation memory's hits, misses (provider calls) and failed calls."""
     from bot.translation.service import FAILURE, HIT, MISS
-    translation = getattr(getattr(service, "settings", None), "translation", None)
-    if getattr(translation, "provider", "none") == "none":
+    if service.settings.translation.provider == "none":
         return section("🌐 Translation memory, last 24 h", [], "Translation is off.")
     n = await service.store.counters.totals((HIT, MISS, FAILURE), now - DAY, now)
     asked = n[HIT] + n[MISS]
@@ -166,16 +167,16 @@ async def translation_health(service: Any, now: float) -> list[dict[str, Any]]:
                    "Nothing needed translating.")
 
 
-async def _extra(extra: DigestSection, service: Any, now: float) -> list[dict[str, Any]]:
+async def _extra(extra: DigestSection, now: float) -> list[dict[str, Any]]:
     try:
-        return list(await extra(service, now) or [])
+        return list(await extra(now) or [])
     except Exception:  # noqa: BLE001 - one broken section must not cost the whole digest
         log.exception("digest section %r failed", extra)
         return [{"type": "context", "elements": [
             {"type": "mrkdwn", "text": "_One section could not be computed; see the logs._"}]}]
 
 
-async def digest_blocks(service: Any, now: float, *, names: Mapping[str, str] | None = None
+async def digest_blocks(service: Services, now: float, *, names: Mapping[str, str] | None = None
                   ) -> list[dict[str, Any]]:
     """The digest message. Agents are named (``names``) or shown by id, never
     mentioned: a daily post must not ping the whole team."""
@@ -187,7 +188,7 @@ async def digest_blocks(service: Any, now: float, *, names: Mapping[str, str] | 
                MAX_MESSAGE_BLOCKS)
 
 
-async def digest_text(service: Any, now: float) -> str:
+async def digest_text(service: Services, now: float) -> str:
     """The notification / fallback line."""
     db = service.store.database
     waiting = await waiting_per_store(db)
@@ -197,7 +198,7 @@ async def digest_text(service: Any, now: float) -> str:
             f"{len(await breaches(db, now - DAY, now))} SLA breaches in 24 h")
 
 
-async def post_digest(service: Any) -> bool:
+async def post_digest(service: Services) -> bool:
     """Enqueue today's digest for the ops channel (False when there is none)."""
     from bot.team.home import learn_workspace, user_names
     ops = service.settings.ops_channel
@@ -220,16 +221,18 @@ async def post_digest(service: Any) -> bool:
     return True
 
 
-def schedule_digest(service: Any, hour: int, minute: int, tz: str | tzinfo) -> None:
+def digest_job(service: Services, hour: int, minute: int, tz: str | tzinfo) -> Job:
     """Every day at hour:minute in ``tz``. A missed run (the process was down) still
     posts if it is less than an hour late; several missed runs post once."""
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-    service.scheduler.add_job(daily_digest, CronTrigger(hour=hour, minute=minute, timezone=tz),
-                              args=[service, zone], id="daily_digest", replace_existing=True,
-                              coalesce=True, max_instances=1, misfire_grace_time=3600)
+
+    async def run() -> bool:
+        return await daily_digest(service, zone)
+    return Job("daily_digest", run, CronTrigger(hour=hour, minute=minute, timezone=tz),
+               misfire_grace=3600)
 
 
-async def daily_digest(service: Any, zone: tzinfo) -> bool:
+async def daily_digest(service: Services, zone: tzinfo) -> bool:
     """The scheduled run: one digest per local day, even with several workers."""
     day = datetime.fromtimestamp(service.clock(), zone).date().isoformat()
     if not await service.store.books.claim_period("daily_digest", day):

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import logging
 import re
-import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from bot.authz import Access
+from bot.config import Settings
+from bot.store import Store
 from bot.store.digest import DAY
 from bot.store.home import UNASSIGNED, HomeFilters, HomeQueries, Section
 from bot.store.service_time import service_times
+from bot.team.home_cache import HomeCache
 from bot.team.home_filters import apply_action, filter_blocks
 from bot.team.home_render import (
     context,
@@ -30,22 +34,53 @@ from bot.team.home_render import (
     who,
 )
 
+if TYPE_CHECKING:
+    from bot.feature_api import HomeSection, Register, Services, Workspace
+
 log = logging.getLogger(__name__)
 
 LIST_LIMIT = 10  # rows per list; the rest is "and N more"
 MAX_BLOCKS = 100  # Slack's limit for a Home tab
 
 
+@dataclass(frozen=True)
+class HomePanel:
+    """What the Home tab is drawn from (the App Home benchmark builds one over a
+    bare store: no Slack, every store visible)."""
+
+    store: Store
+    settings: Settings
+    clock: Callable[[], float]
+    workspace: Workspace
+    access: Access | None = None  # None: every store is visible
+    cache: HomeCache | None = None
+    #: Other features' panels, (viewer, now) -> blocks; read when drawn.
+    sections: Sequence[HomeSection] = ()
+
+    @classmethod
+    def of(cls, service: Services, cache: HomeCache | None = None) -> HomePanel:
+        return cls(service.store, service.settings, service.clock, service.workspace,
+                   service.relay.access, cache, service.sections.home)
+
+    def visible_stores(self, user_id: str) -> tuple[str, ...] | None:
+        """The stores ``user_id`` may see (bot/authz.py); None when that is every store
+        (admins: the unscoped queries are the fast ones)."""
+        if self.access is None:
+            return None
+        visible = self.access.visible_stores(user_id)
+        return None if len(visible) == len(self.settings.stores) else visible
+
+
 # -- the view --------------------------------------------------------------------------
-async def home_view(service: Any, user_id: str, filters: HomeFilters | None = None, *,
+async def home_view(panel: HomePanel, user_id: str, filters: HomeFilters | None = None, *,
               names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The Home tab of ``user_id``: status, filters, counts, and the three lists."""
     f = filters or HomeFilters()
-    q = HomeQueries(service.store.database, visible_stores(service, user_id))
-    now = getattr(service, "clock", time.time)()
+    q = HomeQueries(panel.store.database, panel.visible_stores(user_id))
+    now = panel.clock()
     stores = {r["key"]: r for r in await q.stores()}
     status, current_id = await q.agent(user_id)
-    agents = await _agents(service, q, user_id)
+    agents = await _agents(panel.settings, q, user_id)
 
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "StoreBridge — conversations"}},
@@ -53,23 +88,23 @@ async def home_view(service: Any, user_id: str, filters: HomeFilters | None = No
         *filter_blocks(f, list(stores.values()), agents, user_id, names or {}),
         {"type": "divider"},
     ]
-    cache = getattr(service, "home_cache", None)
+    cache = panel.cache
     counts = (await cache.counts(f, lambda: q.store_counts(f)) if cache is not None
               else await q.store_counts(f))
     in_scope = [s for s in stores.values() if f.store in (None, s["key"])
                 and f.site in (None, s["site"]) and f.platform in (None, s["platform"])]
     blocks += count_blocks(counts, in_scope, stores)
-    blocks += service_block(await service_times(service.store.database, now - DAY, now),
+    blocks += service_block(await service_times(panel.store.database, now - DAY, now),
                             user_id, names)
-    for extra in getattr(service, "home_sections", None) or []:  # other features' panels
-        blocks += await extra(service, user_id, now)
+    for extra in panel.sections:
+        blocks += await extra(user_id, now)
 
     def rows(key: str, title: str, section: Section, empty: str, *, count: bool = True
              ) -> list[dict[str, Any]]:
         head = f"*{title}*" + (f" ({section.total})" if count else "")
         out: list[dict[str, Any]] = [{"type": "section",
                                       "text": {"type": "mrkdwn", "text": head}}]
-        out += [row_block(service, r, stores, now, current_id, names, section=key)
+        out += [row_block(panel.workspace, r, stores, now, current_id, names, section=key)
                 for r in section.rows]
         if not section.rows:
             out.append(context(empty))
@@ -99,40 +134,28 @@ async def home_view(service: Any, user_id: str, filters: HomeFilters | None = No
             "blocks": fit(blocks, MAX_BLOCKS)}
 
 
-def visible_stores(service: Any, user_id: str) -> tuple[str, ...] | None:
-    """The stores ``user_id`` may see (bot/authz.py); None when that is every store
-    (admins: the unscoped queries are the fast ones). A service without the relay
-    (the App Home benchmark's stand-in) sees everything."""
-    relay = getattr(service, "relay", None)
-    if relay is None:
-        return None
-    visible = relay.access.visible_stores(user_id)
-    return None if len(visible) == len(service.settings.stores) else visible
-
-
-async def _agents(service: Any, q: HomeQueries, viewer: str) -> list[str]:
-    settings = getattr(service, "settings", None)
-    people = {m for g in getattr(settings, "groups", ()) for m in (*g.members, *g.managers)}
+async def _agents(settings: Settings, q: HomeQueries, viewer: str) -> list[str]:
+    people = {m for g in settings.groups for m in (*g.members, *g.managers)}
     people.update(await q.known_agents())
     people.discard(viewer)
     return [viewer, *sorted(people)]
 
 
 # -- publishing ------------------------------------------------------------------------
-async def publish_home(service: Any, user_id: str, filters: HomeFilters | None = None, *,
-                       looking: bool = True) -> None:
+async def publish_home(service: Services, panel: HomePanel, user_id: str,
+                       filters: HomeFilters | None = None, *, looking: bool = True) -> None:
     """``looking``: the person opened or used the tab now, so it is kept up to date
     for them for a while (bot/team/home_refresh.py); the refresh itself passes False."""
     await learn_workspace(service)
     q = HomeQueries(service.store.database)
-    cache = getattr(service, "home_cache", None)
+    cache = panel.cache
     # The viewer's status and pinned conversation are one primary-key read: part
     # of the cache key, so toggling either never shows a stale panel.
     state = "|".join(str(x) for x in await q.agent(user_id))
     view = cache.get(user_id, filters, state) if cache is not None else None
     if view is None:
-        names = await user_names(service, await _agents(service, q, user_id))
-        view = await home_view(service, user_id, filters, names=names)
+        names = await user_names(service, await _agents(service.settings, q, user_id))
+        view = await home_view(panel, user_id, filters, names=names)
         if cache is not None:
             cache.put(user_id, filters, state, view)
     await service.slack.views_publish(user_id=user_id, view=view)
@@ -140,15 +163,15 @@ async def publish_home(service: Any, user_id: str, filters: HomeFilters | None =
         await service.store.home_viewers.seen(user_id, (filters or HomeFilters()).to_json())
 
 
-async def learn_workspace(service: Any) -> None:
+async def learn_workspace(service: Services) -> None:
     """The workspace URL for permalinks: learnt by the Slack outbox (``auth.test``) at
     start and again when Slack comes back; asked here if it is still unknown."""
-    if getattr(service, "workspace_url", None):
+    if service.workspace.workspace_url:
         return
     await service.outbox.refresh_identity()
 
 
-async def user_names(service: Any, users: list[str]) -> dict[str, str]:
+async def user_names(service: Services, users: list[str]) -> dict[str, str]:
     """Display names, from the service's one directory of Slack users."""
     return await service.directory.names(users)
 
@@ -157,14 +180,14 @@ def filters_from_view(view: Mapping[str, Any] | None) -> HomeFilters:
     return HomeFilters.from_json((view or {}).get("private_metadata"))
 
 
-def listeners(service: Any, *, home_opened: bool = True) -> Callable[[Any], None]:
+def listeners(service: Services, panel: HomePanel, *, home_opened: bool = True) -> Register:
     """Registers the filter actions (and ``app_home_opened`` unless the caller has its
     own) on a bolt app. Publishing runs in the background so Slack's acknowledgement
     (sent once the listener returns: ``process_before_response``) never waits on it."""
     def spawn_publish(user: str, filters: HomeFilters) -> None:
         async def run() -> None:
             try:
-                await publish_home(service, user, filters)
+                await publish_home(service, panel, user, filters)
             except Exception:  # noqa: BLE001 - the next open of the tab tries again
                 log.exception("publishing the Home tab of %s failed", user)
         service.spawn(run())

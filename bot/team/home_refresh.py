@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
 from bot.store.home import HomeFilters
+from bot.team.home import HomePanel, publish_home
+
+if TYPE_CHECKING:
+    from bot.feature_api import Services
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +34,12 @@ PARALLEL = 4
 
 
 class HomeRefresher:
-    def __init__(self, service: Any, *, fresh_seconds: float = FRESH_SECONDS,
+    def __init__(self, service: Services, panel: HomePanel, *,
+                 fresh_seconds: float = FRESH_SECONDS,
                  per_tick: int = max(1, int(PUBLISHES_PER_MINUTE * EVERY_SECONDS / 60))
                  ) -> None:
         self.service = service
+        self.panel = panel
         self.fresh_seconds = fresh_seconds
         self.per_tick = per_tick
         self.last: tuple[object, ...] | None = None
@@ -44,7 +50,6 @@ class HomeRefresher:
         """Re-publish for recent viewers if anything changed; returns how many. With
         more viewers than a tick's share of the rate limit, those refreshed longest
         ago go first and the rest follow on the next ticks."""
-        from bot.team.home import publish_home
         store = self.service.store
         now = self.service.clock()
         seen = await store.home_viewers.fingerprint()
@@ -68,8 +73,8 @@ class HomeRefresher:
         async def one(user: str) -> bool:
             async with gate:
                 try:
-                    await publish_home(self.service, user, HomeFilters.from_json(viewers[user]),
-                                       looking=False)
+                    await publish_home(self.service, self.panel, user,
+                                       HomeFilters.from_json(viewers[user]), looking=False)
                 except SlackApiError as e:  # the next change tries again
                     log.warning("refreshing the Home tab of %s failed: %s", user,
                                 e.response.get("error"))
@@ -77,10 +82,3 @@ class HomeRefresher:
                 self.published[user] = now
                 return True
         return sum(await asyncio.gather(*(one(u) for u in batch)))
-
-
-def schedule(service: Any) -> HomeRefresher:
-    refresher = HomeRefresher(service)
-    service.scheduler.add_job(refresher.tick, "interval", seconds=EVERY_SECONDS,
-                              id="home_refresh", max_instances=1, coalesce=True)
-    return refresher

@@ -4,23 +4,26 @@ stores, durations, and the Home's status, count and conversation blocks."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.render import labels
 from bot.render.labels import duration, flag, platform_name
 from bot.store.home import Row
 from bot.text_safety import escape_mrkdwn, escape_untrusted
 
+if TYPE_CHECKING:
+    from bot.feature_api import Workspace
+
 STORE_LINES = 20  # stores shown in the counts (busiest first)
 
 
-def thread_url(service: Any, channel_id: str | None, thread_ts: str | None) -> str | None:
-    return labels.thread_url(getattr(service, "workspace_url", None),
-                             getattr(service, "team_id", None), channel_id, thread_ts)
+def thread_url(workspace: Workspace, channel_id: str | None, thread_ts: str | None
+               ) -> str | None:
+    return labels.thread_url(workspace.workspace_url, workspace.team_id, channel_id, thread_ts)
 
 
-def ref_link(service: Any, row: Row) -> str:
-    url = thread_url(service, row.channel_id, row.thread_ts)
+def ref_link(workspace: Workspace, row: Row) -> str:
+    url = thread_url(workspace, row.channel_id, row.thread_ts)
     return f"<{url}|{row.ref}>" if url else f"`{row.ref}`"
 
 
@@ -102,7 +105,7 @@ def count_blocks(counts: dict[str, Any], in_scope: list[Any], stores: dict[str, 
     return [*blocks, {"type": "divider"}]
 
 
-def row_block(service: Any, r: Row, stores: dict[str, Any], now: float,
+def row_block(workspace: Workspace, r: Row, stores: dict[str, Any], now: float,
                current_id: int | None, names: Mapping[str, str] | None, *,
                section: str) -> dict[str, Any]:
     """One conversation in one list (``section``). The buyer's name and last message are
@@ -118,7 +121,7 @@ def row_block(service: Any, r: Row, stores: dict[str, Any], now: float,
         state.append("🚩 " + ", ".join(escape_mrkdwn(x) for x in r.flags[:4]))
     summary = " ".join((r.last_summary or "").split())
     summary = summary[:150] + ("…" if len(summary) > 150 else "")
-    text = (f"{mark}{ref_link(service, r)} · {store_label(stores.get(r.store_key), r.store_key)}"
+    text = (f"{mark}{ref_link(workspace, r)} · {store_label(stores.get(r.store_key), r.store_key)}"
             + (" · *your current conversation*" if mark else "")
             + f"\n*{escape_mrkdwn(r.buyer_name[:80])}* · " + " · ".join(state)
             + (f"\n> {escape_mrkdwn(summary)}" if summary else ""))

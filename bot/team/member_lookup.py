@@ -16,7 +16,6 @@ import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -83,15 +82,6 @@ class MemberDirectory:
 
     def shown(self, user: str) -> str:
         return self._names.get(user, user)
-
-
-def directory_of(service: Any) -> MemberDirectory:
-    """One directory per service (kept on it, like the Home's user names)."""
-    directory = getattr(service, "member_directory", None)
-    if directory is None:
-        directory = MemberDirectory(service.slack)
-        service.member_directory = directory
-    return directory
 
 
 async def resolve_target(directory: MemberDirectory, words: Sequence[str], *,

@@ -19,13 +19,13 @@ HELP = ("*/cs* commands: `online`, `idle`, `handover @member` or `handover <grou
 def register(app: AsyncApp, team: TeamFeature) -> None:
     from bot.team.home import filters_from_view, listeners
 
-    listeners(team.service, home_opened=False)(app)  # the panel's filter actions
+    listeners(team.service, team.panel, home_opened=False)(app)  # the panel's filter actions
     @app.command("/cs")
     async def cs(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         words = (command.get("text") or "").split()
         verb, rest = (words[0].lower(), words[1:]) if words else ("help", [])
-        handler = team.commands.get(verb)
+        handler = team.command(verb)
         answer = await handler(command["user_id"], rest) if handler else HELP
         if isinstance(answer, list):
             await respond(blocks=answer, text="StoreBridge", response_type="ephemeral")

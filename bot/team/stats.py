@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.store.digest import DAY, response_times
 from bot.store.service_time import service_times
 from bot.team.digest import MAX_MESSAGE_BLOCKS, checklist_blocks, human
 from bot.team.home_render import fit
 
+if TYPE_CHECKING:
+    from bot.feature_api import Services
 
-async def stats_blocks(service: Any, user_id: str, now: float, *,
+
+async def stats_blocks(service: Services, user_id: str, now: float, *,
                  names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """Blocks for an ephemeral answer (Slack's 50-block message limit applies).
     Mentions are fine here: an ephemeral message notifies nobody. Only the stores

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 from bot.text_safety import escape_untrusted
 
 if TYPE_CHECKING:
-    from bot.service import Service
     from bot.team import TeamFeature
 
 
@@ -55,9 +54,3 @@ async def _label(team: TeamFeature, user: str) -> str:
     name = await team.service.outbox.directory.user_name(user)
     state = "online" if await team.roster.online(user) else "idle"
     return f"{name} ({state})"[:75]
-
-
-async def publish_home(service: Service, user: str, filters: Any = None) -> None:
-    from bot.team.home import publish_home as panel
-
-    await panel(service, user, filters)

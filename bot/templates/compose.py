@@ -14,7 +14,7 @@ from bot.templates.placeholders import fill, unfilled
 from bot.text_safety import slack_to_plain
 
 if TYPE_CHECKING:
-    from bot.service import Service
+    from bot.feature_api import Services
 
 log = logging.getLogger(__name__)
 
@@ -42,25 +42,25 @@ class Draft:
     translated_into: str | None = None
 
 
-def may_reply(service: Service, user: str, conv: Conversation) -> bool:
+def may_reply(service: Services, user: str, conv: Conversation) -> bool:
     try:
         return service.relay.may_reply(user, conv.store_key)
     except KeyError:  # the store was removed from the configuration
         return False
 
 
-async def store_facts(service: Service, conv: Conversation) -> tuple[str, str]:
+async def store_facts(service: Services, conv: Conversation) -> tuple[str, str]:
     row = await service.store.books.store_row(conv.store_key) or {}
     name = str(row.get("nickname") or row.get("name") or conv.store_key)
     return name, str(row.get("site") or "")
 
 
-async def values_for(service: Service, conv: Conversation, user: str) -> dict[str, str]:
+async def values_for(service: Services, conv: Conversation, user: str) -> dict[str, str]:
     """Placeholder values for this conversation and agent; absent ones are left out."""
     store_name, site = await store_facts(service, conv)
     values = {"buyer_name": conv.buyer_name, "store": store_name, "site": site,
               "agent": await service.outbox.directory.user_name(user)}
-    order_facts = getattr(service, "order_facts", None)
+    order_facts = service.slots.order_facts  # the orders feature's, when it is there
     if order_facts is not None:
         try:
             facts: dict[str, Any] = await asyncio.wait_for(order_facts(conv.id),
@@ -72,7 +72,7 @@ async def values_for(service: Service, conv: Conversation, user: str) -> dict[st
     return values
 
 
-async def draft(service: Service, conv: Conversation, user: str,
+async def draft(service: Services, conv: Conversation, user: str,
                 template: Template | None, *, text: str | None = None,
                 hint: str | None = None) -> Draft:
     """``text`` None: the template's variant for this buyer, filled in; otherwise
@@ -91,10 +91,10 @@ async def draft(service: Service, conv: Conversation, user: str,
     return replace(d, back_state="pending") if wants_back_translation(service, d) else d
 
 
-def _translated_on_send(service: Service, conv: Conversation,
+def _translated_on_send(service: Services, conv: Conversation,
                         language: str | None) -> str | None:
     buyer = normalise_language(conv.buyer_language)
-    if not (conv.translate_replies and buyer and getattr(service, "translator", None)):
+    if not (conv.translate_replies and buyer and service.slots.translator is not None):
         return None
     if _base(buyer) == _base(normalise_language(service.settings.team_language)):
         return None
@@ -105,16 +105,16 @@ def _base(code: str | None) -> str:
     return (code or "").split("-")[0]
 
 
-def wants_back_translation(service: Service, d: Draft) -> bool:
+def wants_back_translation(service: Services, d: Draft) -> bool:
     """Only text in a language other than the team's needs checking, and only when
     the translation feature is there to do it."""
-    if getattr(service, "translator", None) is None or not d.language or not d.preview:
+    if service.slots.translator is None or not d.language or not d.preview:
         return False
     return _base(d.language) != _base(normalise_language(service.settings.team_language))
 
 
-async def with_back_translation(service: Service, d: Draft) -> Draft:
-    translator = getattr(service, "translator", None)
+async def with_back_translation(service: Services, d: Draft) -> Draft:
+    translator = service.slots.translator
     if translator is None or d.back_state != "pending":
         return d
     try:

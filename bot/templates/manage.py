@@ -16,7 +16,7 @@ from bot.templates import manage_views as views
 from bot.templates.validate import problems
 
 if TYPE_CHECKING:
-    from bot.service import Service
+    from bot.feature_api import Services
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +26,12 @@ NOT_MANAGER = ("Only managers can change templates (those listed under `managers
                "“Reply with template” in a conversation thread.")
 
 
-def is_manager(service: Service, user: str) -> bool:
+def is_manager(service: Services, user: str) -> bool:
     """Templates are shared by every store: managers of any group, and admins."""
     return service.relay.access.may_manage(user)
 
 
-def register_manage(app: AsyncApp, service: Service, repo: Templates) -> None:
+def register_manage(app: AsyncApp, service: Services, repo: Templates) -> None:
     async def browse(back: dict[str, Any]) -> dict[str, Any]:
         query, topic = str(back.get("q") or ""), back.get("topic") or None
         found = await repo.search(query, topic=topic, limit=views.LIST_LIMIT + 1)

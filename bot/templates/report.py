@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.feature_api import Job
 from bot.render.labels import slack_date
 from bot.slack_work import SlackWork
 from bot.store.template_model import Template
@@ -12,14 +15,14 @@ from bot.store.templates import Templates
 from bot.text_safety import escape_mrkdwn
 
 if TYPE_CHECKING:
-    from bot.service import Service
+    from bot.feature_api import Services
 
 STALE_DAYS = 30
 JOB_ID = "templates_stale_report"
 MAX_LINES = 200  # the rest is counted, not listed: a report is read, not scrolled
 
 
-async def post_stale_report(service: Service, repo: Templates, now: float) -> int:
+async def post_stale_report(service: Services, repo: Templates, now: float) -> int:
     """Queue the report in the ops channel; returns how many templates are stale
     (nothing is posted when none are, or when no ops channel is configured)."""
     stale = await repo.unused_since(now - STALE_DAYS * 86400)
@@ -59,12 +62,11 @@ def _section(lines: list[str]) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}
 
 
-def schedule(service: Service, repo: Templates) -> None:
+def stale_report_job(service: Services, repo: Templates) -> Job:
     """Mondays 09:00 in the server's time zone."""
     async def job() -> None:
         year, week, _ = datetime.fromtimestamp(service.clock(), UTC).isocalendar()
         if await service.store.books.claim_period("stale_templates", f"{year}-W{week:02d}"):
             await post_stale_report(service, repo, service.clock())
 
-    service.scheduler.add_job(job, "cron", day_of_week="mon", hour=9, id=JOB_ID,
-                              replace_existing=True, coalesce=True, misfire_grace_time=3600)
+    return Job(JOB_ID, job, CronTrigger(day_of_week="mon", hour=9), misfire_grace=3600)

@@ -20,7 +20,7 @@ from bot.templates.placeholders import unfilled
 from bot.text_safety import escape_untrusted
 
 if TYPE_CHECKING:
-    from bot.service import Service
+    from bot.feature_api import Services
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ NOT_A_THREAD = ("“Reply with template” works on messages in a buyer conversa
                 "this message is not in one.")
 
 
-def register_reply(app: AsyncApp, service: Service, repo: Templates) -> None:
+def register_reply(app: AsyncApp, service: Services, repo: Templates) -> None:
     flow = _ReplyFlow(service, repo)
 
     @app.shortcut(SHORTCUT)
@@ -109,7 +109,7 @@ def register_reply(app: AsyncApp, service: Service, repo: Templates) -> None:
 
 
 class _ReplyFlow:
-    def __init__(self, service: Service, repo: Templates) -> None:
+    def __init__(self, service: Services, repo: Templates) -> None:
         self.service = service
         self.repo = repo
 
@@ -148,7 +148,7 @@ class _ReplyFlow:
                 return ("You have no current conversation yet. Add its reference "
                         "(`/reply shipping SP-SG-0001`), or use “Reply with template” on a "
                         "message in the conversation's thread.")
-        cards = getattr(self.service, "reply_cards", None)  # bot/actions/cards.py
+        cards = self.service.slots.reply_cards  # the actions feature's, when it is there
         if cards is not None and words and words[0].lower() in ("product", "order"):
             return await cards(client, command["trigger_id"], conv, user, words[0].lower(),
                                " ".join(words[1:]))

@@ -1,30 +1,28 @@
 """Translation with a shared memory (PRODUCT §2.6).
 
-``install(service)`` wires it into the core: buyer messages get a translation
-beneath them (ingest's ``on_new_message``), agents' replies may be translated
-before sending (the sender's ``translate_out``), failures are retried by scheduler
-jobs, and ``service.translator`` serves other features (template previews).
-Nothing is wired when the provider is ``none``.
+``feature(service)`` declares what it adds: buyer messages get a translation beneath
+them (it listens to ``MessageClaimed``), agents' replies may be translated before
+sending (the ``translate_replies`` slot, the sender's hook), failures are retried by
+scheduler jobs, and the ``translator`` slot serves other features (template
+previews). Nothing is added when the provider is ``none``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
-from bot.features import Register
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.feature_api import Feature, Job, MessageClaimed, Services, Slots, on
 from bot.translation.actions import TranslationActions
 from bot.translation.glossary import Glossary
-from bot.translation.inbound import InboundTranslations
+from bot.translation.inbound import SWEEP_MINUTES, InboundTranslations
 from bot.translation.providers import DEFAULT_TIMEOUT, Provider, TranslationError
 from bot.translation.service import Translator
 from bot.translation.slack import listeners
 
-if TYPE_CHECKING:
-    from bot.service import Service
-
-__all__ = ["TranslationError", "Translator", "install"]
+__all__ = ["TranslationError", "Translator", "feature"]
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +46,7 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def install(service: Service) -> Register | None:
+def feature(service: Services) -> Feature | None:
     settings = service.settings
     if settings.translation.provider == "none":
         return None
@@ -60,8 +58,11 @@ def install(service: Service) -> Register | None:
                             scope_of=service.relay.access.team_scope)
     inbound = InboundTranslations(service, translator,
                                   retry_base=_seconds(settings.env, RETRY_ENV, DEFAULT_RETRY))
-    service.ingest.on_new_message.append(inbound.on_new_message)
-    service.sender.translate_out = translator.translate_reply
-    service.translator = translator  # read by the templates feature
-    inbound.start()
-    return listeners(TranslationActions(service, translator))
+    return Feature(
+        "translation", inbound,
+        listeners=(on(MessageClaimed, inbound.on_message),),
+        # The sweep picks up what a previous process left pending, failed or unstarted.
+        jobs=(Job("translation-sweep", inbound.sweep, IntervalTrigger(minutes=SWEEP_MINUTES),
+                  first_run_after=0),),
+        slack=listeners(TranslationActions(service, translator)),
+        provides=Slots(translator=translator, translate_replies=translator.translate_reply))

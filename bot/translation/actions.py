@@ -13,13 +13,13 @@ from bot.translation.providers import normalise, same_language
 from bot.translation.service import Translator
 
 if TYPE_CHECKING:
-    from bot.service import Service
+    from bot.feature_api import Services
 
 NOT_AGENT = "Only agents of this store's team can change its translations."
 
 
 class TranslationActions:
-    def __init__(self, service: Service, translator: Translator) -> None:
+    def __init__(self, service: Services, translator: Translator) -> None:
         self.service = service
         self.translator = translator
 

@@ -11,13 +11,14 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.events import MessageClaimed
 from bot.pacing import backoff
 from bot.store.rows import Conversation, Message
 from bot.translation.providers import TranslationError, normalise, same_language
 from bot.translation.service import HIT, Translator
 
 if TYPE_CHECKING:
-    from bot.service import Service
+    from bot.feature_api import Services
 
 log = logging.getLogger(__name__)
 
@@ -34,22 +35,16 @@ def _same_text(a: str, b: str) -> bool:
 
 
 class InboundTranslations:
-    def __init__(self, service: Service, translator: Translator, *, retry_base: float) -> None:
+    def __init__(self, service: Services, translator: Translator, *, retry_base: float) -> None:
         self.service = service
         self.translator = translator
         self.retry_base = retry_base
         self._running: set[int] = set()
         self._attempts: dict[int, int] = {}  # message id -> failed attempts (this process)
 
-    def start(self) -> None:
-        """The sweep picks up what a previous process left pending, failed or unstarted."""
-        self.service.scheduler.add_job(
-            self.sweep, "interval", minutes=SWEEP_MINUTES, id="translation-sweep",
-            next_run_time=datetime.now(UTC), max_instances=1, coalesce=True)
-
-    async def on_new_message(self, message_id: int) -> None:
-        """Ingest's listener: must not block, so the work is a task of its own."""
-        self.service.spawn(self.run(message_id))
+    async def on_message(self, event: MessageClaimed) -> None:
+        """Must not block the push: the work is a task of its own."""
+        self.service.spawn(self.run(event.message_id))
 
     async def run(self, message_id: int) -> None:
         if message_id in self._running:  # the sweep and a retry may meet

@@ -1,8 +1,8 @@
 """The translator: memory first, glossary-protected provider calls, one call per text.
 
-Also what other parts use: the sender's ``translate_out`` hook
-(:meth:`Translator.translate_reply`) and, as ``service.translator``, the template
-preview's :meth:`Translator.back_translate` and :meth:`Translator.translate`.
+Also what other parts use (slots of bot/feature_api.py): the sender's hook
+(:meth:`Translator.translate_reply`) and the template preview's
+:meth:`Translator.back_translate`.
 """
 
 from __future__ import annotations
