@@ -159,7 +159,7 @@ class Feature:
     card_changed: Sequence[CardChanged] = ()
     slack: Register | None = None
     #: Run in the background once the service has started.
-    startup: Sequence[Callable[[], Awaitable[object]]] = ()
+    startup: Sequence[Callable[[], Coroutine[Any, Any, object]]] = ()
     provides: Slots = field(default_factory=Slots)
 
 

@@ -58,7 +58,7 @@ class Ingest:
         messages come from a catch-up's pull, in the platform's order."""
         committed: list[object] = []
         count = await self._claim(store_key, messages, committed, fetched=fetched)
-        await self.events.publish(*committed)
+        await self._publish(store_key, count, committed)
         return count
 
     async def _claim(self, store_key: str, messages: Iterable[InboundMessage],
@@ -94,11 +94,17 @@ class Ingest:
                         claim.new_conversation, claim.reopened))
         if new:
             log.debug("%d new message(s) stored", len(new))
-            self.on_claimed(cfg.channel)
         return len(new)
 
     def _after_commit(self, committed: list[object], event: object) -> None:
         self.store.database.defer(partial(committed.append, event))
+
+    async def _publish(self, store_key: str, count: int, committed: list[object]) -> None:
+        """The listeners first (a new conversation is assigned before its card is
+        drawn), then the Slack outbox is woken for the new posts."""
+        await self.events.publish(*committed)
+        if count:
+            self.on_claimed(self.hub.stores[store_key].channel)
 
     def _ask_profile(self, store_key: str, conversation_id: int,
                      platform_conversation_id: str) -> None:
@@ -188,10 +194,11 @@ class Ingest:
             page = await connector.fetch_since(account, cursor)
             committed: list[object] = []
             async with self.store.database.tx():
-                total += await self._claim(store_key, page.messages, committed, fetched=True)
+                count = await self._claim(store_key, page.messages, committed, fetched=True)
                 if page.cursor is not None:
                     await self.store.books.save_cursor(store_key, page.cursor)
-            await self.events.publish(*committed)
+            await self._publish(store_key, count, committed)
+            total += count
             if not page.more:
                 break
         if total:
@@ -217,7 +224,7 @@ class Ingest:
             total = await self._claim(store_key, keep, committed, fetched=True)
             if cursor is not None:
                 await self.store.books.save_cursor(store_key, cursor)
-        await self.events.publish(*committed)
+        await self._publish(store_key, total, committed)
         log.info("first connection of %s: %d conversation(s) waiting, %d message(s)",
                  store_key, len({m.conversation_id for m in keep}), total)
         return total

@@ -115,7 +115,7 @@ def wants_back_translation(service: Services, d: Draft) -> bool:
 
 async def with_back_translation(service: Services, d: Draft) -> Draft:
     translator = service.slots.translator
-    if translator is None or d.back_state != "pending":
+    if translator is None or d.back_state != "pending" or not d.language:
         return d
     try:
         back = await asyncio.wait_for(translator.back_translate(d.preview, d.language),
