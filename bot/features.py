@@ -48,14 +48,14 @@ def install(services: Services, builders: Sequence[FeatureBuilder],
             if job.misfire_grace is not None:
                 options["misfire_grace_time"] = job.misfire_grace
             services.scheduler.add_job(job.run, job.trigger, **options)
-        for run in f.startup:
-            services.spawn(run())
     # The core's own hooks, from whichever feature offers them.
     services.sender.translate_out = slots.translate_replies
     services.sender.fetch_file = slots.fetch_file
     services.relay.approval = slots.approval
     services.relay.guard = slots.reply_guard
     services.outbox.effects.card_sections.extend(sections.card)
+    for run in (run for f in built for run in f.startup):  # everything is shared by now
+        services.spawn(run())
     return built
 
 
