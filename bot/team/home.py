@@ -45,8 +45,9 @@ MAX_BLOCKS = 100  # Slack's limit for a Home tab
 
 @dataclass(frozen=True)
 class HomePanel:
-    """What the Home tab is drawn from (the App Home benchmark builds one over a
-    bare store: no Slack, every store visible)."""
+    """What the Home tab is drawn from: the store, and the team feature's cache and
+    the other features' panels. Without ``access`` (a tool over a bare store) every
+    store is visible."""
 
     store: Store
     settings: Settings
