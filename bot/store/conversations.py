@@ -98,13 +98,21 @@ class Conversations:
                     conv,
                 ):
                     delay = ECHO_GRACE
-                await self.db.run(
-                    "UPDATE conversations SET unread = 0, waiting_since = NULL, "
-                    "sla_next_at = NULL, last_summary = ?, last_at = ? WHERE id = ?",
-                    f"Seller: {summary}",
-                    at,
-                    conv,
-                )
+                if delay:
+                    # Probably the echo of our reply in flight, arrived before the sender
+                    # recorded it: the delivery ends the wait and records the response
+                    # time; ending it here lost that row (a PostgreSQL-timing flake).
+                    await self.db.run(
+                        "UPDATE conversations SET unread = 0, last_summary = ?, last_at = ? "
+                        "WHERE id = ?", f"Seller: {summary}", at, conv)
+                else:
+                    await self.db.run(
+                        "UPDATE conversations SET unread = 0, waiting_since = NULL, "
+                        "sla_next_at = NULL, last_summary = ?, last_at = ? WHERE id = ?",
+                        f"Seller: {summary}",
+                        at,
+                        conv,
+                    )
             else:
                 direction, state = "in", "received"
                 reopened = status == "closed"
