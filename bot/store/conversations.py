@@ -199,7 +199,7 @@ class Conversations:
             None if msg.buyer.name and msg.buyer.avatar_url else now,
         )
         if conv is None:  # another worker created it a moment ago
-            row = await self.db.one(
+            row = await self.db.existing(
                 "SELECT id, status FROM conversations WHERE store_key = ? AND "
                 "platform_conversation_id = ?",
                 store_key,
@@ -330,10 +330,11 @@ class Conversations:
 
     async def first_inbound_id(self, conversation_id: int) -> int | None:
         """The conversation's first buyer message (it opened the conversation)."""
-        return await self.db.value(
+        first = await self.db.value(
             "SELECT MIN(id) FROM messages WHERE conversation_id = ? AND direction = 'in'",
             conversation_id,
         )
+        return int(first) if first is not None else None
 
     async def first_with_thread(self, buyer_id: str | None = None) -> Conversation | None:
         """The oldest conversation that has its Slack thread (of one buyer, if given)."""

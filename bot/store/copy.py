@@ -47,7 +47,7 @@ def tables_in_order(db: sqlite_utils.Database) -> list[str]:
     """The source's tables, parents before children (by their foreign keys)."""
     names = [t for t in db.table_names()
              if not t.startswith("sqlite_") and t not in RUNTIME_TABLES]
-    parents = {t: {fk.other_table for fk in db[t].foreign_keys if fk.other_table != t}
+    parents = {t: {fk.other_table for fk in db.table(t).foreign_keys if fk.other_table != t}
                for t in names}
     ordered: list[str] = []
     while len(ordered) < len(names):
@@ -109,8 +109,9 @@ async def copy_database(source: str, target: str, *,
 def _batches(db: sqlite_utils.Database, table: str, columns: list[str]
              ) -> list[list[tuple[object, ...]]]:
     """Rows in primary-key order (ids ascending, as they were written)."""
-    order = ", ".join(f'"{c}"' for c in (db[table].pks or ["rowid"]))
-    rows = [tuple(r[c] for c in columns) for r in db[table].rows_where(order_by=order)]
+    source = db.table(table)
+    order = ", ".join(f'"{c}"' for c in (source.pks or ["rowid"]))
+    rows = [tuple(r[c] for c in columns) for r in source.rows_where(order_by=order)]
     return [rows[i:i + BATCH] for i in range(0, len(rows), BATCH)]
 
 

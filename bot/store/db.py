@@ -16,14 +16,21 @@ import contextvars
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, overload
 
 Clock = Callable[[], float]
 
 
 class Row(Protocol):
+    """A result row as both drivers give it (sqlite3.Row, PgRow): by index, by
+    column name, and unpacked in column order. Values are whatever the column holds."""
+
     def __getitem__(self, key: int | str) -> Any: ...
     def keys(self) -> list[str]: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+Fetch = Literal["one", "all", "count"]
 
 
 class DatabaseBusy(Exception):
@@ -38,7 +45,7 @@ class _Tx:
         self.conn = conn
         self.task = asyncio.current_task()
         self.active = True
-        self.after: list[Callable[[], None]] = []
+        self.after: list[Callable[[], object]] = []  # what they return is ignored
 
 
 _CURRENT: contextvars.ContextVar[_Tx | None] = contextvars.ContextVar("sb_tx", default=None)
@@ -58,6 +65,14 @@ class Database:
         rows = await self._execute(sql, args, fetch="one")
         return rows[0] if rows else None
 
+    async def existing(self, sql: str, *args: Any) -> Row:
+        """The row the caller knows is there (a message's conversation, a row this
+        transaction wrote): its absence is a broken invariant, not an answer."""
+        row = await self.one(sql, *args)
+        if row is None:
+            raise LookupError(f"expected a row: {sql.split(' WHERE ')[0]}")
+        return row
+
     async def all(self, sql: str, *args: Any) -> list[Row]:
         return await self._execute(sql, args, fetch="all")
 
@@ -68,7 +83,7 @@ class Database:
 
     async def run(self, sql: str, *args: Any) -> int:
         """Execute; returns the number of rows changed."""
-        return await self._execute(sql, args, fetch="count")  # type: ignore[no-any-return]
+        return await self._execute(sql, args, fetch="count")
 
     async def insert(self, sql: str, *args: Any) -> int | None:
         """An INSERT returning the new row's ``id`` (None when it was ignored)."""
@@ -109,7 +124,7 @@ class Database:
         for callback in tx.after:  # committed: now others can see what it wrote
             callback()
 
-    def defer(self, callback: Callable[[], None]) -> None:
+    def defer(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once the current transaction commits (now, outside one;
         never, if it rolls back). Waking a worker inside a transaction would let it
         look before the work it is woken for is visible."""
@@ -144,7 +159,15 @@ class Database:
     def _begin(self) -> Any:  # an async context manager yielding a connection in a tx
         raise NotImplementedError
 
-    async def _execute(self, sql: str, args: tuple[Any, ...], *, fetch: str) -> Any:
+    # "one" and "all" give rows ("one": [row] or []), "count" the rows changed. The
+    # backends implement the last signature; these say what each fetch returns.
+    @overload
+    async def _execute(self, sql: str, args: tuple[Any, ...], *,
+                       fetch: Literal["one", "all"]) -> list[Row]: ...
+    @overload
+    async def _execute(self, sql: str, args: tuple[Any, ...], *,
+                       fetch: Literal["count"]) -> int: ...
+    async def _execute(self, sql: str, args: tuple[Any, ...], *, fetch: Fetch) -> Any:
         raise NotImplementedError
 
     async def close(self) -> None:

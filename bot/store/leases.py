@@ -72,15 +72,13 @@ class Leases:
 
     async def holds(self, name: str, holder: str) -> bool:
         """Checked right before a side effect: is the lease still ours and live?"""
-        return (
-            await self.db.value(
-                "SELECT 1 FROM leases WHERE name = ? AND holder = ? AND expires_at >= ?",
-                name,
-                holder,
-                self.db.clock(),
-            )
-            == 1
+        live = await self.db.value(
+            "SELECT 1 FROM leases WHERE name = ? AND holder = ? AND expires_at >= ?",
+            name,
+            holder,
+            self.db.clock(),
         )
+        return bool(live == 1)
 
     async def release(self, name: str, holder: str) -> None:
         await self.db.run("DELETE FROM leases WHERE name = ? AND holder = ?", name, holder)

@@ -8,7 +8,7 @@ repository serves both backends with the placeholder rewrite in
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -42,7 +42,7 @@ class PgRow:
     def __len__(self) -> int:
         return len(self._values)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Any]:
         return iter(self._values)
 
 
@@ -100,7 +100,7 @@ class PostgresDatabase(Database):
 
     @staticmethod
     async def _do(conn: AsyncConnection[Any], sql: str, args: tuple[Any, ...], fetch: str) -> Any:
-        cur = await conn.execute(for_postgres(sql), args)  # type: ignore[arg-type]
+        cur = await conn.execute(for_postgres(sql), args)
         if fetch == "one":
             row = await cur.fetchone()
             return [row] if row is not None else []

@@ -158,7 +158,7 @@ class Replies:
             await self.db.run(f"UPDATE messages SET {sql_set} WHERE id = ?", *args, message_id)
             msg = await self.get(message_id)
             assert msg is not None
-            conv = await self.db.one(
+            conv = await self.db.existing(
                 "SELECT channel_ref FROM conversations WHERE id = ?", msg.conversation_id
             )
             await self.ops.sync_reaction(conv[0], message_id)
@@ -235,7 +235,7 @@ class Replies:
                 platform_message_id,
                 at,
             )
-            conv = await self.db.one(
+            conv = await self.db.existing(
                 "SELECT channel_ref, waiting_since FROM conversations WHERE id = ?",
                 msg.conversation_id,
             )
@@ -279,7 +279,7 @@ class Replies:
         privately; editing the message in Slack sends the edited text."""
         async with self.db.tx():
             msg = await self._transition(message_id, "state = 'refused', error = ?", reason)
-            conv = await self.db.one(
+            conv = await self.db.existing(
                 "SELECT channel_ref, thread_ts FROM conversations WHERE id = ?", msg.conversation_id
             )
             await self.ops.enqueue(
@@ -387,7 +387,7 @@ class Replies:
         await self.db.run("UPDATE messages SET notice_ts = ? WHERE id = ?", ts, message_id)
 
     async def _notice(self, msg: Message) -> None:
-        conv = await self.db.one(
+        conv = await self.db.existing(
             "SELECT channel_ref FROM conversations WHERE id = ?", msg.conversation_id
         )
         await self.ops.enqueue(
@@ -412,10 +412,11 @@ class Replies:
 
     async def first_part_id(self, message_id: int) -> str | None:
         """The platform id of a reply's first part (the reply's id on the platform)."""
-        return await self.db.value(
+        first = await self.db.value(
             "SELECT platform_message_id FROM sent_parts WHERE message_id = ? ORDER BY part LIMIT 1",
             message_id,
         )
+        return str(first) if first is not None else None
 
     async def since_buyer(self, conversation_id: int) -> tuple[float | None, int]:
         """(when the buyer last wrote, seller messages since then): what platform

@@ -108,7 +108,7 @@ async def seed(db: Database, size: Size, *, now: float, agents: Sequence[str] = 
             closed = c % 4 == 0
             waiting = not closed and c % 3 == 0
             since = now - rnd.uniform(60, 3 * 86400) if waiting else None
-            escalated = since is not None and now - since > 3600
+            escalated = since if since is not None and now - since > 3600 else None
             assignee = None if c % 4 == 1 else people[c % len(people)]
             channel_id = (channel_ids or {}).get(s.channel) or f"C{int(s.channel[4:]):08d}"
             convs.append((c, s, channel_id))
@@ -118,7 +118,7 @@ async def seed(db: Database, size: Size, *, now: float, agents: Sequence[str] = 
                    "closed" if closed else "open", 1 if waiting else 0,
                    f"Buyer: {WORDS[c % len(WORDS)]}", now - rnd.uniform(0, 30 * 86400), since,
                    now - 40 * 86400, now if closed else None, assignee,
-                   since + 600 if escalated else None, since + 1800 if escalated else None,
+                   escalated + 600 if escalated else None, escalated + 1800 if escalated else None,
                    None if escalated else since)
 
     await bulk(db, "conversations", (

@@ -91,7 +91,8 @@ class SqliteDatabase(Database):
             # Committed writes are visible: each statement reads the latest snapshot.
             self._next_reader = (self._next_reader + 1) % len(self._readers)
             reader = self._readers[self._next_reader]
-            return await reader._execute(_statement, reader._conn, for_sqlite(sql), args, fetch)
+            return await reader._execute(  # type: ignore[no-untyped-call]  # aiosqlite's
+                _statement, reader._conn, for_sqlite(sql), args, fetch)  # private hop, untyped
         async with self._lock:
             return await asyncio.shield(self._do(sql, args, fetch))
 
@@ -99,7 +100,8 @@ class SqliteDatabase(Database):
         # One hop to aiosqlite's thread per statement (execute, fetch and close
         # there): its cursor API costs three, and each hop is a GIL hand-off that
         # the profile showed dominating the push path.
-        return await self.conn._execute(_statement, self.conn._conn, for_sqlite(sql), args, fetch)
+        return await self.conn._execute(  # type: ignore[no-untyped-call]  # aiosqlite's
+            _statement, self.conn._conn, for_sqlite(sql), args, fetch)  # private hop, untyped
 
     async def refresh_statistics(self, *, at_start: bool = False) -> None:
         """Without statistics SQLite's planner picked the ``kind`` index for the

@@ -129,7 +129,7 @@ class Team:
     async def add_flags(self, conversation_id: int, words: list[str]) -> tuple[list[str], bool]:
         """Merge flags; returns (all flags, whether the conversation had none before)."""
         async with self.db.tx():
-            row = await self.db.one(
+            row = await self.db.existing(
                 "SELECT flags, channel_ref FROM conversations WHERE id = ?", conversation_id
             )
             before = json.loads(row[0] or "[]")

@@ -12,13 +12,18 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import requests
-from deep_translator import DeeplTranslator, GoogleTranslator, LibreTranslator, MicrosoftTranslator
+from deep_translator import (
+    BaseTranslator,
+    DeeplTranslator,
+    GoogleTranslator,
+    LibreTranslator,
+    MicrosoftTranslator,
+)
 from deep_translator import exceptions as dt
 
-from bot.config import TranslationConfig
+from bot.config_sections import TranslationConfig
 from bot.translation.phrasebook import NotInPhrasebook, Phrasebook
 
 log = logging.getLogger(__name__)
@@ -59,7 +64,7 @@ def provider_code(provider: str, lang: str) -> str:
     return base
 
 
-Factory = Callable[[str, str], Any]
+Factory = Callable[[str, str], BaseTranslator]
 
 
 def _factories(cfg: TranslationConfig) -> dict[str, Factory]:
@@ -147,7 +152,7 @@ class Provider:
             raise TranslationError("the translation provider returned no translation")
         return out
 
-    def _make(self, source: str, target: str) -> Any:
+    def _make(self, source: str, target: str) -> BaseTranslator:
         try:
             translator = self._factory(source, target)
         except dt.LanguageNotSupportedException:
