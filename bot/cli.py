@@ -9,7 +9,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings
+from bot.config_read import load_settings
 from bot.logs import LogSettingError, configure_logging
 
 

@@ -24,8 +24,8 @@ from bot.config import (
     Settings,
     SlackConfig,
     StoreConfig,
-    TranslationConfig,
 )
+from bot.config_sections import TranslationConfig
 from bot.demo_cancellation import cancellation_story
 from bot.demo_narration import Narrator, describe, first_line
 from bot.demo_steps import step

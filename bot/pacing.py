@@ -53,5 +53,5 @@ def backoff(attempt: int, *, base: float = 0.5, cap: float = 30.0,
     """Capped exponential backoff with jitter; a server's Retry-After wins."""
     if retry_after is not None:
         return max(0.0, retry_after)
-    delay = min(cap, base * (2 ** max(0, attempt - 1)))
+    delay = min(cap, base * (2.0 ** max(0, attempt - 1)))
     return delay * random.uniform(0.8, 1.2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 
 from aiohttp import web
 
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 10.0  # seconds for the whole body; Slack and the platforms send in ms
 
 
-def body_timeout(env: dict[str, str]) -> float:
+def body_timeout(env: Mapping[str, str]) -> float:
     """``STOREBRIDGE_BODY_TIMEOUT`` (seconds), else :data:`DEFAULT_TIMEOUT`."""
     try:
         value = float(env.get("STOREBRIDGE_BODY_TIMEOUT", DEFAULT_TIMEOUT))

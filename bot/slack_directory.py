@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -46,7 +47,7 @@ class SlackDirectory:
                                     bool(info.get("is_private")))
         return str(info["id"])
 
-    async def _find_by_name(self, name: str) -> dict:
+    async def _find_by_name(self, name: str) -> dict[str, Any]:
         cursor = None
         while True:
             resp = await self.client.conversations_list(
@@ -54,7 +55,8 @@ class SlackDirectory:
                 cursor=cursor)
             for ch in resp["channels"]:
                 if ch.get("name") == name:
-                    return ch
+                    found: dict[str, Any] = ch  # Slack's channel object
+                    return found
             cursor = (resp.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 raise ChannelNotFound(f"#{name}")

@@ -42,7 +42,7 @@ class SocketModeLink:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await self.handler.close_async()
+        await self.handler.close_async()  # type: ignore[no-untyped-call]  # slack_bolt's, untyped
 
     async def state(self) -> dict[str, Any]:
         if self._connected_once:
@@ -63,7 +63,7 @@ class SocketModeLink:
                 # Asking for the URL ourselves surfaces Slack's answer (invalid_auth,
                 # not_allowed_token_type...) instead of the SDK's silent retry loop.
                 client.wss_uri = await client.issue_new_wss_url()
-                await self.handler.connect_async()
+                await self.handler.connect_async()  # type: ignore[no-untyped-call]  # slack_bolt, untyped
             except SlackApiError as e:
                 self.error = str(e.response.get("error") or e)
             except (TimeoutError, OSError, ValueError) as e:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from bot.actions.approval_rules import ApprovalConfig, risky
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError
+from bot.config_read import load_settings
 from tests.harness import Bridge, running_bridge
 
 

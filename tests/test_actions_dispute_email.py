@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, GroupConfig, Settings, StoreConfig, load_settings
+from bot.config import ConfigError, GroupConfig, Settings, StoreConfig
+from bot.config_read import load_settings
 from bot.preflight import dispute_email_findings
 from tests.emulators.shopee import SHOP_ID
 from tests.test_actions_orders import RETURN_SN, note_with, ready, said

@@ -12,7 +12,8 @@ import pytest
 
 from bot.actions.feature import ActionsFeature
 from bot.actions.response_rules import RULES, deadline
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError
+from bot.config_read import load_settings
 from bot.team.digest import digest_blocks
 from tests.harness import running_bridge
 from tests.test_team_home_panel import open_home

@@ -272,7 +272,8 @@ async def test_template_picker_and_replayed_submission(tmp_path: Path) -> None:
 
 
 def test_admins_are_slack_user_ids_in_the_config() -> None:
-    from bot.config import ConfigError, parse_settings
+    from bot.config import ConfigError
+    from bot.config_read import parse_settings
     settings = parse_settings({"admins": ["U01OWNER"]}, {}, "<test>")
     assert settings.admins == ("U01OWNER",)
     try:

@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, load_settings, parse_settings
+from bot.config import ConfigError
+from bot.config_read import load_settings, parse_settings
 from tests.harness import TEST_SECRET_KEY
 
 EXAMPLE = Path(__file__).parents[1] / "storebridge.example.yml"

@@ -14,7 +14,8 @@ import pytest
 
 from bot.actions.reply_guard import CANCEL, NOT_YOURS, SEND
 from bot.actions.reply_guard_rules import GuardConfig, order_tokens, reply_language
-from bot.config import ConfigError, TranslationConfig, load_settings
+from bot.config import ConfigError, TranslationConfig
+from bot.config_read import load_settings
 from bot.http import build_web_app
 from bot.service import Service
 from bot.store import Conversation

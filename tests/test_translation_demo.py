@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import TranslationConfig, load_settings
+from bot.config import TranslationConfig
+from bot.config_read import load_settings
 from bot.preflight import static_findings
 from bot.translation.providers import Provider, TranslationError
 from connectors.sandbox.buyers import LINES

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError
+from bot.config_read import load_settings
 from bot.templates.yaml_io import TemplateFileError, parse
 from tests.test_config import APP, GOOD, write
 

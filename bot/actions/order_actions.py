@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from bot.actions.order_views import (
     DONE_WORDS,
@@ -23,6 +23,7 @@ from bot.actions.order_views import (
 from bot.authz import NOT_ORDER_ACTOR
 from bot.slack_work import SlackWork
 from connectors.errors import ConnectorError, OutcomeUnknown, RuleViolation
+from connectors.models import StoreAccount
 from connectors.order_actions import ActionNeeds, ActionRefused, OrderAction, ReturnDecision
 from connectors.orders import Order, OrderActor, OrderSource
 
@@ -35,14 +36,19 @@ _DECISION = {OrderAction.RETURN_ACCEPT: ReturnDecision.ACCEPT,
              OrderAction.RETURN_PARTIAL_REFUND: ReturnDecision.PARTIAL_REFUND}
 
 
+@runtime_checkable
+class OrderDesk(OrderActor, OrderSource, Protocol):
+    """A connector that both reads orders and answers buyer requests."""
+
+
 class OrderActions:
     def __init__(self, service: Services) -> None:
         self.service = service
         self.store = service.store
 
-    def _actor(self, store_key: str) -> tuple[Any, Any] | None:
+    def _actor(self, store_key: str) -> tuple[OrderDesk, StoreAccount] | None:
         connector, account = self.service.hub.for_store(store_key)
-        if not isinstance(connector, OrderActor) or not isinstance(connector, OrderSource):
+        if not isinstance(connector, OrderDesk):
             return None
         return connector, account
 
@@ -81,9 +87,10 @@ class OrderActions:
             order = await self._fresh(key, oid)
         except ConnectorError as e:
             return f"Could not read the order from the marketplace: {e.user_message}"
-        connector, account = self._actor(key) or (None, None)
-        if order is None or connector is None:
+        actor = self._actor(key)
+        if order is None or actor is None:
             return "The marketplace no longer knows this order."
+        connector, account = actor
         missing = connector.missing_for(account, action) if isinstance(
             connector, ActionNeeds) else None
         if missing:
@@ -126,7 +133,10 @@ class OrderActions:
             await self._tell(conv, user, "Someone already answered this request; nothing "
                                          "was sent again.")
             return
-        connector, account = self._actor(key)  # type: ignore[misc]
+        actor = self._actor(key)
+        if actor is None:  # checked when the modal opened; the store list is fixed at start
+            raise LookupError(f"store {key} answers no order requests")
+        connector, account = actor
         name = await self.service.sender.directory.user_name(user)
         try:
             if action in (OrderAction.CANCEL_ACCEPT, OrderAction.CANCEL_REJECT):

@@ -20,8 +20,8 @@ def money(order: dict[str, Any]) -> str:
         value = Decimal(amount)
     except InvalidOperation:
         return f"{amount} {order['currency']}".strip()
-    digits = max(0, -value.as_tuple().exponent) if isinstance(
-        value.as_tuple().exponent, int) else 0
+    exponent = value.as_tuple().exponent  # a letter for NaN / infinity
+    digits = max(0, -exponent) if isinstance(exponent, int) else 0
     return f"{value:,.{digits}f} {order['currency']}".strip()
 
 
@@ -36,7 +36,8 @@ def countdown(deadline: float | None, now: float) -> str:
 
 
 def status_line(order: dict[str, Any]) -> str:
-    words = STATUS_WORDS.get(order["status"], order["status"])
+    status = str(order["status"])
+    words = STATUS_WORDS.get(status, status)
     cancel = order.get("cancellation") or {}
     if cancel.get("state") == "pending":
         words += " · cancellation requested"
@@ -129,7 +130,8 @@ def event_text(kind: str, order: dict[str, Any], now: float) -> str:
         when = f" Respond by {slack_date(due)} ({countdown(due, now)})." if due else ""
         return f"🛑 The buyer asked to cancel order {oid}.{when}"
     if kind.startswith("return_requested"):
-        r = next((r for r in order.get("returns") or [] if r.get("state") == "pending"), {})
+        r: dict[str, Any] = next(
+            (r for r in order.get("returns") or [] if r.get("state") == "pending"), {})
         due = r.get("respond_by")
         when = f" Respond by {slack_date(due)} ({countdown(due, now)})." if due else ""
         return (f"↩️ {str(r.get('kind', 'return')).title()} requested for order {oid}"

@@ -18,9 +18,10 @@ def _plain_sections(text: str) -> list[dict[str, Any]]:
     text = plain_for_buyer(text)
     cut = len(text) > MAX_SHOWN
     text = text[:MAX_SHOWN]
-    blocks = [{"type": "section", "text": {"type": "plain_text", "emoji": True,
-                                           "text": text[i:i + SECTION_LIMIT]}}
-              for i in range(0, len(text), SECTION_LIMIT)] or []
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "plain_text", "emoji": True,
+                                     "text": text[i:i + SECTION_LIMIT]}}
+        for i in range(0, len(text), SECTION_LIMIT)]
     if cut:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
                        f"_Message cut at {MAX_SHOWN} characters; the full text is stored._"}]})

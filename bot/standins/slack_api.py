@@ -68,7 +68,7 @@ class CallRecord:
                                     outcome, str(ts)) if x)
 
 
-class SlackEmulator(SlackFiles, SlackSocketMode, SlackFaults):
+class SlackEmulator(SlackFiles, SlackFaults):
     """Stateful Slack Web API + Slack-as-seen-by-the-app, on an ephemeral local port."""
 
     def __init__(

@@ -13,25 +13,13 @@ from __future__ import annotations
 import mimetypes
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import Any
 
 from aiohttp import web
 
 from .slack_blocks import escape, rich_text
 from .slack_payloads import message_event
-
-if TYPE_CHECKING:
-    from .slack_state import Channel, User
-
-
-class _Emulator(Protocol):
-    """What the file share needs of the emulator it is mixed into."""
-
-    def _human(self, user_id: str) -> User: ...
-
-    def _member_channel(self, user: User, channel_id: str) -> Channel: ...
-
-    async def _deliver_event(self, channel: Channel, event: dict[str, Any]) -> Any: ...
+from .slack_socket import SlackSocketMode
 
 SIGN_IN_PAGE = "<!DOCTYPE html><html><body>Sign in to Slack</body></html>"
 
@@ -46,12 +34,9 @@ class SharedFile:
     deleted: bool = False
 
 
-class SlackFiles:
-    """Mixed into the emulator: file hosting and the ``file_share`` action."""
+class SlackFiles(SlackSocketMode):
+    """The emulator's file hosting and the ``file_share`` action."""
 
-    workspace: Any
-    bot_token: str
-    base_url: str
     downloads: list[tuple[str, bool]]  # (file id, authorised) per download request
 
     def _files(self) -> dict[str, SharedFile]:
@@ -91,9 +76,8 @@ class SlackFiles:
                                 thread_ts: str | None = None) -> str:
         """A member uploads ``files`` — (name, bytes, mimetype) — with an optional comment,
         in a thread when ``thread_ts`` is given. Returns the message ts."""
-        host = cast("_Emulator", self)  # the emulator this is mixed into
-        user = host._human(user_id)
-        channel = host._member_channel(user, channel_id)
+        user = self._human(user_id)
+        channel = self._member_channel(user, channel_id)
         shared = []
         for name, data, mimetype in files:
             f = SharedFile("F" + uuid.uuid4().hex[:10].upper(), name, mimetype, data, user.id)
@@ -113,5 +97,5 @@ class SlackFiles:
                 raise ValueError(f"no message {thread_ts} in {channel_id} to reply to")
             msg["thread_ts"] = parent.get("thread_ts") or parent["ts"]
         self.workspace.store(channel, msg)
-        await host._deliver_event(channel, message_event(channel, msg))
+        await self._deliver_event(channel, message_event(channel, msg))
         return str(msg["ts"])

@@ -130,9 +130,10 @@ class SlackUserSimulator(SlackViewActions):
         user = self._human(user_id)
         channel = self._member_channel(user, channel_id)
         escaped = escape(text)
+        ts = self.workspace.clock.next()
         msg: dict[str, Any] = {
             "client_msg_id": str(uuid.uuid4()), "type": "message", "text": escaped,
-            "user": user.id, "ts": self.workspace.clock.next(), "blocks": rich_text(escaped),
+            "user": user.id, "ts": ts, "blocks": rich_text(escaped),
             "team": self.workspace.team_id,
         }
         if thread_ts:
@@ -142,7 +143,7 @@ class SlackUserSimulator(SlackViewActions):
             msg["thread_ts"] = parent.get("thread_ts") or parent["ts"]
         self.workspace.store(channel, msg)
         await self._deliver_event(channel, message_event(channel, msg))
-        return msg["ts"]
+        return ts
 
     async def user_edits(self, user_id: str, channel_id: str, ts: str, new_text: str) -> Delivery:
         """The author edits a message: ``message_changed`` with ``edited``/``previous_message``."""

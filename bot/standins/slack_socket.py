@@ -31,7 +31,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -99,7 +99,10 @@ class SlackSocketMode(SlackUserSimulator):
 
     workspace: Workspace
     bot_token: str
-    port: int
+
+    if TYPE_CHECKING:  # the emulator's, once it listens
+        @property
+        def port(self) -> int: ...
 
     def __init__(self, app_token: str | None = "xapp-test") -> None:
         SlackUserSimulator.__init__(self)

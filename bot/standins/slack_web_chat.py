@@ -106,7 +106,7 @@ def _identity(ws: Workspace, p: Params) -> dict[str, Any]:
     (ignored otherwise); an overridden identity makes Slack store a ``bot_message``
     with ``username``/``icons`` instead of the bot user's ``user``.
     """
-    base = {"type": "message", "bot_id": ws.bot_id, "app_id": ws.app_id}
+    base: dict[str, Any] = {"type": "message", "bot_id": ws.bot_id, "app_id": ws.app_id}
     username = p.text("username")
     icons = {k: p.text(f"icon_{k}") for k in ("url", "emoji") if p.text(f"icon_{k}")}
     if (username or icons) and ws.has_scope("chat:write.customize"):

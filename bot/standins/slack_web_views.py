@@ -79,7 +79,8 @@ def render(ws: Workspace, definition: dict[str, Any], *, view_id: str, root_id: 
     }
 
 
-def push_view(ws: Workspace, user_id: str, definition: dict[str, Any], *, reset: bool) -> dict:
+def push_view(ws: Workspace, user_id: str, definition: dict[str, Any], *, reset: bool
+              ) -> dict[str, Any]:
     """Open a modal for a user: a new stack (``reset``) or one level deeper (max 3)."""
     stack = [] if reset else ws.view_stacks.get(user_id, [])
     if len(stack) >= MAX_STACK:

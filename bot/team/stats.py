@@ -33,7 +33,7 @@ async def stats_blocks(service: Services, user_id: str, now: float, *,
     you = (f"*You* ({'🌙 idle' if idle else '🟢 online'}): "
            f"{mine} open conversations assigned, {waiting} waiting for you; {figures}; "
            f"{closes}.")
-    head = [
+    head: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "📋 Checklist right now"}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text":
          f"Only you can see this · <!date^{int(now)}^{{date_long}} {{time}}|{int(now)}> · "

@@ -14,14 +14,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-from deep_translator import (
-    BaseTranslator,
-    DeeplTranslator,
-    GoogleTranslator,
-    LibreTranslator,
-    MicrosoftTranslator,
-)
+from deep_translator import DeeplTranslator, GoogleTranslator, LibreTranslator, MicrosoftTranslator
 from deep_translator import exceptions as dt
+from deep_translator.base import BaseTranslator
 
 from bot.config_sections import TranslationConfig
 from bot.translation.phrasebook import NotInPhrasebook, Phrasebook

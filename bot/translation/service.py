@@ -8,6 +8,7 @@ Also what other parts use (slots of bot/feature_api.py): the sender's hook
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 
@@ -76,7 +77,7 @@ class Translator:
         if task is None:
             task = asyncio.ensure_future(self._fetch(key, text, masked))
             self._in_flight[key] = task
-            task.add_done_callback(lambda t, k=key: self._settled(k, t))
+            task.add_done_callback(functools.partial(self._settled, key))
         # shield: one caller giving up (a cancelled sender) must not cancel the others'.
         machine = await asyncio.shield(task)
         # Read back: this team's correction or another worker's row may have landed.

@@ -1,4 +1,3 @@
-from deep_translator.base import BaseTranslator as BaseTranslator
 from deep_translator.deepl import DeeplTranslator as DeeplTranslator
 from deep_translator.google import GoogleTranslator as GoogleTranslator
 from deep_translator.libre import LibreTranslator as LibreTranslator
