@@ -9,12 +9,13 @@ from bot.store.actions import Actions
 from bot.store.bookkeeping import Bookkeeping
 from bot.store.buyers import BuyerFacts
 from bot.store.catchups import CatchUps
-from bot.store.conversations import Claim, Conversations
+from bot.store.conversations import Conversations
 from bot.store.copying import Copying
 from bot.store.counters import Counters
 from bot.store.credentials import Credentials
 from bot.store.db import Clock, Database, DatabaseBusy
 from bot.store.home_viewers import HomeViewers
+from bot.store.inbound import Claim
 from bot.store.leases import Leases
 from bot.store.migrate import SchemaTooNew, migrate
 from bot.store.orders import Orders
