@@ -8,10 +8,14 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings
 from bot.config_read import load_settings
 from bot.logs import LogSettingError, configure_logging
+
+if TYPE_CHECKING:
+    from bot.preflight import Finding
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -84,43 +88,57 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_service(settings: Settings) -> int:
+    refusal = _refusal(settings)
+    if refusal:
+        print(f"error: {refusal}", file=sys.stderr)
+        return 2
+    from bot.preflight import startup_findings
+
+    findings = asyncio.run(startup_findings(settings))
+    errors = _log_findings(findings)
+    if errors:
+        print("error: " + "; ".join(f"{f.item}: {f.detail}" for f in errors), file=sys.stderr)
+        return 2
+    return _serve(settings, findings)
+
+
+def _refusal(settings: Settings) -> str | None:
+    """Why the service must not start before anything is checked over the network."""
     missing = [name for name, value in (("SLACK_BOT_TOKEN", settings.slack.bot_token),)
                if not value]
     if not settings.slack.app_token and not settings.slack.signing_secret:
         missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
     if missing:
-        print(f"error: environment: {', '.join(missing)} must be set", file=sys.stderr)
-        return 2
+        return f"environment: {', '.join(missing)} must be set"
     from bot.secret_key import key_refusal
 
-    refusal = asyncio.run(key_refusal(settings))
-    if refusal:
-        print(f"error: {refusal}", file=sys.stderr)
-        return 2
-    from aiohttp import web
+    return asyncio.run(key_refusal(settings))
 
-    from bot.http import build_web_app
-    from bot.preflight import add_self_check, startup_findings
-    from bot.service import Service
 
+def _log_findings(findings: list[Finding]) -> list[Finding]:
+    """Log what start-up found wrong; returns the errors (warnings only logged)."""
     log = logging.getLogger(__name__)
-    findings = asyncio.run(startup_findings(settings))
-    errors = [f for f in findings if not f.ok and not f.warning]
     for f in findings:
         if not f.ok:
             (log.warning if f.warning else log.error)("%s: %s", f.item, f.detail)
-    if errors:
-        print("error: " + "; ".join(f"{f.item}: {f.detail}" for f in errors), file=sys.stderr)
-        return 2
+    return [f for f in findings if not f.ok and not f.warning]
+
+
+def _serve(settings: Settings, findings: list[Finding]) -> int:
+    from aiohttp import web
+
+    from bot.http import build_web_app
+    from bot.preflight import add_self_check
+    from bot.service import Service
+    from bot.store import SchemaTooNew
+    from bot.store.single_process import AlreadyRunning
+
     service = Service(settings)
     app = build_web_app(service, socket_mode_token=settings.slack.app_token or None)
     if settings.public_url and not any(f.item == "public URL" and not f.ok for f in findings):
         add_self_check(app, settings.public_url)
-    log.info("StoreBridge on port %s (%d stores)", settings.port,
+    logging.getLogger(__name__).info("StoreBridge on port %s (%d stores)", settings.port,
                                      len(settings.stores))
-    from bot.store import SchemaTooNew
-    from bot.store.single_process import AlreadyRunning
-
     try:
         web.run_app(app, host=os.environ.get("HOST", "0.0.0.0"), port=settings.port,
                     print=None)

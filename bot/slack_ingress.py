@@ -43,24 +43,41 @@ def shape_problem(payload: Any) -> str | None:
     kind = payload.get("type")
     if not isinstance(kind, str):
         return "missing type"
-    expected: dict[str, type] = {}
+    return _field_problem(kind, payload) or _nested_problem(payload)
+
+
+_INTERACTIVE = ("block_actions", "block_suggestion", "view_submission", "view_closed",
+                "shortcut", "message_action")
+
+
+def _expected(kind: str) -> dict[str, type]:
+    """The top-level fields a payload of this type must have, and their types."""
     if kind == "event_callback":
-        expected = {"event": dict}
-        event = payload.get("event")
-        if isinstance(event, dict) and not isinstance(event.get("type"), str):
-            return "event.type is missing"
-    elif kind == "url_verification":
-        expected = {"challenge": str}
-    elif kind in ("block_actions", "block_suggestion", "view_submission", "view_closed",
-                  "shortcut", "message_action"):
-        expected = {"user": dict}
-        if kind == "block_actions":
-            expected["actions"] = list
-        if kind.startswith("view_"):
-            expected["view"] = dict
-    for key, typ in expected.items():
+        return {"event": dict}
+    if kind == "url_verification":
+        return {"challenge": str}
+    if kind not in _INTERACTIVE:
+        return {}
+    expected: dict[str, type] = {"user": dict}
+    if kind == "block_actions":
+        expected["actions"] = list
+    if kind.startswith("view_"):
+        expected["view"] = dict
+    return expected
+
+
+def _field_problem(kind: str, payload: dict[str, Any]) -> str | None:
+    event = payload.get("event")
+    if kind == "event_callback" and isinstance(event, dict) and not isinstance(
+            event.get("type"), str):
+        return "event.type is missing"
+    for key, typ in _expected(kind).items():
         if not isinstance(payload.get(key), typ):
             return f"{key} is missing or not {typ.__name__}"
+    return None
+
+
+def _nested_problem(payload: dict[str, Any]) -> str | None:
     for key in ("user", "channel", "team", "enterprise", "container", "message", "view"):
         value = payload.get(key)  # bolt reads ids out of these while building context
         if value is not None and not isinstance(value, dict | str):

@@ -12,7 +12,7 @@ test here instead of leaving an agent with no Home tab.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 Problems = list[str]
@@ -154,34 +154,76 @@ def check_block(block: dict[str, Any], pointer: str) -> Problems:
     problems: Problems = []
     if "block_id" in block:
         problems += _check_id(block["block_id"], f"{pointer}/block_id")
+    problems += _item_counts(block, kind, pointer)
+    problems += _block_texts(block, kind, pointer)
+    by_kind = _KIND_RULES.get(kind)
+    if by_kind is not None:
+        problems += by_kind(block, pointer)
+    problems += _children_problems(block, pointer)
+    return problems
+
+
+def _item_counts(block: dict[str, Any], kind: str, pointer: str) -> Problems:
+    problems: Problems = []
     for (owner, key), limit in _ITEM_LIMITS.items():
         items = block.get(key)
         if kind == owner and isinstance(items, list) and len(items) > limit:
             problems.append(f"[ERROR] no more than {limit} items allowed "
                             f"[json-pointer:{pointer}/{key}]")
-    texts = _BLOCK_TEXTS.get(kind, {})
-    for key, (limit, plain) in texts.items():
+    return problems
+
+
+def _block_texts(block: dict[str, Any], kind: str, pointer: str) -> Problems:
+    problems: Problems = []
+    for key, (limit, plain) in _BLOCK_TEXTS.get(kind, {}).items():
         required = (kind, key) in (("header", "text"), ("input", "label"))
         if key in block or required:
             problems += check_text(block.get(key), f"{pointer}/{key}", limit=limit,
                                    plain_only=plain)
-    if kind == "section":
-        if "text" not in block and not block.get("fields"):
-            problems.append(f"[ERROR] must provide either text or fields "
-                            f"[json-pointer:{pointer}]")
-        for f, field in enumerate(block.get("fields") or []):
-            problems += check_text(field, f"{pointer}/fields/{f}", limit=2000)
-    if kind == "context":
-        for e, element in enumerate(block.get("elements") or []):
-            if isinstance(element, dict) and element.get("type") in ("plain_text", "mrkdwn"):
-                problems += check_text(element, f"{pointer}/elements/{e}")
-    if kind == "markdown" and len(str(block.get("text") or "")) > 12000:
-        problems.append(_too_long(12000, f"{pointer}/text"))
-    if kind == "image":
-        for key, limit in _STRING_LIMITS["image"].items():
-            value = block.get(key)
-            if isinstance(value, str) and len(value) > limit:
-                problems.append(_too_long(limit, f"{pointer}/{key}"))
+    return problems
+
+
+def _section(block: dict[str, Any], pointer: str) -> Problems:
+    problems: Problems = []
+    if "text" not in block and not block.get("fields"):
+        problems.append(f"[ERROR] must provide either text or fields "
+                        f"[json-pointer:{pointer}]")
+    for f, field in enumerate(block.get("fields") or []):
+        problems += check_text(field, f"{pointer}/fields/{f}", limit=2000)
+    return problems
+
+
+def _context(block: dict[str, Any], pointer: str) -> Problems:
+    problems: Problems = []
+    for e, element in enumerate(block.get("elements") or []):
+        if isinstance(element, dict) and element.get("type") in ("plain_text", "mrkdwn"):
+            problems += check_text(element, f"{pointer}/elements/{e}")
+    return problems
+
+
+def _markdown(block: dict[str, Any], pointer: str) -> Problems:
+    if len(str(block.get("text") or "")) > 12000:
+        return [_too_long(12000, f"{pointer}/text")]
+    return []
+
+
+def _image(block: dict[str, Any], pointer: str) -> Problems:
+    problems: Problems = []
+    for key, limit in _STRING_LIMITS["image"].items():
+        value = block.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            problems.append(_too_long(limit, f"{pointer}/{key}"))
+    return problems
+
+
+_KIND_RULES: dict[str, Callable[[dict[str, Any], str], Problems]] = {
+    "section": _section, "context": _context, "markdown": _markdown, "image": _image,
+}
+
+
+def _children_problems(block: dict[str, Any], pointer: str) -> Problems:
+    """Each interactive element's rules, and its action_id unique in the block."""
+    problems: Problems = []
     seen: dict[str, str] = {}
     for element, at in _children(block, pointer):
         problems += check_element(element, at)

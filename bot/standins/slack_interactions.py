@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import copy
 import json
-import time
-import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
 
-from .slack_blocks import block_elements, element_state, find_element, normalise_blocks
+from .slack_blocks import block_elements, element_state, find_element
 from .slack_commands import SlashCommand, as_sent
 from .slack_payloads import (
     Delivery,
@@ -32,45 +29,28 @@ from .slack_payloads import (
     slash_command,
     view_submission,
 )
-from .slack_state import Channel, SlackError, User, Workspace
-from .slack_web_chat import bot_message, own, public
+from .slack_response_urls import SlackResponseUrls
+from .slack_state import Channel, SlackError, User
+from .slack_web_chat import public
 from .slack_web_views import checked_view, close_views, push_view, replace_view
 
 FORM = "application/x-www-form-urlencoded"
-RESPONSE_URL_USES = 5  # Slack: a response_url works up to 5 times
 
 
-@dataclass
-class ResponseUrlPost:
-    """A message the app sent to a ``response_url`` (or as a slash command's reply)."""
-
-    response_url_id: str
-    payload: dict[str, Any]
-    user_id: str
-    channel_id: str
-    time: float
-
-
-class SlackInteractions:
+class SlackInteractions(SlackResponseUrls):
     """Interactivity half of the user simulator (mixed into the emulator)."""
 
-    workspace: Workspace
     signing_secret: str
     verification_token: str
     delivery_timeout: float
     deliveries: list[Delivery]
 
-    if TYPE_CHECKING:  # the emulator's, once it listens
-        @property
-        def base_url(self) -> str: ...
-
     def __init__(self) -> None:
+        SlackResponseUrls.__init__(self)
         self.request_url: str | None = None
         self.interactivity_url: str | None = None
         self.commands_url: str | None = None
         self.options_url: str | None = None
-        self.responses: list[ResponseUrlPost] = []
-        self._response_urls: dict[str, dict[str, Any]] = {}
         self._session: aiohttp.ClientSession | None = None
         self.socket_mode = False
         self.slash_commands: dict[str, SlashCommand] | None = None
@@ -115,13 +95,6 @@ class SlackInteractions:
         if channel_id not in self.workspace.channels:
             raise ValueError(f"unknown channel {channel_id!r}: seed it with add_channel()")
         return self.workspace.channels[channel_id]
-
-    def _new_response_url(self, user: User, channel: Channel, message_ts: str | None = None,
-                          ephemeral: bool = False) -> str:
-        rid = uuid.uuid4().hex
-        self._response_urls[rid] = {"user_id": user.id, "channel_id": channel.id,
-                                    "message_ts": message_ts, "ephemeral": ephemeral, "uses": 0}
-        return f"{self.base_url}/_emulator/response/{rid}"
 
     async def _transmit(self, delivery: Delivery, content_type: str,
                         headers: dict[str, str] | None = None) -> None:
@@ -310,64 +283,3 @@ class SlackInteractions:
         payload = block_suggestion(self.workspace, user, public(view), found[0]["block_id"],
                                    action_id, value, token=self.verification_token)
         return await self._post_payload(payload, self.options_url)
-
-    # -- response_url ----------------------------------------------------------------------
-    def _record_response(self, rid: str, origin: dict[str, Any], payload: dict[str, Any]) -> None:
-        self.responses.append(ResponseUrlPost(rid, copy.deepcopy(payload), origin["user_id"],
-                                              origin["channel_id"], time.time()))
-
-    def _apply_response_url(self, rid: str, payload: dict[str, Any]
-                            ) -> tuple[int, dict[str, Any]]:
-        origin = self._response_urls.get(rid)
-        if origin is None:
-            return 404, {"ok": False, "error": "expired_url"}
-        origin["uses"] += 1
-        if origin["uses"] > RESPONSE_URL_USES:
-            return 404, {"ok": False, "error": "used_url"}
-        self._record_response(rid, origin, payload)
-        try:
-            self._apply_message_response(origin, payload)
-        except SlackError as exc:
-            return 400, {"ok": False, "error": exc.error}
-        return 200, {"ok": True}
-
-    def _apply_message_response(self, origin: dict[str, Any], payload: dict[str, Any]) -> None:
-        """``delete_original`` / ``replace_original`` / ``in_channel`` / ephemeral (default)."""
-        ws = self.workspace
-        channel = ws.channels[origin["channel_id"]]
-        ts = origin.get("message_ts")
-        ephemerals = ws.ephemerals.setdefault(origin["user_id"], [])
-        if payload.get("delete_original") and ts:
-            if origin["ephemeral"]:
-                ephemerals[:] = [e for e in ephemerals if e["ts"] != ts]
-            else:
-                msg = ws.message(channel, ts)
-                if not own(ws, msg):
-                    raise SlackError("cant_delete_message")
-                ws.remove(channel, ts)
-                ws.outbox.append({"kind": "deleted", "channel": channel.id, "previous": msg})
-            return
-        text = str(payload.get("text") or "")
-        blocks = normalise_blocks(payload.get("blocks"))
-        if not text and not blocks:
-            raise SlackError("no_text")
-        content: dict[str, Any] = {"text": text, **({"blocks": blocks} if blocks else {})}
-        if payload.get("replace_original") and ts:
-            target = next((e for e in ephemerals if e["ts"] == ts), None) \
-                if origin["ephemeral"] else ws.message(channel, ts)
-            if target is None or not own(ws, target):
-                raise SlackError("cant_update_message")
-            previous = public(target)
-            target.pop("blocks", None)
-            target.update(content)
-            if not origin["ephemeral"]:
-                ws.outbox.append({"kind": "changed", "channel": channel.id,
-                                  "message": public(target), "previous": previous})
-        elif payload.get("response_type") == "in_channel":
-            msg = bot_message(ws, content)
-            if payload.get("thread_ts"):
-                msg["thread_ts"] = str(payload["thread_ts"])
-            ws.store(channel, msg)
-            ws.outbox.append({"kind": "posted", "channel": channel.id, "message": public(msg)})
-        else:
-            ephemerals.append({**bot_message(ws, content), "channel": channel.id})
