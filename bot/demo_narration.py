@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.render.labels import KIND_ICONS
-from bot.standins.slack_api import CallRecord
+from bot.standins.slack_web_api import CallRecord
 
 WIDTH = 100
 REACTIONS = {
