@@ -20,8 +20,9 @@ from aiohttp import web
 
 from .slack_faults import SlackFaults
 from .slack_payloads import Delivery, gather_all
+from .slack_requests import TokenBucket
 from .slack_socket import SlackSocketMode
-from .slack_state import TokenBucket, Workspace
+from .slack_state import Workspace
 from .slack_web_api import CallRecord, SlackWebApi
 from .slack_web_chat import public
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .slack_block_rules import check_blocks
-from .slack_state import SlackError
+from .slack_requests import SlackError
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100

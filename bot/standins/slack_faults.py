@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .slack_state import Params
+from .slack_requests import Params
 
 
 @dataclass

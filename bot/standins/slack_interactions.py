@@ -29,8 +29,9 @@ from .slack_payloads import (
     slash_command,
     view_submission,
 )
+from .slack_requests import SlackError
 from .slack_response_urls import SlackResponseUrls
-from .slack_state import Channel, SlackError, User
+from .slack_state import Channel, User
 from .slack_web_chat import public
 from .slack_web_views import checked_view, close_views, push_view, replace_view
 

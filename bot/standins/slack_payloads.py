@@ -14,6 +14,8 @@ import base64
 import hashlib
 import hmac
 import json
+import random
+import string
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +23,12 @@ from typing import Any
 import aiohttp
 
 from .slack_blocks import element_state
-from .slack_state import Channel, User, Workspace, random_id
+from .slack_state import Channel, User, Workspace
 from .slack_web_chat import public
+
+
+def random_id(prefix: str, length: int = 10) -> str:
+    return prefix + "".join(random.choices(string.ascii_uppercase + string.digits, k=length))
 
 
 @dataclass

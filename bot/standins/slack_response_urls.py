@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .slack_blocks import normalise_blocks
-from .slack_state import Channel, SlackError, User, Workspace
+from .slack_requests import SlackError
+from .slack_state import Channel, User, Workspace
 from .slack_web_chat import bot_message, own, public
 
 RESPONSE_URL_USES = 5  # Slack: a response_url works up to 5 times

@@ -29,7 +29,8 @@ from .slack_payloads import (
     message_event,
     reaction_event,
 )
-from .slack_state import Channel, SlackError, User
+from .slack_requests import SlackError
+from .slack_state import Channel, User
 from .slack_view_actions import SlackViewActions
 from .slack_web_chat import add_reaction, public
 

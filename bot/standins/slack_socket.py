@@ -37,8 +37,9 @@ from urllib.parse import parse_qsl
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from .slack_payloads import Delivery
+from .slack_requests import Params, SlackError
 from .slack_simulator import SlackUserSimulator
-from .slack_state import Params, SlackError, Workspace
+from .slack_state import Workspace
 
 MAX_CONNECTIONS = 10  # Slack allows an app 10 open Socket Mode connections
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})

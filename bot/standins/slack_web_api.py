@@ -16,7 +16,7 @@ from aiohttp import web
 from . import slack_web_chat, slack_web_read, slack_web_views
 from .slack_faults import SlackFaults
 from .slack_files import SlackFiles
-from .slack_state import Params, SlackError, TokenBucket
+from .slack_requests import Params, SlackError, TokenBucket
 
 log = logging.getLogger(__name__)
 

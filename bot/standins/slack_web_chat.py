@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .slack_blocks import normalise_blocks
-from .slack_state import Channel, Params, SlackError, Workspace
+from .slack_requests import Params, SlackError
+from .slack_state import Channel, Workspace
 
 Handler = Callable[[Workspace, Params], dict[str, Any]]
 MAX_TEXT = 40_000

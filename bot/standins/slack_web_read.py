@@ -10,7 +10,8 @@ import base64
 import time
 from typing import Any
 
-from .slack_state import Params, SlackError, Workspace
+from .slack_requests import Params, SlackError
+from .slack_state import Workspace
 from .slack_web_chat import Handler, public
 
 

@@ -11,7 +11,8 @@ import time
 from typing import Any
 
 from .slack_blocks import MAX_VIEW_BLOCKS, normalise_blocks
-from .slack_state import Params, SlackError, Workspace
+from .slack_requests import Params, SlackError
+from .slack_state import Workspace
 from .slack_web_chat import Handler
 
 MAX_STACK = 3
