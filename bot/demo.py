@@ -169,9 +169,13 @@ async def _quick_reply_and_priority(slack: SlackEmulator, market: SandboxMarketp
     await step(n, "priority flagged and the ops channel alerted", lambda: any(
         "Priority" in m.get("text", "") for m in slack.messages(ops)), results)
     third_conv = await service.store.conversations.first_with_thread(third.buyer_id)
-    await step(n, "his refund request on the order, in his thread", lambda: third_conv and any(
-        "Refund requested for order" in m.get("text", "")
-        for m in slack.replies(third_conv.channel_id, third_conv.thread_ts)), results)
+
+    def refund_noted() -> bool:
+        if third_conv is None or not third_conv.channel_id or not third_conv.thread_ts:
+            return False
+        return any("Refund requested for order" in m.get("text", "")
+                   for m in slack.replies(third_conv.channel_id, third_conv.thread_ts))
+    await step(n, "his refund request on the order, in his thread", refund_noted, results)
     await service.outbox.idle()  # his thread is told everything before the next story
 
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
 
 import requests
 from deep_translator import DeeplTranslator, GoogleTranslator, LibreTranslator, MicrosoftTranslator
@@ -59,7 +60,14 @@ def provider_code(provider: str, lang: str) -> str:
     return base
 
 
-Factory = Callable[[str, str], BaseTranslator]
+class Translating(Protocol):
+    """One translator, for one source and target language (deep-translator's and
+    the demo phrasebook)."""
+
+    def translate(self, text: str) -> str: ...
+
+
+Factory = Callable[[str, str], Translating]
 
 
 def _factories(cfg: TranslationConfig) -> dict[str, Factory]:
@@ -147,7 +155,7 @@ class Provider:
             raise TranslationError("the translation provider returned no translation")
         return out
 
-    def _make(self, source: str, target: str) -> BaseTranslator:
+    def _make(self, source: str, target: str) -> Translating:
         try:
             translator = self._factory(source, target)
         except dt.LanguageNotSupportedException:
@@ -157,7 +165,8 @@ class Provider:
             # provider: let it detect instead (an unsupported target still fails).
             translator = self._factory("auto", target)
             source = "auto"
-        if source == "auto" and self.name in ("deepl", "microsoft"):
+        if (source == "auto" and self.name in ("deepl", "microsoft")
+                and isinstance(translator, BaseTranslator)):
             # These APIs detect when the source parameter is absent; "auto" is an
             # error there. requests drops parameters whose value is None.
             translator._source = None
