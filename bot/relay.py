@@ -123,28 +123,16 @@ class Relay:
                             "was not sent to the buyer. Start it with `note:` to keep it "
                             "internal.")
             return "refused: not an agent of this store"
-        images = []
-        for ref in file_refs(event.get("files")) if subtype == "file_share" else []:
-            refused = not_an_image(ref)
-            if refused:
-                await self.tell(conv, user, refused)
-            else:
-                images.append(ref)
+        images = await self._images(conv, user, event)
         if not text.strip() and not images:
             return "refused: no image" if subtype == "file_share" else "ignored: no text"
         # The file references are on the row before anything is sent: a crash or a
         # restart finds them there (the sender downloads each image when it sends it).
         # The guard asks the author first; the approval gate looks once they answer.
-        slip = await self.guard.reason(conv, user, text) if (
-            self.guard is not None and text.strip()) else None
-        if slip is not None:
-            mid = await self.store.replies.record(conv, channel, ts, user, text, note=False,
-                                                  files=images, hold="unconfirmed")
-            if mid is not None:
-                await self.store.books.set_current(user, conv.id)
-                self.wake_slack(conv.channel_ref)
-                await self.guard.ask(conv, mid, user, text, slip)
-            return "held for the author's confirmation" if mid else "duplicate message"
+        if self.guard is not None and text.strip():
+            slip = await self.guard.reason(conv, user, text)
+            if slip is not None:
+                return await self._ask_author(conv, event, images, slip)
         queued = await self.queue_reply(conv, user, text, lambda held: self.store.replies.record(
             conv, channel, ts, user, text, note=False, files=images,
             hold="held" if held else None))
@@ -152,6 +140,32 @@ class Relay:
             return "duplicate message"
         await self.store.books.set_current(user, conv.id)
         return "held for approval" if queued.held else "queued"
+
+    async def _images(self, conv: Conversation, user: str, event: dict[str, Any]
+                      ) -> list[dict[str, Any]]:
+        """The images a shared-file message carries; the author is told of any other file."""
+        images = []
+        refs = file_refs(event.get("files")) if event.get("subtype") == "file_share" else []
+        for ref in refs:
+            refused = not_an_image(ref)
+            if refused:
+                await self.tell(conv, user, refused)
+            else:
+                images.append(ref)
+        return images
+
+    async def _ask_author(self, conv: Conversation, event: dict[str, Any],
+                          images: list[dict[str, Any]], slip: str) -> str:
+        """Recorded ``unconfirmed``: the reply guard asks its author first."""
+        user, text = event["user"], event.get("text") or ""
+        mid = await self.store.replies.record(conv, event["channel"], event["ts"], user, text,
+                                              note=False, files=images, hold="unconfirmed")
+        if mid is None:
+            return "duplicate message"
+        await self.store.books.set_current(user, conv.id)
+        self.wake_slack(conv.channel_ref)
+        await self.guard.ask(conv, mid, user, text, slip)
+        return "held for the author's confirmation"
 
     async def queue_reply(self, conv: Conversation, user: str, text: str,
                           record: Record) -> Queued | None:
@@ -176,7 +190,8 @@ class Relay:
 
     async def _on_edit(self, event: dict[str, Any]) -> str:
         new, old = event.get("message") or {}, event.get("previous_message") or {}
-        if new.get("bot_id") or (new.get("text") or "") == (old.get("text") or ""):
+        text = new.get("text") or ""
+        if new.get("bot_id") or text == (old.get("text") or ""):
             return "ignored: not a text edit"
         msg = await self.store.conversations.message_by_ts(event.get("channel", ""), new.get("ts",
                                                                                              ""))
@@ -186,10 +201,15 @@ class Relay:
         assert conv is not None
         if msg.direction == "note":
             return "ignored: note edited"
+        editor = new.get("user") or msg.author or ""
         if msg.state == "unconfirmed" and self.guard is not None:
-            return await self.guard.edited(msg, conv, new.get("user") or msg.author or "",
-                                           new.get("text") or "")
-        text, author = new.get("text") or "", msg.author or new.get("user") or ""
+            return await self.guard.edited(msg, conv, editor, text)
+        return await self._requeue_edited(conv, msg, msg.author or new.get("user") or "", text,
+                                          editor)
+
+    async def _requeue_edited(self, conv: Conversation, msg: Message, author: str, text: str,
+                              editor: str) -> str:
+        """An edit goes to the buyer only if the reply has not left (or was refused)."""
         queued = await self.queue_reply(conv, author, text, lambda held: id_if(
             self.store.replies.edit_before_sending(msg.id, text, held=held), msg.id))
         if queued is not None:
@@ -200,8 +220,7 @@ class Relay:
         if queued is not None:
             return "edited after a refusal: " + (
                 "held for approval" if queued.held else "sending the new text")
-        await self.tell(conv, new.get("user") or msg.author or "",
-                  _AFTER_SEND.get(msg.state, _AFTER_SEND["delivered"]))
+        await self.tell(conv, editor, _AFTER_SEND.get(msg.state, _AFTER_SEND["delivered"]))
         return "told: edit not relayed"
 
     async def _on_delete(self, event: dict[str, Any]) -> str:

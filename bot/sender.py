@@ -128,62 +128,76 @@ class Sender:
 
     async def _send_parts(self, msg: Message, conv: Conversation) -> None:
         connector, account = self.hub.for_store(msg.store_key)
-        parts = msg.parts
-        card = msg.attributes.get("card")
-        after = [CARD_PART] if card else image_parts(msg.attributes.get("files") or [])
-        # The agent's words go first; a card from before cards carried words has its
-        # label as text, which is not for the buyer.
-        said = "" if card and "label" not in card else msg.text
-        if parts is None and not said.strip() and after:
-            parts = after  # no text to send
-            await self.store.replies.plan(msg.id, "", parts)
+        parts = msg.parts if msg.parts is not None else await self._plan(
+            msg, conv, connector, account)
         if parts is None:
-            text = await slack_to_plain(said, self.directory.user_name)
-            translated_to = None
-            # A template variant already in the buyer's language needs no translation.
-            written_in = msg.attributes.get("language")
-            if conv.translate_replies and self.translate_out is not None and (
-                    not written_in or written_in != conv.buyer_language):
-                text, translated_to = await self.translate_out(conv, text)
-            try:
-                parts = connector.check_outgoing(account, text, await self._facts(conv.id))
-            except RuleViolation as e:
-                await self.store.replies.mark_refused(msg.id, e.user_message)
-                self.on_change(conv.channel_ref)
-                return
-            parts = [*parts, *after]
-            await self.store.replies.plan(msg.id, text, parts, translated_to)
+            return  # refused: a platform rule would be broken
         for index in range(msg.parts_done, len(parts)):
             image = image_index(parts[index])
             if image is not None or parts[index] == CARD_PART:
-                if not await self._send_rich(msg, conv, index, image, connector, account):
-                    return
-                continue
-            out = self._outbound(msg, conv.platform_conversation_id, conv.buyer_id,
-                                 parts[index], index)
-            if msg.state == "unknown" and index == msg.parts_done:
-                since = datetime.fromtimestamp(msg.created_at - 60, UTC)
-                found = await self._look_up(msg, partial(connector.find_sent, account, out,
-                                                         since), conv.channel_ref)
-                if found is _STILL_UNKNOWN:
-                    return
-                if isinstance(found, SentMessage):
-                    await self.store.replies.record_part(msg.id, index, found.message_id)
-                    continue
-            if self.leases is not None and not await self.leases.holds(f"send:{msg.store_key}"):
-                return  # another worker took this store over; it carries on
-            await self.store.replies.mark_sending(msg.id)
-            try:
-                sent = await connector.send_text(account, out)
-            except Exception as e:  # noqa: BLE001 - sorted below
-                await self._after_failure(msg, e, conv.channel_ref)
+                sent = await self._send_rich(msg, conv, index, image, connector, account)
+            else:
+                sent = await self._send_text(msg, conv, index, parts[index], connector, account)
+            if not sent:
                 return
-            await self.store.replies.record_part(msg.id, index, sent.message_id)
         first = await self.store.replies.first_part_id(msg.id)
         assert first is not None
         await self.store.replies.mark_delivered(msg.id, first, self.store.database.clock())
         log.debug("reply %s delivered in %d part(s)", msg.id, len(parts))
         self.on_change(conv.channel_ref)
+
+    async def _plan(self, msg: Message, conv: Conversation, connector: Connector,
+                    account: StoreAccount) -> list[str] | None:
+        """What the buyer will get, as the platform's messages (written before the
+        first is sent); None when a platform rule refuses the reply."""
+        card = msg.attributes.get("card")
+        after = [CARD_PART] if card else image_parts(msg.attributes.get("files") or [])
+        # The agent's words go first; a card from before cards carried words has its
+        # label as text, which is not for the buyer.
+        said = "" if card and "label" not in card else msg.text
+        if not said.strip() and after:
+            await self.store.replies.plan(msg.id, "", after)  # no text to send
+            return after
+        text = await slack_to_plain(said, self.directory.user_name)
+        translated_to = None
+        # A template variant already in the buyer's language needs no translation.
+        written_in = msg.attributes.get("language")
+        if conv.translate_replies and self.translate_out is not None and (
+                not written_in or written_in != conv.buyer_language):
+            text, translated_to = await self.translate_out(conv, text)
+        try:
+            parts = connector.check_outgoing(account, text, await self._facts(conv.id))
+        except RuleViolation as e:
+            await self.store.replies.mark_refused(msg.id, e.user_message)
+            self.on_change(conv.channel_ref)
+            return None
+        parts = [*parts, *after]
+        await self.store.replies.plan(msg.id, text, parts, translated_to)
+        return parts
+
+    async def _send_text(self, msg: Message, conv: Conversation, index: int, part: str,
+                         connector: Connector, account: StoreAccount) -> bool:
+        """One text part; False when the reply stops here (failed, waiting, taken over)."""
+        out = self._outbound(msg, conv.platform_conversation_id, conv.buyer_id, part, index)
+        if msg.state == "unknown" and index == msg.parts_done:
+            since = datetime.fromtimestamp(msg.created_at - 60, UTC)
+            found = await self._look_up(msg, partial(connector.find_sent, account, out,
+                                                     since), conv.channel_ref)
+            if found is _STILL_UNKNOWN:
+                return False
+            if isinstance(found, SentMessage):
+                await self.store.replies.record_part(msg.id, index, found.message_id)
+                return True
+        if self.leases is not None and not await self.leases.holds(f"send:{msg.store_key}"):
+            return False  # another worker took this store over; it carries on
+        await self.store.replies.mark_sending(msg.id)
+        try:
+            sent = await connector.send_text(account, out)
+        except Exception as e:  # noqa: BLE001 - sorted below
+            await self._after_failure(msg, e, conv.channel_ref)
+            return False
+        await self.store.replies.record_part(msg.id, index, sent.message_id)
+        return True
 
     async def _send_rich(self, msg: Message, conv: Conversation, index: int,
                          image: int | None, connector: Connector, account: StoreAccount

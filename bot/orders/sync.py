@@ -148,6 +148,12 @@ class OrderSync:
 def changes(before: dict[str, Any] | None, after: dict[str, Any],
             now: float) -> list[tuple[str, str]]:
     """(kind, dedupe key) of what a conversation should hear about."""
+    return [*_status_changes(before, after, now), *_request_changes(before or {}, after)]
+
+
+def _status_changes(before: dict[str, Any] | None, after: dict[str, Any],
+                    now: float) -> list[tuple[str, str]]:
+    """A new order (only a recent one), and its shipping, delivery or cancellation."""
     out: list[tuple[str, str]] = []
     if before is None and now - after["created_at"] <= NEW_ORDER_WINDOW:
         out.append(("new", "1"))
@@ -155,11 +161,17 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any],
     if after["status"] in ("shipped", "delivered", "cancelled") and old_status != after[
             "status"] and (before is not None or now - after["updated_at"] <= NEW_ORDER_WINDOW):
         out.append((after["status"], "1"))
+    return out
+
+
+def _request_changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str]]:
+    """The buyer's new cancellation or return requests."""
+    out: list[tuple[str, str]] = []
     cancel = after.get("cancellation") or {}
-    was = (before or {}).get("cancellation") or {}
+    was = before.get("cancellation") or {}
     if cancel.get("state") == "pending" and was.get("state") != "pending":
         out.append(("cancel_requested", str(cancel.get("requested_at") or "1")))
-    old_pending = {r["return_id"] for r in (before or {}).get("returns") or []
+    old_pending = {r["return_id"] for r in before.get("returns") or []
                    if r.get("state") == "pending"}
     for r in after.get("returns") or []:
         if r.get("state") == "pending" and r["return_id"] not in old_pending:
