@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
 from bot.actions.reply_guard_rules import order_tokens, reply_language, same_language
 from bot.buyer_language import language_name
 from bot.language import SITE_LANGUAGES, normalize
@@ -211,11 +213,11 @@ def _who(conv: Conversation) -> str:
 
 
 def listeners(guard: ReplyGuard) -> Register:
-    def register(app: Any) -> None:
+    def register(app: AsyncApp) -> None:
         @app.action(SEND)
         @app.action(CANCEL)
-        async def guard_click(ack: Any, body: dict[str, Any], action: dict[str, Any],
-                              respond: Any) -> None:
+        async def guard_click(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                              respond: AsyncRespond) -> None:
             await ack()
             try:
                 message_id = int(action.get("value") or "")
