@@ -143,8 +143,8 @@ async def sync_reaction(fx: SlackEffects, op: SlackOp, ref: str) -> str | None:
 async def notice(fx: SlackEffects, op: SlackOp, ref: str) -> str | None:
     msg = await fx.store.replies.get(op.message_id or 0)
     conv = await fx.store.conversations.get(op.conversation_id or 0)
-    if msg is None or conv is None or not conv.thread_ts:
-        return None
+    if msg is None or conv is None or not conv.thread_ts or not conv.channel_id:
+        return None  # no thread (a thread has its channel) to put a notice in
     text, blocks = delivery_notice(msg, conv.buyer_name)
     if msg.notice_ts:
         await fx.client.chat_update(channel=conv.channel_id, ts=msg.notice_ts, text=text,
