@@ -19,7 +19,7 @@ from bot.feature_api import Feature, Job, Services
 from bot.render.labels import platform_name, slack_date
 from bot.store.account_notices import Notice
 from bot.store.digest import store_labels
-from bot.team.digest import section
+from bot.team.checklist import section
 from bot.team.home_render import store_label
 from bot.text_safety import escape_untrusted
 from connectors.account_health import AccountHealthSource

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.store.digest import DAY, response_times
 from bot.store.service_time import service_times
-from bot.team.digest import MAX_MESSAGE_BLOCKS, checklist_blocks, human
+from bot.team.checklist import checklist_blocks, human
+from bot.team.digest import MAX_MESSAGE_BLOCKS
 from bot.team.home_render import fit
 
 if TYPE_CHECKING:
