@@ -24,14 +24,14 @@ from bot.leases import LeaseKeeper
 from bot.loop_probe import LoopProbe
 from bot.relay import Relay
 from bot.sender import Sender
+from bot.service_health import ServiceHealth
 from bot.slack_app import build_bolt_app
 from bot.slack_directory import SlackDirectory
 from bot.slack_outbox import SlackOutbox
-from bot.store import DatabaseBusy, Store, TokenCipher, is_postgres
+from bot.store import Store, TokenCipher, is_postgres
 from bot.store.db import Clock
 from bot.store.single_process import SingleProcessLock
 from bot.store_health import StoreHealth
-from bot.worker_status import worker_status
 from connectors.errors import ConnectorError
 
 log = logging.getLogger(__name__)
@@ -40,13 +40,11 @@ REPAIR_EVERY_MINUTES = 10
 SWEEP_SECONDS = 2  # how soon a survivor notices a dead worker's queues (after their TTL)
 #: Jobs every worker runs; all others run on the one worker holding ``job:<id>``.
 EVERY_WORKER_JOBS = frozenset({"sweep"})
-HEALTH_DB_BOUND = 0.08  # seconds: /healthz answers within ~100 ms
-HEALTH_DETAIL_BOUND = 0.5
 EVENT_MEMORY_SECONDS = 2 * 86400  # Slack retries within minutes; keep ids two days
 T = TypeVar("T")
 
 
-class Service:
+class Service(ServiceHealth):
     store: Store
     slack: AsyncWebClient
     hub: ConnectorHub
@@ -228,10 +226,11 @@ class Service:
     async def _store_info(self, store_key: str) -> dict[str, str]:
         cfg = self.hub.stores.get(store_key)
         if cfg is None:  # a store removed from the config still has threads
-            row = await self.store.books.store_row(store_key) or {
-                "site": "", "platform": "", "name": store_key, "nickname": None}
-            return {"site": row["site"], "platform": row["platform"],
-                    "name": row["nickname"] or row["name"]}
+            row = await self.store.books.store_row(store_key)
+            if row is None:
+                return {"site": "", "platform": "", "name": store_key}
+            return {"site": str(row["site"]), "platform": str(row["platform"]),
+                    "name": str(row["nickname"] or row["name"])}
         return {"site": cfg.site, "platform": cfg.platform, "name": cfg.display_name}
 
     async def repair(self, store_key: str, full: bool = False) -> int:
@@ -299,45 +298,3 @@ class Service:
         await self.store.books.prune_events(now - EVENT_MEMORY_SECONDS)
         await self.store.ops.prune_done(now - 7 * 86400)
         await self.store.database.refresh_statistics()
-
-    def _slack_state(self) -> str:
-        return {None: "unknown", True: "ok", False: "unreachable"}[self.outbox.reachable]
-
-    async def health(self) -> dict[str, Any]:
-        """Answers within ~100 ms whatever the database does: a locked database is
-        reported "busy" (the service waits it out), a broken one "error"."""
-        try:
-            db_state = "ok" if await self.store.ping(HEALTH_DB_BOUND) else "error"
-        except DatabaseBusy:
-            db_state = "busy"
-        except Exception:  # noqa: BLE001
-            db_state = "error"
-        if db_state == "ok":
-            detail = asyncio.ensure_future(self._health_detail())
-            try:
-                return await asyncio.wait_for(asyncio.shield(detail), HEALTH_DETAIL_BOUND)
-            except TimeoutError:
-                detail.add_done_callback(lambda t: t.cancelled() or t.exception())
-                db_state = "busy"
-        return {"status": "degraded", "database": db_state,
-                "slack": {"state": self._slack_state(), "error": self.outbox.last_error}}
-
-    async def _health_detail(self) -> dict[str, Any]:
-        stores = await self.store.books.health()
-        slack_state = self._slack_state()
-        ok = slack_state != "unreachable" and all(v["health"] == "ok" for v in stores.values())
-        return {
-            "status": "ok" if ok else "degraded",
-            "database": "ok",
-            "slack": {"state": slack_state, "error": self.outbox.last_error,
-                      "outbox": await self.store.ops.counts(),
-                      "card_fallbacks": self.outbox.card_fallbacks.health()},
-            "replies": await self.store.replies.counts(),
-            "stores": stores,
-            "workers": await self.workers(),
-        }
-
-    async def workers(self) -> list[dict[str, Any]]:
-        """The workers alive and the leases each holds (who runs what)."""
-        return await worker_status(self.store, me=self.leases.worker_id,
-                                   heartbeat=self.leases.heartbeat)
