@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import aiohttp
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
     from apscheduler.triggers.base import BaseTrigger
+    from slack_bolt.async_app import AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
     from bot.actions.images import SlackFileFetcher
@@ -44,7 +45,7 @@ __all__ = ["ConversationOpened", "Feature", "FeatureBuilder", "Job", "Listener",
 Block = dict[str, Any]
 Blocks = list[Block]
 #: Registers a feature's listeners on the bolt app.
-Register = Callable[[Any], None]
+Register = Callable[["AsyncApp"], None]
 #: (conversation, now) -> blocks placed on the conversation card, above its buttons.
 CardSection = Callable[["Conversation", float], Awaitable[Blocks]]
 #: (viewer, now) -> blocks on that person's App Home.

@@ -161,10 +161,10 @@ class Ingest:
             with log_context(store=key):
                 await self.accept(key, msgs)
         events: dict[str, list[Any]] = {}
-        for e in batch.order_events:
-            cfg = self.hub.store_for_shop(connector_name, e.shop_id)
+        for event in batch.order_events:
+            cfg = self.hub.store_for_shop(connector_name, event.shop_id)
             if cfg is not None:
-                events.setdefault(cfg.key, []).append(e)
+                events.setdefault(cfg.key, []).append(event)
         for key, evs in events.items():
             await self.events.deliver(OrdersChanged(key, tuple(evs)))
         ack = connector.push_ack
@@ -210,7 +210,8 @@ class Ingest:
         conversations waiting for an answer within the backfill window (all pages
         first: whether a buyer still waits is only known from the newest message)."""
         connector, account = self.hub.for_store(store_key)
-        cursor, found = None, []
+        cursor: str | None = None
+        found: list[InboundMessage] = []
         for _ in range(MAX_REPAIR_PAGES):
             page = await connector.fetch_since(account, cursor)
             found.extend(page.messages)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
 from bot.buyer_language import ACTION_ID, BuyerLanguages, language_name
 from bot.feature_api import Feature, Services
 
@@ -12,9 +14,9 @@ from bot.feature_api import Feature, Services
 def feature(service: Services) -> Feature:
     languages = BuyerLanguages(service.store)
 
-    def register(app: Any) -> None:
+    def register(app: AsyncApp) -> None:
         @app.action(ACTION_ID)
-        async def on_select(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        async def on_select(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
             await ack()
             user = body["user"]["id"]
             block = str(action.get("block_id") or "")

@@ -129,10 +129,11 @@ class Relay:
         # The file references are on the row before anything is sent: a crash or a
         # restart finds them there (the sender downloads each image when it sends it).
         # The guard asks the author first; the approval gate looks once they answer.
-        if self.guard is not None and text.strip():
-            slip = await self.guard.reason(conv, user, text)
+        guard = self.guard
+        if guard is not None and text.strip():
+            slip = await guard.reason(conv, user, text)
             if slip is not None:
-                return await self._ask_author(conv, event, images, slip)
+                return await self._ask_author(guard, conv, event, images, slip)
         queued = await self.queue_reply(conv, user, text, lambda held: self.store.replies.record(
             conv, channel, ts, user, text, note=False, files=images,
             hold="held" if held else None))
@@ -154,8 +155,9 @@ class Relay:
                 images.append(ref)
         return images
 
-    async def _ask_author(self, conv: Conversation, event: dict[str, Any],
-                          images: list[dict[str, Any]], slip: str) -> str:
+    async def _ask_author(self, guard: ReplyGuardHook, conv: Conversation,
+                          event: dict[str, Any], images: list[dict[str, Any]], slip: str
+                          ) -> str:
         """Recorded ``unconfirmed``: the reply guard asks its author first."""
         user, text = event["user"], event.get("text") or ""
         mid = await self.store.replies.record(conv, event["channel"], event["ts"], user, text,
@@ -164,7 +166,7 @@ class Relay:
             return "duplicate message"
         await self.store.books.set_current(user, conv.id)
         self.wake_slack(conv.channel_ref)
-        await self.guard.ask(conv, mid, user, text, slip)
+        await guard.ask(conv, mid, user, text, slip)
         return "held for the author's confirmation"
 
     async def queue_reply(self, conv: Conversation, user: str, text: str,
@@ -176,14 +178,14 @@ class Relay:
         approval gate holds them all alike: ``user`` is who wrote
         ``text``, and if it must wait the row is written ``held`` and the approvers
         are asked; otherwise the sender is woken. None when ``record`` wrote nothing."""
-        reason = self.approval.reason(conv.store_key, user, text) if (
-            self.approval is not None) else None
+        approval = self.approval
+        reason = approval.reason(conv.store_key, user, text) if approval is not None else None
         mid = await record(reason is not None)
         if mid is None:
             return None
         self.wake_slack(conv.channel_ref)
-        if reason is not None:
-            await self.approval.held(conv, mid, user, text, reason)
+        if approval is not None and reason is not None:
+            await approval.held(conv, mid, user, text, reason)
         else:
             self.wake_sender(conv.store_key)
         return Queued(mid, reason)

@@ -13,8 +13,6 @@ ROOT = Path(__file__).resolve().parents[1]
 MAX_LINES = 300
 #: module -> why it may be longer for now (one line).
 EXCEPTIONS: dict[str, str] = {
-    "bot/service.py": "being rewritten on the features branch (feature registration); "
-                      "split once it lands",
 }
 
 

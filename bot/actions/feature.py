@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from apscheduler.triggers.interval import IntervalTrigger
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actions.approval import APPROVE, REJECT, REJECT_VIEW, ApprovalGate
 from bot.actions.card_flow import CardFlow
@@ -52,7 +54,7 @@ def feature(service: Services) -> Feature:
                              ResponseGuard(service), CardFlow(service))
     guard = actions.guard
 
-    async def reply_cards(client: Any, trigger_id: str, conv: Conversation, user: str,
+    async def reply_cards(client: AsyncWebClient, trigger_id: str, conv: Conversation, user: str,
                           kind: str, query: str) -> str | None:
         """``/reply product <name or id>`` and ``/reply order`` (bot/templates/slack.py)."""
         view = await actions.cards.view(conv, user, query if kind == "product" else "")
@@ -76,12 +78,12 @@ def _listeners(service: Services, actions: ActionsFeature, reply_cards: Any) -> 
     orders, gate, cards = actions.orders, actions.gate, actions.cards
     register_reply_guard = reply_guard_listeners(actions.reply_guard)
 
-    def register(app: Any) -> None:
+    def register(app: AsyncApp) -> None:
         register_reply_guard(app)
 
         @app.action(re.compile("^" + re.escape(ACTION_PREFIX)))
-        async def order_click(ack: Any, body: dict[str, Any], action: dict[str, Any],
-                              client: Any, respond: Any) -> None:
+        async def order_click(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                              client: AsyncWebClient, respond: AsyncRespond) -> None:
             await ack()
             value = parse_value(action.get("value") or "")
             if value is None:
@@ -97,7 +99,7 @@ def _listeners(service: Services, actions: ActionsFeature, reply_cards: Any) -> 
                 await client.views_open(trigger_id=body["trigger_id"], view=answer)
 
         @app.view(CONFIRM)
-        async def order_confirm(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        async def order_confirm(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
             meta = parse_value(view.get("private_metadata") or "")  # keeps ch, ts, n, c
             if meta is None:
                 await ack()
@@ -110,8 +112,8 @@ def _listeners(service: Services, actions: ActionsFeature, reply_cards: Any) -> 
 
         @app.action(APPROVE)
         @app.action(REJECT)
-        async def approval_click(ack: Any, body: dict[str, Any], action: dict[str, Any],
-                                 client: Any, respond: Any) -> None:
+        async def approval_click(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                                 client: AsyncWebClient, respond: AsyncRespond) -> None:
             await ack()
             try:
                 message_id = int(action.get("value") or "")
@@ -132,7 +134,8 @@ def _listeners(service: Services, actions: ActionsFeature, reply_cards: Any) -> 
                 await respond(text=answer, response_type="ephemeral", replace_original=False)
 
         @app.view(REJECT_VIEW)
-        async def approval_reject(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        async def approval_reject(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+                                  ) -> None:
             try:
                 meta = json.loads(view.get("private_metadata") or "")
                 message_id = int(meta["m"])
@@ -148,8 +151,8 @@ def _listeners(service: Services, actions: ActionsFeature, reply_cards: Any) -> 
                 await ack()
 
         @app.action("card_open")
-        async def card_open(ack: Any, body: dict[str, Any], action: dict[str, Any],
-                            client: Any, respond: Any) -> None:
+        async def card_open(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                            client: AsyncWebClient, respond: AsyncRespond) -> None:
             await ack()
             conv = await service.store.conversations.get(int(action.get("value") or 0))
             problem = "This conversation no longer exists." if conv is None else \
@@ -160,8 +163,8 @@ def _listeners(service: Services, actions: ActionsFeature, reply_cards: Any) -> 
 
         @app.action(SEARCH)
         @app.action(PICK)
-        async def card_refresh(ack: Any, body: dict[str, Any], action: dict[str, Any],
-                               client: Any) -> None:
+        async def card_refresh(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                               client: AsyncWebClient) -> None:
             await ack()
             view = body.get("view") or {}
             meta = json.loads(view.get("private_metadata") or "{}")
@@ -178,7 +181,7 @@ def _listeners(service: Services, actions: ActionsFeature, reply_cards: Any) -> 
                 await client.views_update(view_id=view["id"], view=new)
 
         @app.view(VIEW)
-        async def card_send(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        async def card_send(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
             meta = json.loads(view.get("private_metadata") or "{}")
             errors = await cards.send(body["user"]["id"], meta, _view_values(view))
             if errors:

@@ -8,6 +8,8 @@ import re
 from typing import Any
 
 from apscheduler.triggers.interval import IntervalTrigger
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.authz import NOT_AGENT
 from bot.feature_api import (
@@ -162,7 +164,7 @@ class OrdersFeature:
         if not found:
             return f"No order `{escape_untrusted(words[0])}` is known (yet)."
         now = self.service.clock()
-        blocks = orders_modal(found, now, "")["blocks"]
+        blocks: list[dict[str, Any]] = orders_modal(found, now, "")["blocks"]
         for o in found:
             conv = await self.service.store.orders.conversation_for(o["store_key"], o["buyer_id"])
             link = await self.service.outbox.effects.permalink(conv.id) if conv else None
@@ -192,10 +194,10 @@ def feature(service: Services) -> Feature:
 
 
 def _listeners(service: Services) -> Register:
-    def register(app: Any) -> None:
+    def register(app: AsyncApp) -> None:
         @app.action("orders_open")
-        async def orders_open(ack: Any, body: dict[str, Any], action: dict[str, Any],
-                              client: Any) -> None:
+        async def orders_open(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                              client: AsyncWebClient) -> None:
             await ack()
             conv = await service.store.conversations.get(int(action["value"]))
             if conv is None:

@@ -12,7 +12,7 @@ from bot.text_safety import escape_untrusted
 
 
 def card(conv: Conversation, *, site: str, platform: str, store_name: str, now: float,
-         others: list[tuple[str, str, str | None]] = (),
+         others: Sequence[tuple[str, str, str | None]] = (),
          sections: Sequence[dict[str, Any]] = (), service_seconds: float | None = None
          ) -> tuple[str, list[dict[str, Any]]]:
     """Fallback text and blocks. ``sections``: the features' blocks (the buyer's
@@ -76,7 +76,7 @@ def card(conv: Conversation, *, site: str, platform: str, store_name: str, now: 
     return fallback, blocks
 
 
-def _flags_and_others(conv: Conversation, others: list[tuple[str, str, str | None]]
+def _flags_and_others(conv: Conversation, others: Sequence[tuple[str, str, str | None]]
                       ) -> list[dict[str, Any]]:
     """Priority flags, and the same buyer's conversations with other stores."""
     lines = []

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
 from bot.authz import Access
 from bot.config import Settings
 from bot.store import Store
@@ -193,7 +195,7 @@ def listeners(service: Services, panel: HomePanel, *, home_opened: bool = True) 
                 log.exception("publishing the Home tab of %s failed", user)
         service.spawn(run())
 
-    def register(app: Any) -> None:
+    def register(app: AsyncApp) -> None:
         if home_opened:
             @app.event("app_home_opened")
             async def on_home(event: dict[str, Any]) -> None:
@@ -201,7 +203,7 @@ def listeners(service: Services, panel: HomePanel, *, home_opened: bool = True) 
                     spawn_publish(event["user"], filters_from_view(event.get("view")))
 
         @app.action(re.compile(r"^home_filter_"))
-        async def on_filter(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        async def on_filter(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
             await ack()
             f = apply_action(filters_from_view(body.get("view")), action)
             spawn_publish(body["user"]["id"], f)

@@ -3,10 +3,11 @@ the tab with the changed filter (kept in the view's ``private_metadata``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.render.labels import flag, platform_name
+from bot.store.db import Row as DbRow
 from bot.store.home import UNASSIGNED, HomeFilters
 
 ANY = "*"  # the select option meaning "no filter"
@@ -48,7 +49,7 @@ def _select(action_id: str, placeholder: str, options: list[dict[str, Any]],
     return element
 
 
-def _store_groups(stores: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _store_groups(stores: Sequence[DbRow]) -> list[dict[str, Any]]:
     """Stores grouped by platform and site: Slack allows 100 options per group and
     100 groups, which covers 500 stores without an options endpoint."""
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -66,7 +67,7 @@ def _store_groups(stores: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out[:100]
 
 
-def filter_blocks(f: HomeFilters, stores: list[Mapping[str, Any]], agents: list[str],
+def filter_blocks(f: HomeFilters, stores: Sequence[DbRow], agents: list[str],
                   viewer: str, names: Mapping[str, str]) -> list[dict[str, Any]]:
     sites = sorted({s["site"] for s in stores})
     platforms = sorted({s["platform"] for s in stores})

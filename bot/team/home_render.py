@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.render import labels
 from bot.render.labels import duration, flag, platform_name
+from bot.store.db import Row as DbRow
 from bot.store.home import Row
 from bot.text_safety import escape_mrkdwn, escape_untrusted
 
@@ -29,7 +30,7 @@ def ref_link(workspace: Workspace, row: Row) -> str:
 
 
 
-def store_label(store: Mapping[str, Any] | None, key: str) -> str:
+def store_label(store: DbRow | None, key: str) -> str:
     if store is None:
         return escape_untrusted(key)
     name = escape_untrusted(store["nickname"] or store["name"])
