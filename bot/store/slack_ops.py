@@ -88,11 +88,7 @@ class SlackOps:
         )
         if row:
             return SlackOp.of(row), None
-        later = await self.db.value(
-            "SELECT MIN(not_before) FROM slack_ops WHERE state = 'pending' AND channel_ref = ?",
-            channel_ref,
-        )
-        return None, later
+        return None, await self._next_ready_at(channel_ref)
 
     async def take_next(self, channel_ref: str) -> tuple[SlackOp | None, float | None]:
         """The oldest ready op of a channel, already marked inflight (one statement:
@@ -108,11 +104,15 @@ class SlackOps:
         )
         if row:
             return SlackOp.of(row), None
-        later = await self.db.value(
+        return None, await self._next_ready_at(channel_ref)
+
+    async def _next_ready_at(self, channel_ref: str) -> float | None:
+        """When the channel's next pending op becomes ready (None: nothing pending)."""
+        value = await self.db.value(
             "SELECT MIN(not_before) FROM slack_ops WHERE state = 'pending' AND channel_ref = ?",
             channel_ref,
         )
-        return None, later
+        return float(value) if value is not None else None
 
     async def channels_with_work(self) -> list[str]:
         return [
