@@ -17,6 +17,7 @@ from bot.request_body import body_timeout, read_body
 from bot.service import Service
 from bot.slack_ingress import slack_events as checked_slack_events
 from bot.socket_mode import SocketModeLink
+from bot.store import urgently
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,9 @@ async def webhook(request: web.Request) -> web.Response:
     # Persisting is shielded: if it outlasts the bound the platform hears 503 and
     # redelivers, while the write still completes (the redelivery is a duplicate,
     # dropped by the unique index). A locked database never holds a push open.
-    work = asyncio.ensure_future(service.ingest.handle_push(platform, request.headers, body,
-                                                            url))
+    # Urgent: its writes jump the SQLite writer's queue (bot/store/writer_lock.py).
+    work = asyncio.ensure_future(urgently(service.ingest.handle_push(
+        platform, request.headers, body, url)))
     try:
         answer = await asyncio.wait_for(asyncio.shield(work), push_bound(platform))
     except TimeoutError:

@@ -22,6 +22,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
 from bot.request_body import read_body
+from bot.store import urgently
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ async def slack_events(request: web.Request, bolt: AsyncApp, signing_secret: str
         return _malformed(f"{type(e).__name__}: {e}")
     # Shielded and bounded: a locked database makes Slack retry (the event id drops
     # the duplicate) instead of timing out and marking the app as failing.
-    work = asyncio.ensure_future(bolt.async_dispatch(bolt_request))
+    work = asyncio.ensure_future(urgently(bolt.async_dispatch(bolt_request)))
     try:
         answer = await asyncio.wait_for(asyncio.shield(work), SLACK_BOUND)
     except TimeoutError:

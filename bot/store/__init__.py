@@ -24,6 +24,7 @@ from bot.store.rows import Conversation, Message, SlackOp
 from bot.store.slack_ops import SlackOps
 from bot.store.team import Team
 from bot.store.token_cipher import SecretKeyError, TokenCipher
+from bot.store.writer_lock import urgently
 
 __all__ = [
     "Claim",
@@ -37,6 +38,7 @@ __all__ = [
     "TokenCipher",
     "connect",
     "is_postgres",
+    "urgently",
 ]
 
 

@@ -24,6 +24,7 @@ import aiosqlite
 
 from bot.store.db import Clock, Database
 from bot.store.dialect import for_sqlite
+from bot.store.writer_lock import WriterLock, urgent
 
 BUSY_TIMEOUT_MS = 5000
 READERS = 2
@@ -40,7 +41,7 @@ class SqliteDatabase(Database):
         self.path = path
         self.url = path
         self._conn: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
+        self._lock = WriterLock()  # requests someone waits on go first
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = 0
 
@@ -116,8 +117,9 @@ class SqliteDatabase(Database):
         """On the writer: "busy" means writes cannot get through (a reader would
         answer while another program holds the file's write lock)."""
         async def probe() -> Any:
-            async with self._lock:
-                return await asyncio.shield(self._do("SELECT 1", (), "one"))
+            with urgent():
+                async with self._lock:
+                    return await asyncio.shield(self._do("SELECT 1", (), "one"))
         return await self._bounded(probe(), timeout)
 
     async def close(self) -> None:
@@ -135,6 +137,8 @@ def _plain_read(sql: str) -> bool:
 
 def _statement(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...], fetch: str) -> Any:
     """Runs on aiosqlite's thread."""
+    if fetch == "many":
+        return conn.executemany(sql, args).rowcount
     cur = conn.execute(sql, args)
     try:
         if fetch == "one":
