@@ -30,7 +30,7 @@ class Row(Protocol):
     def __len__(self) -> int: ...
     def __iter__(self) -> Iterator[Any]: ...
 
-Fetch = Literal["one", "all", "count"]
+Fetch = Literal["one", "all", "count", "many"]
 
 
 class DatabaseBusy(Exception):
@@ -90,9 +90,12 @@ class Database:
         row = await self.one(f"{sql} RETURNING id", *args)
         return int(row[0]) if row is not None else None
 
-    async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        for args in rows:
-            await self._execute(sql, tuple(args), fetch="count")
+    async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """One statement for each of ``rows``, in one trip to the database (the SLA
+        tick's thousands of next-check times once cost a writer hop each)."""
+        if not rows:
+            return 0
+        return await self._execute(sql, tuple(tuple(r) for r in rows), fetch="many")
 
     async def serialize(self, key: str) -> None:
         """Inside a transaction: wait for any other transaction serialized on ``key``
@@ -159,14 +162,15 @@ class Database:
     def _begin(self) -> Any:  # an async context manager yielding a connection in a tx
         raise NotImplementedError
 
-    # "one" and "all" give rows ("one": [row] or []), "count" the rows changed. The
+    # "one" and "all" give rows ("one": [row] or []), "count" the rows changed ("many":
+    # args is a tuple of argument tuples, one statement each). The
     # backends implement the last signature; these say what each fetch returns.
     @overload
     async def _execute(self, sql: str, args: tuple[Any, ...], *,
                        fetch: Literal["one", "all"]) -> list[Row]: ...
     @overload
     async def _execute(self, sql: str, args: tuple[Any, ...], *,
-                       fetch: Literal["count"]) -> int: ...
+                       fetch: Literal["count", "many"]) -> int: ...
     async def _execute(self, sql: str, args: tuple[Any, ...], *, fetch: Fetch) -> Any:
         raise NotImplementedError
 

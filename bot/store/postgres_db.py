@@ -100,6 +100,10 @@ class PostgresDatabase(Database):
 
     @staticmethod
     async def _do(conn: AsyncConnection[Any], sql: str, args: tuple[Any, ...], fetch: str) -> Any:
+        if fetch == "many":  # psycopg pipelines the statements: one round trip
+            async with conn.cursor() as many:
+                await many.executemany(for_postgres(sql), args)
+                return many.rowcount
         cur = await conn.execute(for_postgres(sql), args)
         if fetch == "one":
             row = await cur.fetchone()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from bot.store.db import Database
@@ -157,10 +158,9 @@ class Team:
             )
         ]
 
-    async def set_sla_next(self, conversation_id: int, at: float | None) -> None:
-        await self.db.run(
-            "UPDATE conversations SET sla_next_at = ? WHERE id = ?", at, conversation_id
-        )
+    async def set_sla_next_many(self, checks: Sequence[tuple[float | None, int]]) -> None:
+        """(next check time or None, conversation id) for many, in one trip."""
+        await self.db.many("UPDATE conversations SET sla_next_at = ? WHERE id = ?", checks)
 
     async def mark_sla(self, conversation_id: int, column: str) -> None:
         assert column in ("sla_reminded_at", "sla_escalated_at")

@@ -33,21 +33,27 @@ class SlaWatch:
         done: list[tuple[str, str]] = []
         while True:
             due = await self.store.team.sla_due(now, BATCH)
+            next_checks: list[tuple[float | None, int]] = []
             for conv in due:
-                outcome = await self._check(conv, now)
+                outcome, next_at = await self._check(conv, now)
+                next_checks.append((next_at, conv.id))
                 if outcome:
                     done.append((conv.ref, outcome))
+            # One trip for the batch: a first tick after start-up at full size had
+            # 31k conversations due, one writer hop each, ahead of every push.
+            await self.store.team.set_sla_next_many(next_checks)
             if len(due) < BATCH:
                 return done
 
-    async def _check(self, conv: Conversation, now: float) -> str | None:
+    async def _check(self, conv: Conversation, now: float) -> tuple[str | None, float | None]:
+        """What is due for ``conv`` (reminded or escalated now, if anything) and
+        when to look at it next (None: never, until it waits again)."""
         try:
             sla = self.settings.sla_for(conv.store_key)
         except KeyError:
             sla = None  # the store left the configuration
         if sla is None or conv.status != "open" or conv.waiting_since is None:
-            await self.store.team.set_sla_next(conv.id, None)
-            return None
+            return None, None
         since = conv.waiting_since
         waited = business_seconds(since, now, sla.business_hours)
         escalated = conv.sla_escalated_at is not None and conv.sla_escalated_at >= since
@@ -60,13 +66,11 @@ class SlaWatch:
             await self._remind(conv, waited)
             reminded, outcome = True, "reminder"
         if escalated:
-            await self.store.team.set_sla_next(conv.id, None)
-        else:
-            # Business seconds never run faster than the clock: the next threshold
-            # cannot be reached before this, so nothing is missed by sleeping till then.
-            target = (sla.escalation_minutes if reminded else sla.reminder_minutes) * 60
-            await self.store.team.set_sla_next(conv.id, now + max(target - waited, MIN_RECHECK))
-        return outcome
+            return outcome, None
+        # Business seconds never run faster than the clock: the next threshold
+        # cannot be reached before this, so nothing is missed by sleeping till then.
+        target = (sla.escalation_minutes if reminded else sla.reminder_minutes) * 60
+        return outcome, now + max(target - waited, MIN_RECHECK)
 
     async def _remind(self, conv: Conversation, waited: float) -> None:
         who = f"<@{conv.assignee}>" if conv.assignee else "Nobody owns this conversation yet:"
