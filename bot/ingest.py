@@ -57,7 +57,10 @@ class Ingest:
         page uses :meth:`_claim` and publishes after its own). ``fetched``: the
         messages come from a catch-up's pull, in the platform's order."""
         committed: list[object] = []
-        count = await self._claim(store_key, messages, committed, fetched=fetched)
+        # One transaction for the claims and what they teach (language, profile): each
+        # transaction queues once for SQLite's writer, and a push waits on its answer.
+        async with self.store.database.tx():
+            count = await self._claim(store_key, messages, committed, fetched=fetched)
         await self._publish(store_key, count, committed)
         return count
 
