@@ -31,11 +31,16 @@ NOT_APPROVER = "Only this store's managers can approve or reject held replies."
 NOT_ORDER_ACTOR = ("Only this store's managers can answer cancellation and return requests "
                    "(set `order_actions: members` on the group to let its members do it).")
 GONE = "That conversation no longer exists."
+MAX_REMEMBERED = 10_000  # users whose visible stores are kept
 
 
 class Access:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        #: visible_stores per user: 500 stores walked on each Home open and card
+        #: showed in profiles. Settings never change under an Access (a reload
+        #: builds a new service), so the answer cannot go stale.
+        self._visible: dict[str, tuple[str, ...]] = {}
 
     def is_admin(self, user: str) -> bool:
         return user in self.settings.admins
@@ -118,7 +123,12 @@ class Access:
 
     def visible_stores(self, user: str) -> tuple[str, ...]:
         """The stores whose conversations, orders and figures ``user`` may see."""
-        return tuple(s.key for s in self.settings.stores if self.may_act(user, s.key))
+        found = self._visible.get(user)
+        if found is None:
+            found = tuple(s.key for s in self.settings.stores if self.may_act(user, s.key))
+            if len(self._visible) < MAX_REMEMBERED:  # user ids come from Slack payloads
+                self._visible[user] = found
+        return found
 
     def may_receive(self, user: str, store_key: str) -> bool:
         """A transfer target must be able to reply, or the chat would be stuck."""

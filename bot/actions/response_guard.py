@@ -129,13 +129,18 @@ class ResponseGuard:
 
     async def section(self, now: float, title: str, stores: tuple[str, ...] | None = None
                       ) -> list[dict[str, Any]]:
-        rates = [r for r in await self.rates(now) if stores is None or r.store_key in stores]
+        shown = set(stores) if stores is not None else None
+        rates = [r for r in await self.rates(now) if shown is None or r.store_key in shown]
         if not rates:
             return []
-        names = {s.key: s.display_name for s in self.service.settings.stores}
-        lines = [r.line(names[r.store_key]) for r in rates]
-        return [{"type": "section", "text": {"type": "mrkdwn",
-                                             "text": f"*{title}*\n" + "\n".join(lines)[:2900]}}]
+        # Drawn only as far as the section holds (a Home open asked for 500 lines
+        # and kept 30): Slack cuts a section's text at 3000 characters.
+        text, settings = f"*{title}*", self.service.settings
+        for r in rates:
+            text += "\n" + r.line(settings.store(r.store_key).display_name)
+            if len(text) >= 2900:
+                break
+        return [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}]
 
     async def digest_section(self, now: float | None = None) -> list[dict[str, Any]]:
         return await self.section(self.service.clock() if now is None else now,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 PLATFORM_NAMES = {"shopee": "Shopee", "lazada": "Lazada", "tiktok": "TikTok Shop"}
@@ -10,6 +11,7 @@ KIND_ICONS = {"text": "💬", "image": "🖼️", "sticker": "🙂", "product": 
               "voucher": "🎟️", "video": "🎬", "unknown": "❓"}
 
 
+@lru_cache(maxsize=512)  # drawn for every row of every card and Home view
 def flag(site: str) -> str:
     """Regional-indicator flag for a two-letter site code (SG -> 🇸🇬)."""
     if len(site) != 2 or not site.isalpha():

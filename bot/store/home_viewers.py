@@ -5,19 +5,30 @@ from __future__ import annotations
 
 from bot.store.db import Database
 
+#: "Looking" lasts minutes (bot/team/home_refresh.py): a viewer's row is rewritten
+#: at most this often unless their filters change. Ten opens a second each cost a
+#: write on SQLite's one writer, ahead of the pushes.
+SEEN_EVERY = 60.0
+
 
 class HomeViewers:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._written: dict[str, tuple[str, float]] = {}  # user -> (filters, at)
 
     async def seen(self, user_id: str, filters: str) -> None:
+        now = self.db.clock()
+        last = self._written.get(user_id)
+        if last is not None and last[0] == filters and now - last[1] < SEEN_EVERY:
+            return
+        self._written[user_id] = (filters, now)
         await self.db.run(
             "INSERT INTO home_viewers (user_id, filters, seen_at) VALUES (?, ?, ?) "
             "ON CONFLICT (user_id) DO UPDATE SET filters = excluded.filters, "
             "seen_at = excluded.seen_at",
             user_id,
             filters,
-            self.db.clock(),
+            now,
         )
 
     async def recent(self, since: float) -> list[tuple[str, str]]:
