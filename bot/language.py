@@ -54,6 +54,9 @@ def _model() -> LanguageIdentifier:
         if _identifier is None:
             model = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
             model.set_languages(list(_MODEL_CODES))
+            # The full model (97 languages) stays referenced for a later
+            # set_languages; ours never changes, and dropping it frees ~26 MB of RSS.
+            model._full_model = (model.nb_ptc, model.nb_pc, model.nb_classes)
             _identifier = model
         return _identifier
 
