@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pg_scratch import scratch_schema  # noqa: E402
 
-from bot.standins.slack_api import SlackEmulator  # noqa: E402
-from connectors.sandbox import SandboxMarketplace  # noqa: E402
+from bot.demo.marketplace import SandboxMarketplace  # noqa: E402
+from bot.demo.slack_standin.slack_api import SlackEmulator  # noqa: E402
 from connectors.sandbox.signing import push_signature  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

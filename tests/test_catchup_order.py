@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bot.standins.slack_api import SlackEmulator
+from bot.demo.slack_standin.slack_api import SlackEmulator
 from tests.dbmode import env_for
 from tests.emulators import lazada, shopee, tiktok
 from tests.harness import TEST_SECRET_KEY

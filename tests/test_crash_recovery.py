@@ -13,8 +13,8 @@ from typing import BinaryIO
 
 import aiohttp
 
-from bot.standins.slack_api import SlackEmulator
-from connectors.sandbox import SandboxMarketplace
+from bot.demo.marketplace import SandboxMarketplace
+from bot.demo.slack_standin.slack_api import SlackEmulator
 from tests.dbmode import env_for
 from tests.harness import BUYER, SHOP, seed
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.demo.marketplace import SandboxMarketplace
 from bot.store import Store
 from bot.store.migrate import schema_version
 from bot.store.schema import MIGRATIONS
-from connectors.sandbox import SandboxMarketplace
 from tests.dbmode import env_for, target_for
 from tests.harness import seed
 from tests.test_crash_recovery import free_port, write_config

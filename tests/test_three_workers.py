@@ -21,9 +21,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from bot.demo.marketplace import SandboxMarketplace
+from bot.demo.slack_standin.slack_api import SlackEmulator
 from bot.health_access import HEALTH_ENV
-from bot.standins.slack_api import SlackEmulator
-from connectors.sandbox import SandboxMarketplace
 from tests import dbmode
 from tests.harness import HEALTH_AUTH, HEALTH_TOKEN
 from tests.test_crash_recovery import free_port
