@@ -141,21 +141,21 @@ def test_the_product_server_is_seen() -> None:
 def test_the_checks_can_fail(tmp_path: Path) -> None:
     """A product module importing the demo (relative, in a function, under TYPE_CHECKING),
     a connector importing ``bot`` and a fake server outside the demo are all found."""
-    (tmp_path / "bot/demo/marketplace").mkdir(parents=True)
-    (tmp_path / "bot/team").mkdir()
-    (tmp_path / "connectors/sandbox").mkdir(parents=True)
-    (tmp_path / "bot/cli.py").write_text("from bot.demo.run import run_demo\n")
-    (tmp_path / "bot/demo/run.py").write_text(
-        "from aiohttp import web\napp = web.Application()\n")
-    (tmp_path / "bot/relay.py").write_text(
-        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
-        "    from bot.demo.marketplace import SandboxMarketplace\n")
-    (tmp_path / "bot/team/x.py").write_text("def f():\n    from ..demo import run\n")
-    (tmp_path / "connectors/sandbox/client.py").write_text(
-        "import bot.demo.marketplace.state\n")
-    (tmp_path / "connectors/sandbox/server.py").write_text(
-        "from aiohttp import web as w\nfrom aiohttp.web import AppRunner\nimport aiohttp\n"
-        "app = w.Application()\nrunner = AppRunner(app)\nt = aiohttp.web.RouteTableDef()\n")
+    files = {
+        "bot/cli.py": "from bot.demo.run import run_demo\n",
+        "bot/demo/run.py": "from aiohttp import web\napp = web.Application()\n",
+        "bot/relay.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                        "    from bot.demo.marketplace import SandboxMarketplace\n",
+        "bot/team/x.py": "def f():\n    from ..demo import run\n",
+        "connectors/sandbox/client.py": "import bot.demo.marketplace.state\n",
+        "connectors/sandbox/server.py": "from aiohttp import web as w\n"
+                                        "from aiohttp.web import AppRunner\nimport aiohttp\n"
+                                        "app = w.Application()\nrunner = AppRunner(app)\n"
+                                        "t = aiohttp.web.RouteTableDef()\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
     assert demo_imports(tmp_path) == [
         "bot/relay.py:3 imports bot.demo.marketplace",
         "bot/relay.py:3 imports bot.demo.marketplace.SandboxMarketplace",
