@@ -33,9 +33,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import GroupConfig, SandboxConfig, Settings, SlackConfig, StoreConfig  # noqa: E402
+from bot.demo.slack_standin.slack_api import SlackEmulator  # noqa: E402
 from bot.http import build_web_app  # noqa: E402
 from bot.service import Service  # noqa: E402
-from bot.standins.slack_api import SlackEmulator  # noqa: E402
 from connectors.sandbox.signing import push_signature  # noqa: E402
 
 APP_SECRET = "bench-secret"

@@ -50,12 +50,12 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.standins.slack_api import SlackEmulator  # noqa: E402
+from bot.demo.marketplace import SandboxMarketplace  # noqa: E402
+from bot.demo.marketplace.state import conversation_id  # noqa: E402
+from bot.demo.slack_standin.slack_api import SlackEmulator  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.store.seed import Size, seed  # noqa: E402
-from connectors.sandbox import SandboxMarketplace  # noqa: E402
 from connectors.sandbox.signing import push_signature  # noqa: E402
-from connectors.sandbox.state import conversation_id  # noqa: E402
 
 SECRET = "scale-secret"
 DEADLINES = {"lazada": 0.5, "shopee": 2.0, "tiktok": 3.0}

@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -30,18 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pg_scratch import scratch_schema  # noqa: E402
 
-from bot.standins.slack_api import SlackEmulator  # noqa: E402
-from connectors.sandbox import SandboxMarketplace  # noqa: E402
+from bot.demo.marketplace import SandboxMarketplace  # noqa: E402
+from bot.demo.slack_standin.slack_api import SlackEmulator  # noqa: E402
 from connectors.sandbox.signing import push_signature  # noqa: E402
+from tests.worker_process import free_port, start_worker, worker_env  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SENDERS = 24  # concurrent pushers; each owns some conversations (their order holds)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def push(shop: str, conversation: int, seq: int) -> bytes:
@@ -70,25 +64,10 @@ def posts(slack: SlackEmulator) -> int:
                and c.params.get("thread_ts"))
 
 
-async def start_worker(tmp: Path, slack: SlackEmulator, url: str, port: int
-                       ) -> asyncio.subprocess.Process:
-    env = {**os.environ, "SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": "x",
-           "SLACK_API_URL": slack.api_url, "DATABASE_URL": url, "PORT": str(port),
-           "HOST": "127.0.0.1", "STOREBRIDGE_CONFIG": str(tmp / "storebridge.yml")}
-    with (tmp / f"worker{port}.log").open("ab") as log:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=ROOT,
-            stdout=asyncio.subprocess.DEVNULL, stderr=log)
-    async with aiohttp.ClientSession() as http:
-        for _ in range(400):
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
-                    if r.status == 200:
-                        return proc
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise RuntimeError((tmp / f"worker{port}.log").read_text())
+async def start_one(tmp: Path, slack: SlackEmulator, url: str, port: int
+                    ) -> asyncio.subprocess.Process:
+    env = worker_env(slack, tmp / "storebridge.yml", port, DATABASE_URL=url)
+    return await start_worker(env, tmp / f"worker{port}.log", timeout=30)
 
 
 async def run(workers: int, database_url: str, n: int, stores: int,
@@ -112,7 +91,7 @@ async def run(workers: int, database_url: str, n: int, stores: int,
                             "app_secret": market.app_secret},
                 "slack": {"post_rate_per_channel": 1000000, "post_burst": 1000000}}))
             ports = [free_port() for _ in range(workers)]
-            procs = [await start_worker(tmp, slack, url, p) for p in ports]
+            procs = [await start_one(tmp, slack, url, p) for p in ports]
             urls = [f"http://127.0.0.1:{p}/webhooks/sandbox" for p in ports]
             per_store = conversations // stores
             convs = [(s, c) for s in shops for c in range(per_store)]

@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: environment: {e}", file=sys.stderr)
         return 2
     if args.command == "demo":
-        from bot.demo import run_demo
+        from bot.demo.run import run_demo
         return asyncio.run(run_demo(once=args.once, port=args.port))
     if args.command == "db":
         from bot.store.copy import run_copy

@@ -1,7 +1,8 @@
 """What the core tells features: typed events carrying the facts it already computed.
 
-Ingest publishes them once the claim that produced them has committed, so a listener
-reads what the event names (and never a row about to be rolled back). Listeners are
+Ingest (and the sender, for a delivered reply) publishes them once the transaction
+that produced them has committed, so a listener reads what the event names (and never
+a row about to be rolled back). Listeners are
 awaited in turn; one that raises is logged and the others still run.
 """
 
@@ -43,6 +44,20 @@ class MessageClaimed:
     message: InboundMessage
     new_conversation: bool
     reopened: bool
+
+
+@dataclass(frozen=True)
+class ReplyDelivered:
+    """Every part of an agent's reply reached the buyer, and the delivery is committed
+    (the response time recorded, the wait ended). Published once per reply, by the
+    worker that delivered it, after the commit."""
+
+    store_key: str
+    channel_ref: str
+    conversation_id: int
+    reply_id: int
+    author: str | None
+    delivered_at: float
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,14 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.events import ConversationOpened, Listener, MessageClaimed, OrdersChanged, on
+from bot.events import (
+    ConversationOpened,
+    Listener,
+    MessageClaimed,
+    OrdersChanged,
+    ReplyDelivered,
+    on,
+)
 
 if TYPE_CHECKING:
     import aiohttp
@@ -40,7 +47,8 @@ if TYPE_CHECKING:
     from connectors.orders import Order
 
 __all__ = ["ConversationOpened", "Feature", "FeatureBuilder", "Job", "Listener",
-           "MessageClaimed", "OrdersChanged", "Sections", "Services", "Slots", "on"]
+           "MessageClaimed", "OrdersChanged", "ReplyDelivered", "Sections", "Services", "Slots",
+           "on"]
 
 Block = dict[str, Any]
 Blocks = list[Block]

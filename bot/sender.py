@@ -16,6 +16,7 @@ from functools import partial
 from bot.actions.cards import CARD_PART
 from bot.actions.images import SlackFileFetcher, image_index, image_parts, rich_part
 from bot.connector_hub import ConnectorHub
+from bot.events import EventBus, ReplyDelivered
 from bot.leases import LeaseKeeper
 from bot.logs import log_context
 from bot.pacing import backoff
@@ -54,7 +55,7 @@ class Sender:
     def __init__(self, store: Store, hub: ConnectorHub, directory: SlackDirectory, *,
                  on_change: Callable[[str], None], max_attempts: int = 6,
                  backoff_base: float = 0.5, health: StoreHealth | None = None,
-                 leases: LeaseKeeper | None = None) -> None:
+                 leases: LeaseKeeper | None = None, events: EventBus | None = None) -> None:
         self.store = store
         self.hub = hub
         self.directory = directory
@@ -62,12 +63,12 @@ class Sender:
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.health = health
-        #: (conversation, plain text) -> (text to send, language it was translated
-        #: into or None); never raises. The core sets both hooks from the features'
-        #: slots (bot/features.py): None when no feature offers one.
+        #: (conversation, plain text) -> (text to send, its language or None); never raises.
+        #: The core sets both hooks from the features' slots (None: no feature offers one).
         self.translate_out: Callable[[Conversation, str],
                                      Awaitable[tuple[str, str | None]]] | None = None
         self.leases = leases
+        self.events = events or EventBus()
         #: Downloads an agent's shared image from Slack (the actions feature's).
         self.fetch_file: SlackFileFetcher | None = None
         self._workers = KeyedWorkers(
@@ -142,9 +143,12 @@ class Sender:
                 return
         first = await self.store.replies.first_part_id(msg.id)
         assert first is not None
-        await self.store.replies.mark_delivered(msg.id, first, self.store.database.clock())
+        at = self.store.database.clock()
+        await self.store.replies.mark_delivered(msg.id, first, at)  # commits: then the event
         log.debug("reply %s delivered in %d part(s)", msg.id, len(parts))
         self.on_change(conv.channel_ref)
+        await self.events.publish(ReplyDelivered(msg.store_key, conv.channel_ref, conv.id,
+                                                 msg.id, msg.author, at))
 
     async def _plan(self, msg: Message, conv: Conversation, connector: Connector,
                     account: StoreAccount) -> list[str] | None:
@@ -202,8 +206,7 @@ class Sender:
     async def _send_rich(self, msg: Message, conv: Conversation, index: int,
                          image: int | None, connector: Connector, account: StoreAccount
                          ) -> bool:
-        """One image or card part; False when the reply stops here (failed, waiting,
-        refused)."""
+        """One image or card part; False when the reply stops here (failed, waiting, refused)."""
         target = ChatTarget(ConversationId(conv.platform_conversation_id),
                             BuyerId(conv.buyer_id))
         what, send, find = rich_part(self.store, connector, account, target, msg, index, image,
@@ -249,9 +252,8 @@ class Sender:
             return await find()
         except ConnectorError as e:
             log.info("reply %s: outcome still unknown (%s)", msg.id, e)
-            await self.store.replies.mark_unknown(
-                msg.id, e.user_message, self.store.database.clock() + backoff(msg.attempts,
-                                                                              cap=60))
+            check_at = self.store.database.clock() + backoff(msg.attempts, cap=60)
+            await self.store.replies.mark_unknown(msg.id, e.user_message, check_at)
             self.on_change(channel_ref)
             return _STILL_UNKNOWN
 

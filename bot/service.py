@@ -119,7 +119,7 @@ class Service(ServiceHealth):
             stable_for=self.stable_for, probe_base=self.probe_base)
         self.sender = Sender(self.store, self.hub, directory, on_change=self.outbox.kick,
                              max_attempts=s.send_max_attempts, health=self.health_monitor,
-                             leases=self.leases)
+                             leases=self.leases, events=self.events)
         self.health_monitor.leases = self.leases
         self.relay = Relay(self.store, s, wake_slack=self.outbox.kick,
                            wake_sender=self.sender.kick)

@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from bot.standins.slack_blocks import block_elements
-from bot.standins.slack_state import Workspace
+from bot.demo.slack_standin.slack_blocks import block_elements
+from bot.demo.slack_standin.slack_state import Workspace
 
 
 def repeated_ids(blocks: list[dict[str, Any]]) -> list[str]:

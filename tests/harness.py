@@ -22,14 +22,14 @@ from bot.config import (
     StoreConfig,
     TranslationConfig,
 )
+from bot.demo.marketplace import SandboxMarketplace
+from bot.demo.slack_standin.slack_api import SlackEmulator
+from bot.demo.slack_standin.slack_commands import commands_from_manifest
 from bot.health_access import HEALTH_ENV
 from bot.http import build_web_app
 from bot.service import Service
-from bot.standins.slack_api import SlackEmulator
-from bot.standins.slack_commands import commands_from_manifest
 from bot.store import Conversation
 from bot.store.token_cipher import SECRET_ENV
-from connectors.sandbox import SandboxMarketplace
 from tests.block_ids import assert_unique_ids
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"

@@ -17,11 +17,11 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.demo.slack_standin.slack_api import SlackEmulator
 from bot.leases import LeaseKeeper
 from bot.slack_directory import SlackDirectory
 from bot.slack_outbox import SlackOutbox
 from bot.slack_work import SlackWork
-from bot.standins.slack_api import SlackEmulator
 from bot.store import Store
 from connectors.models import Buyer, InboundMessage, MessageKind
 

@@ -49,6 +49,34 @@ async def test_warning_before_a_miss_and_the_rate_on_home_and_digest(tmp_path: P
         assert "Chat response rate per store" in home and "*50%*" in home
 
 
+async def test_a_delivered_reply_counts_in_the_cached_rate_at_once(tmp_path: Path) -> None:
+    """The rate is cached for a minute; a reply that ends a wait (ReplyDelivered) is
+    counted in it at once, so App Home does not show the buyer waiting there while its
+    lists already show them answered."""
+    async with running_bridge(tmp_path) as b:
+        guard = b.service.feature(ActionsFeature).guard
+
+        async def shopee() -> tuple[int, int, int]:
+            rate = next(r for r in await guard.rates(b.clock())
+                        if r.store_key.startswith("shopee"))
+            return rate.on_time, rate.missed, rate.pending
+
+        await b.buyer_says("Is this in stock?")
+        conv = await b.thread()
+        await b.until(lambda: b.store.actions.open_waits(), lambda w: len(w) == 1)
+        assert await shopee() == (0, 0, 1)
+        cached = guard._rates
+        await b.agent_replies(conv, "Yes it is!")
+        await b.until(shopee, lambda figures: figures == (1, 0, 0))
+        assert guard._rates is not None and cached is not None
+        assert guard._rates[0] == cached[0]  # the same computation, not a new one
+        await b.agent_replies(conv, "Anything else?")  # a follow-up ends no wait
+        await b.until(lambda: b.store.database.value(
+            "SELECT COUNT(*) FROM messages WHERE state = 'delivered'"), lambda n: n == 2)
+        await b.settle()
+        assert await shopee() == (1, 0, 0)
+
+
 def test_lazada_daily_cut_off_and_overrides(tmp_path: Path) -> None:
     lazada = RULES["lazada"]
 

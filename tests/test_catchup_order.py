@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import sys
 import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -20,13 +18,13 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bot.standins.slack_api import SlackEmulator
+from bot.demo.slack_standin.slack_api import SlackEmulator
 from tests.dbmode import env_for
 from tests.emulators import lazada, shopee, tiktok
 from tests.harness import TEST_SECRET_KEY
 from tests.latency_proxy import LatencyProxy
-from tests.test_crash_recovery import free_port
 from tests.test_platform_e2e import env_for as platform_env
+from tests.worker_process import free_port, start_worker, worker_env
 
 PLATFORMS = ("shopee", "lazada", "tiktok")
 CONVERSATIONS = ("c1", "c2")
@@ -56,28 +54,13 @@ def write_config(path: Path, harnesses: dict[str, Any], agent: str,
 
 async def start(tmp_path: Path, slack: SlackEmulator, port: int,
                 harnesses: dict[str, Any], urls: dict[str, str]) -> asyncio.subprocess.Process:
-    env = {**os.environ, "SLACK_BOT_TOKEN": slack.bot_token,
-           "SLACK_SIGNING_SECRET": slack.signing_secret, "SLACK_API_URL": slack.api_url,
-           **env_for(str(tmp_path / "order.db")), "PORT": str(port), "HOST": "127.0.0.1",
-           "STOREBRIDGE_CONFIG": str(tmp_path / "storebridge.yml"),
-           "STOREBRIDGE_PUBLIC_URL": "https://storebridge.test",
-           "STOREBRIDGE_SECRET_KEY": TEST_SECRET_KEY}  # tokens are stored encrypted
+    env = worker_env(slack, tmp_path / "storebridge.yml", port,
+                     **env_for(str(tmp_path / "order.db")),
+                     STOREBRIDGE_PUBLIC_URL="https://storebridge.test",
+                     STOREBRIDGE_SECRET_KEY=TEST_SECRET_KEY)  # tokens are stored encrypted
     for name, h in harnesses.items():
         env.update(platform_env(name, h), **{URL_KEYS[name]: urls[name]})
-    with (tmp_path / "service.log").open("ab") as log:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=Path(__file__).parents[1],
-            stdout=asyncio.subprocess.DEVNULL, stderr=log)
-    async with aiohttp.ClientSession() as http:
-        for _ in range(400):
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                    if resp.status in (200, 503):
-                        return proc
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise RuntimeError((tmp_path / "service.log").read_text())
+    return await start_worker(env, tmp_path / "service.log", timeout=20, up=(200, 503))
 
 
 def buyer_texts(slack: SlackEmulator, channel: str) -> dict[str, list[str]]:

@@ -12,8 +12,8 @@ import pytest
 
 from bot.check import run_check
 from bot.config import StoreConfig, TranslationConfig
-from bot.standins.slack_api import SlackEmulator
-from connectors.sandbox import SandboxMarketplace
+from bot.demo.marketplace import SandboxMarketplace
+from bot.demo.slack_standin.slack_api import SlackEmulator
 from tests.harness import seed, settings_for
 
 

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import socket
-import sys
 from pathlib import Path
-from typing import BinaryIO
 
-import aiohttp
-
-from bot.standins.slack_api import SlackEmulator
-from connectors.sandbox import SandboxMarketplace
+from bot.demo.marketplace import SandboxMarketplace
+from bot.demo.slack_standin.slack_api import SlackEmulator
 from tests.dbmode import env_for
 from tests.harness import BUYER, SHOP, seed
+from tests.worker_process import free_port, start_worker, worker_env
 
 BUYER_MESSAGES = 40
 REPLIES = 12
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def write_config(path: Path, market: SandboxMarketplace, agent: str) -> None:
@@ -41,31 +30,11 @@ def write_config(path: Path, market: SandboxMarketplace, agent: str) -> None:
     }))  # JSON is YAML
 
 
-def open_log(tmp_path: Path) -> BinaryIO:
-    return (tmp_path / "service.log").open("ab")
-
-
 async def start_service(tmp_path: Path, slack: SlackEmulator, port: int
                         ) -> asyncio.subprocess.Process:
-    env = {**os.environ, "SLACK_BOT_TOKEN": slack.bot_token,
-           "SLACK_SIGNING_SECRET": slack.signing_secret, "SLACK_API_URL": slack.api_url,
-           **env_for(str(tmp_path / "crash.db")), "PORT": str(port), "HOST": "127.0.0.1",
-           "STOREBRIDGE_CONFIG": str(tmp_path / "storebridge.yml")}
-    log = open_log(tmp_path)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, cwd=Path(__file__).parents[1],
-        stdout=asyncio.subprocess.DEVNULL, stderr=log)
-    log.close()  # the child has its own copy
-    async with aiohttp.ClientSession() as http:
-        for _ in range(200):
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                    if resp.status == 200:
-                        return proc
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise RuntimeError((tmp_path / "service.log").read_text())
+    env = worker_env(slack, tmp_path / "storebridge.yml", port,
+                     **env_for(str(tmp_path / "crash.db")))
+    return await start_worker(env, tmp_path / "service.log", timeout=10)
 
 
 async def test_sigkill_mid_burst_loses_and_doubles_nothing(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo_narration import WIDTH, _cells, describe, wrap
+from bot.demo.narration import WIDTH, _cells, describe, wrap
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from bot.events import ConversationOpened, EventBus, MessageClaimed, OrdersChanged, on
+from bot.events import (
+    ConversationOpened,
+    EventBus,
+    MessageClaimed,
+    OrdersChanged,
+    ReplyDelivered,
+    on,
+)
 from bot.feature_api import Feature, FeatureBuilder, Services, Slots
 from bot.team import feature as team_feature
 from tests.harness import BUYER, running_bridge
@@ -102,6 +109,44 @@ async def test_a_buyer_reopening_a_closed_conversation(tmp_path: Path) -> None:
         assert isinstance(opened, ConversationOpened) and opened.reopened
         assert isinstance(claimed, MessageClaimed)
         assert claimed.reopened and not claimed.new_conversation
+
+
+def deliveries(heard: Heard) -> FeatureBuilder:
+    """Notes each ReplyDelivered, and whether the delivery was committed when it was
+    heard: no transaction open around the listener, and the reply ``delivered`` when
+    read afresh (on PostgreSQL another connection sees only what is committed)."""
+    def build(service: Services) -> Feature:
+        async def hear(event: ReplyDelivered) -> None:
+            outside: list[bool] = []
+            service.store.database.defer(lambda: outside.append(True))
+            state = await service.store.database.value(
+                "SELECT state FROM messages WHERE id = ?", event.reply_id)
+            heard.append((event, bool(outside) and state == "delivered"))
+        return Feature("deliveries", listeners=(on(ReplyDelivered, hear),))
+    return build
+
+
+async def test_each_delivered_reply_is_published_once_after_commit(tmp_path: Path) -> None:
+    heard: Heard = []
+    async with bridge(tmp_path, deliveries(heard)) as b:
+        await b.buyer_says("Is this in stock?")
+        conv = await b.thread()
+        b.market.fail_next_send("permanent")  # not delivered: nothing to hear
+        await b.agent_replies(conv, "This one the platform refuses")
+        await b.agent_replies(conv, "Yes, it is!")
+        await b.agent_replies(conv, "Anything else?")
+        await b.wait(lambda: len(heard) == 2)
+        b.service.sender.kick(conv.store_key)  # a second look finds nothing to deliver
+        await b.settle()
+        assert len(heard) == 2
+        rows = await b.store.database.all(
+            "SELECT id, author, delivered_at, state FROM messages WHERE direction = 'out' "
+            "ORDER BY id")
+        assert [r[3] for r in rows] == ["failed", "delivered", "delivered"]
+        assert events(heard) == [
+            ReplyDelivered(conv.store_key, conv.channel_ref, conv.id, r[0], b.agent, r[2])
+            for r in rows[1:]]
+        assert all(committed for _, committed in heard)
 
 
 async def test_a_failing_listener_costs_nothing_else(tmp_path: Path,

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import time
 
+from bot.demo.slack_standin.slack_blocks import MAX_MESSAGE_BLOCKS, normalise_blocks
+from bot.demo.slack_standin.slack_web_views import checked_view
 from bot.orders.render import orders_modal
-from bot.standins.slack_blocks import MAX_MESSAGE_BLOCKS, normalise_blocks
-from bot.standins.slack_web_views import checked_view
 
 
 def order(n: int, items: int) -> dict:

@@ -15,9 +15,9 @@ import pytest
 
 from bot.check import run_check
 from bot.config import StoreConfig
+from bot.demo.marketplace import SandboxMarketplace
+from bot.demo.slack_standin.slack_api import SlackEmulator
 from bot.preflight import public_url_findings, shopee_push_findings
-from bot.standins.slack_api import SlackEmulator
-from connectors.sandbox import SandboxMarketplace
 from tests.harness import HEALTH_AUTH, HEALTH_TOKEN, TEST_SECRET_KEY, seed, settings_for
 from tests.test_crash_recovery import write_config
 

@@ -18,10 +18,10 @@ from aiohttp import web
 
 from bot.config import GroupConfig, SandboxConfig, Settings, StoreConfig
 from bot.connector_hub import ConnectorHub
+from bot.demo.marketplace import SandboxMarketplace
 from bot.ingest import Ingest
 from bot.relay import Relay
 from bot.store import Conversation
-from connectors.sandbox import SandboxMarketplace
 from tests.harness import serve
 from tests.outbox_world import CHANNEL, STORE, World, outbox_world
 

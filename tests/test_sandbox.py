@@ -17,6 +17,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from bot.demo.marketplace import SandboxMarketplace
+from bot.demo.marketplace.buyers import LINES
 from connectors.base import Connector
 from connectors.errors import (
     AuthError,
@@ -28,8 +30,7 @@ from connectors.errors import (
     TransientError,
 )
 from connectors.models import BuyerId, ConversationId, MessageKind, OutboundText, PushBatch
-from connectors.sandbox import SandboxConnector, SandboxMarketplace
-from connectors.sandbox.buyers import LINES
+from connectors.sandbox import SandboxConnector
 from connectors.sandbox.signing import api_signature, push_signature
 
 KEY, SECRET = "sandbox-app", "sandbox-secret"

@@ -12,11 +12,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.demo.marketplace.order_book import demo_orders
+from bot.demo.marketplace.pushes import encode_push
 from connectors.errors import PushRejected
 from connectors.order_actions import ActionRefused, OrderAction, ReturnDecision
 from connectors.orders import OrderActor, OrderSource, OrderStatus
-from connectors.sandbox.order_book import demo_orders
-from connectors.sandbox.pushes import encode_push
 from connectors.sandbox.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, push_signature
 from tests.emulators.sandbox import PUSH_URL, SHOP_ID, SandboxHarness, harness
 from tests.harness import BUYER, SHOP, running_bridge
@@ -133,7 +133,7 @@ async def test_an_order_push_names_the_order_and_a_bad_one_is_refused() -> None:
 
 
 def test_two_orders_for_every_demo_buyer_and_one_of_each_request() -> None:
-    from connectors.sandbox.buyers import DEMO_BUYERS
+    from bot.demo.marketplace.buyers import DEMO_BUYERS
     orders = demo_orders(NOW)
     per_buyer = {b.buyer_id: [o for _, o in orders if o["buyer_id"] == b.buyer_id]
                  for b in DEMO_BUYERS}

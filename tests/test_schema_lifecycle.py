@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.demo.marketplace import SandboxMarketplace
 from bot.store import Store
 from bot.store.migrate import schema_version
 from bot.store.schema import MIGRATIONS
-from connectors.sandbox import SandboxMarketplace
 from tests.dbmode import env_for, target_for
 from tests.harness import seed
-from tests.test_crash_recovery import free_port, write_config
+from tests.test_crash_recovery import write_config
+from tests.worker_process import free_port
 
 ROOT = Path(__file__).parents[1]
 # The module, not the function bot.store re-exports under the same name.

@@ -11,7 +11,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.standins.slack_api import SlackEmulator
+from bot.demo.slack_standin.slack_api import SlackEmulator
 
 
 def section(text: str, block_id: str | None = None) -> dict[str, Any]:

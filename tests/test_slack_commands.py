@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.standins.slack_api import SlackEmulator
-from bot.standins.slack_commands import SlashCommand, as_sent
+from bot.demo.slack_standin.slack_api import SlackEmulator
+from bot.demo.slack_standin.slack_commands import SlashCommand, as_sent
 
 
 def test_escaped_and_plain_text_for_people_channels_and_links() -> None:

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.demo.slack_standin.slack_api import DEFAULT_SCOPES, SlackEmulator
 from bot.slack_errors import Fault, SlackFailure, classify
 from bot.slack_work import FoundBy, SlackWork
 from bot.slack_work_table import WORK
-from bot.standins.slack_api import DEFAULT_SCOPES, SlackEmulator
 from tests.outbox_world import CHANNEL, OPS, World, outbox_world
 
 

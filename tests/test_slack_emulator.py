@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.standins.slack_api import DEFAULT_SCOPES, SlackEmulator
+from bot.demo.slack_standin.slack_api import DEFAULT_SCOPES, SlackEmulator
 
 TS = re.compile(r"^\d{10}\.\d{6}$")
 BUTTONS = [

@@ -17,7 +17,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.standins.slack_api import SlackEmulator
+from bot.demo.slack_standin.slack_api import SlackEmulator
 
 BOT_TOKEN, APP_TOKEN = "xoxb-test", "xapp-test"
 BUTTONS = [

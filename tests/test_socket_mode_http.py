@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from bot.demo.slack_standin.slack_api import SlackEmulator
+from bot.demo.slack_standin.slack_payloads import sign
 from bot.http import build_web_app
 from bot.service import Service
-from bot.standins.slack_api import SlackEmulator
-from bot.standins.slack_payloads import sign
 from tests.emulators.sandbox import SandboxMarketplace
 from tests.harness import HEALTH_AUTH, running_bridge, seed, serve, settings_for
 

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from bot.standins.slack_commands import SlashCommand, commands_from_manifest
+from bot.demo.slack_standin.slack_commands import SlashCommand, commands_from_manifest
 from bot.team import TeamFeature
 from bot.team.member_lookup import REFRESH_AFTER, MemberDirectory
 from tests.harness import MANIFEST, Bridge, running_bridge

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.standins.slack_blocks import find_element
+from bot.demo.slack_standin.slack_blocks import find_element
 from bot.store.home import UNASSIGNED, HomeFilters
 from tests.harness import Bridge
 from tests.test_team_home_panel import (

@@ -10,8 +10,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from bot.demo.slack_standin.slack_blocks import find_element
 from bot.feature_api import Feature, Services
-from bot.standins.slack_blocks import find_element
 from bot.store.home import Row
 from bot.team.home import HomePanel, listeners
 from bot.team.home_render import ref_link, thread_url

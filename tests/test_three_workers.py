@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
 import signal
-import sys
 import time
 from pathlib import Path
 
@@ -21,12 +19,12 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from bot.demo.marketplace import SandboxMarketplace
+from bot.demo.slack_standin.slack_api import SlackEmulator
 from bot.health_access import HEALTH_ENV
-from bot.standins.slack_api import SlackEmulator
-from connectors.sandbox import SandboxMarketplace
 from tests import dbmode
 from tests.harness import HEALTH_AUTH, HEALTH_TOKEN
-from tests.test_crash_recovery import free_port
+from tests.worker_process import free_port, start_worker, worker_env
 
 pytestmark = pytest.mark.skipif(not dbmode.postgres(),
                                 reason="several workers need PostgreSQL (SQLite serves one)")
@@ -97,27 +95,11 @@ def write_config(path: Path, market: SandboxMarketplace, agent: str) -> None:
     }))
 
 
-async def start_worker(tmp_path: Path, slack: SlackEmulator, port: int, n: int
-                       ) -> asyncio.subprocess.Process:
-    env = {**os.environ, "SLACK_BOT_TOKEN": slack.bot_token,
-           "SLACK_SIGNING_SECRET": slack.signing_secret, "SLACK_API_URL": slack.api_url,
-           **dbmode.env_for(str(tmp_path / "workers.db")), "PORT": str(port),
-           "HOST": "127.0.0.1", "STOREBRIDGE_CONFIG": str(tmp_path / "storebridge.yml"),
-           HEALTH_ENV: HEALTH_TOKEN}
-    with (tmp_path / f"worker{n}.log").open("ab") as log:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=ROOT,
-            stdout=asyncio.subprocess.DEVNULL, stderr=log)
-    async with aiohttp.ClientSession() as http:
-        for _ in range(300):
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                    if resp.status == 200:
-                        return proc
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise RuntimeError((tmp_path / f"worker{n}.log").read_text())
+async def start_one(tmp_path: Path, slack: SlackEmulator, port: int, n: int
+                    ) -> asyncio.subprocess.Process:
+    env = worker_env(slack, tmp_path / "storebridge.yml", port,
+                     **dbmode.env_for(str(tmp_path / "workers.db")), **{HEALTH_ENV: HEALTH_TOKEN})
+    return await start_worker(env, tmp_path / f"worker{n}.log")
 
 
 async def test_three_workers_one_killed_mid_burst(tmp_path: Path) -> None:
@@ -141,7 +123,7 @@ async def test_three_workers_one_killed_mid_burst(tmp_path: Path) -> None:
         runner, base = await proxy.start()
         slack.configure_app(f"{base}/slack/events")
         market.set_webhook(f"{base}/webhooks/sandbox")
-        procs = list(await asyncio.gather(*(start_worker(tmp_path, slack, p, n)
+        procs = list(await asyncio.gather(*(start_one(tmp_path, slack, p, n)
                                             for n, p in enumerate(ports))))
         try:
             def texts_in(shop: str, key: str) -> list[str]:

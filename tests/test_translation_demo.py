@@ -14,9 +14,9 @@ import pytest
 
 from bot.config import TranslationConfig
 from bot.config_read import load_settings
+from bot.demo.marketplace.buyers import LINES
 from bot.preflight import static_findings
 from bot.translation.providers import Provider, TranslationError
-from connectors.sandbox.buyers import LINES
 from tests.test_config import APP, GOOD, write
 
 ENV = {"LAZADA_MY_ACCESS_TOKEN": "at-1", "LAZADA_MY_REFRESH_TOKEN": "rt-1", **APP}

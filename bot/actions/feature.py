@@ -22,7 +22,7 @@ from bot.actions.reply_guard import ReplyGuard
 from bot.actions.reply_guard import listeners as reply_guard_listeners
 from bot.actions.response_guard import ResponseGuard
 from bot.authz import NOT_APPROVER
-from bot.feature_api import Feature, Job, Register, Services, Slots
+from bot.feature_api import Feature, Job, Register, ReplyDelivered, Services, Slots, on
 from bot.store import Conversation
 
 GUARD_EVERY_MINUTES = 5
@@ -65,6 +65,7 @@ def feature(service: Services) -> Feature:
 
     return Feature(
         "actions", actions,
+        listeners=(on(ReplyDelivered, guard.on_delivered),),
         jobs=(Job("response-guard", guard.tick, IntervalTrigger(minutes=GUARD_EVERY_MINUTES)),),
         digest_sections=(guard.digest_section,), home_sections=(guard.home_section,),
         slack=_listeners(service, actions, reply_cards),

@@ -11,7 +11,7 @@ centre count once their echo reaches StoreBridge.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.actions.response_rules import ResponseRule, deadline
@@ -20,6 +20,7 @@ from bot.slack_work import SlackWork
 from bot.text_safety import escape_untrusted
 
 if TYPE_CHECKING:
+    from bot.events import ReplyDelivered
     from bot.feature_api import Services
 
 DAY = 86400.0
@@ -97,6 +98,26 @@ class ResponseGuard:
             await asyncio.sleep(0)  # 500 stores' arithmetic must not stall the loop
         self._rates = (now, out)
         return out
+
+    async def on_delivered(self, event: ReplyDelivered) -> None:
+        """A reply ended a buyer's wait: the cached figures count it answered now, so
+        App Home's rate line agrees at once with its lists (where the buyer no longer
+        waits) instead of a minute later, and without recomputing every store."""
+        cached = self._rates
+        if cached is None:
+            return
+        waited_from = await self.store.actions.answered_wait(event.conversation_id,
+                                                             event.delivered_at)
+        if waited_from is None or self._rates is not cached:
+            return  # a follow-up reply, or figures computed meanwhile (they count it)
+        at, rates = cached
+        rule, site = self.rule(event.store_key)
+        due = deadline(rule, site, waited_from)
+        if not (at - rule.window_days * DAY <= waited_from <= at and at <= due):
+            return  # not counted as waiting in these figures (outside, or already missed)
+        self._rates = (at, [r if r.store_key != event.store_key else replace(
+            r, pending=r.pending - 1, on_time=r.on_time + (event.delivered_at <= due),
+            missed=r.missed + (event.delivered_at > due)) for r in rates])
 
     async def tick(self) -> list[int]:
         """Warn once per wait that is about to be missed; the conversations warned."""

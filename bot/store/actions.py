@@ -127,6 +127,14 @@ class Actions:
             "waited_from >= ?", store_key, since)
         return [(float(r[0]), float(r[1])) for r in rows]
 
+    async def answered_wait(self, conversation_id: int, responded_at: float) -> float | None:
+        """Since when the buyer had waited, if the reply delivered at ``responded_at``
+        ended a wait (None: a follow-up, the buyer was not waiting)."""
+        value = await self.db.value(
+            "SELECT waited_from FROM responses WHERE responded_at = ? AND conversation_id = ?",
+            responded_at, conversation_id)
+        return float(value) if value is not None else None
+
     async def open_waits(self) -> list[tuple[int, str, float]]:
         """(conversation id, store key, waiting since) of every buyer still waiting."""
         rows = await self.db.all(

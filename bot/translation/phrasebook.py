@@ -1,7 +1,7 @@
 """``provider: demo``: an offline phrasebook, for ``storebridge demo`` and the sandbox.
 
 It knows the sandbox buyers' fixed lines and the demo's agent replies
-(:mod:`connectors.sandbox.phrasebook`), and the demo's quick replies in every
+(:mod:`bot.translation.phrases`), and the demo's quick replies in every
 language they have (the example templates, whatever fills their placeholders);
 nothing else: any other text fails as
 an untranslatable one does with a real provider (the message stays as written,
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from connectors.sandbox.phrasebook import PHRASES
+from bot.translation.phrases import PHRASES
 
 NAME = "demo"
 WHAT = ("the demo phrasebook: offline, it knows only the sandbox buyers' lines and the "

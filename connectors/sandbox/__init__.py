@@ -1,13 +1,12 @@
-"""The built-in sandbox marketplace (for ``storebridge demo`` and tests) and its connector.
+"""The connector for the sandbox marketplace: ``connector: sandbox`` in the config.
 
-The server simulates stores labelled Shopee, Lazada or TikTok Shop, but speaks one
-protocol of its own: HMAC-signed API calls in, HMAC-signed webhook pushes out.
+The marketplace itself (the fake server the demo and the tests start) is not here:
+it is demo code, in :mod:`bot.demo.marketplace`. This package holds only what the
+product needs to talk to it: the client, the protocol's signing rules and limits,
+and how its answers and errors read. It imports nothing from ``bot`` (connectors are
+a leaf).
 """
 
 from connectors.sandbox.client import SandboxConnector
-from connectors.sandbox.pushes import PushDelivery
-from connectors.sandbox.server import SandboxMarketplace
-from connectors.sandbox.state import SandboxBuyer, SandboxStore
 
-__all__ = ["PushDelivery", "SandboxBuyer", "SandboxConnector", "SandboxMarketplace",
-           "SandboxStore"]
+__all__ = ["SandboxConnector"]

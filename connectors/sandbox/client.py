@@ -34,6 +34,7 @@ from connectors.rich_delegate import RichAndActions
 from connectors.sandbox import profiles
 from connectors.sandbox.errors import api_error
 from connectors.sandbox.inbound import MalformedMessage, parse_message, unix_to_utc
+from connectors.sandbox.limits import MAX_PAGE, MAX_TEXT_LENGTH
 from connectors.sandbox.media import SandboxRich
 from connectors.sandbox.orders import SandboxOrders, order_event
 from connectors.sandbox.signing import (
@@ -46,7 +47,6 @@ from connectors.sandbox.signing import (
     push_signature,
     same_signature,
 )
-from connectors.sandbox.state import MAX_PAGE, MAX_TEXT_LENGTH
 
 
 class SandboxConnector(RichAndActions):

@@ -15,7 +15,7 @@ from connectors.errors import (
     RuleViolation,
     TransientError,
 )
-from connectors.sandbox.state import MAX_TEXT_LENGTH
+from connectors.sandbox.limits import MAX_TEXT_LENGTH
 
 #: Every error code the sandbox returns -> (error class, what an agent is told).
 ERRORS: dict[str, tuple[type[ConnectorError], str]] = {

@@ -1,5 +1,5 @@
 """Sandbox images, product cards (and an order card sent as text), through the
-sandbox marketplace's own endpoints (:mod:`connectors.sandbox.rich_routes`)."""
+sandbox marketplace's own endpoints (:mod:`bot.demo.marketplace.rich_routes`)."""
 
 from __future__ import annotations
 

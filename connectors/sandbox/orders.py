@@ -1,6 +1,6 @@
 """The sandbox connector's order side: :class:`~connectors.orders.OrderSource` and
 :class:`~connectors.orders.OrderActor` over the sandbox marketplace's order endpoints
-(:mod:`connectors.sandbox.order_routes`), and its ``order_update`` pushes."""
+(:mod:`bot.demo.marketplace.order_routes`), and its ``order_update`` pushes."""
 
 from __future__ import annotations
 

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from bot.demo.marketplace import SandboxMarketplace
+from bot.demo.marketplace.pushes import encode_push
+from bot.demo.marketplace.state import SandboxBuyer
 from connectors.models import BuyerId, ConversationId, OutboundText, StoreAccount
-from connectors.sandbox import SandboxConnector, SandboxMarketplace
-from connectors.sandbox.pushes import encode_push
+from connectors.sandbox import SandboxConnector
 from connectors.sandbox.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, push_signature
-from connectors.sandbox.state import SandboxBuyer
 
 __all__ = ["APP_KEY", "APP_SECRET", "PUSH_URL", "SHOP_ID", "SandboxHarness", "harness"]
 

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from connectors.sandbox.order_routes import order_routes
-from connectors.sandbox.rich_routes import rich_routes
+from bot.demo.marketplace.order_routes import order_routes
+from bot.demo.marketplace.rich_routes import rich_routes
+from bot.demo.marketplace.state import SandboxStore, decode_cursor, encode_cursor
+from connectors.sandbox.limits import MAX_PAGE, MAX_TEXT_LENGTH
 from connectors.sandbox.signing import (
     APP_KEY_HEADER,
     REQUEST_ID_HEADER,
@@ -23,16 +25,9 @@ from connectors.sandbox.signing import (
     parse_timestamp,
     same_signature,
 )
-from connectors.sandbox.state import (
-    MAX_PAGE,
-    MAX_TEXT_LENGTH,
-    SandboxStore,
-    decode_cursor,
-    encode_cursor,
-)
 
 if TYPE_CHECKING:
-    from connectors.sandbox.server import SandboxMarketplace
+    from bot.demo.marketplace.server import SandboxMarketplace
 
 API = "/api/v1/shops/{shop_id}"
 

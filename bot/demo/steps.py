@@ -10,7 +10,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from bot.demo_narration import Narrator
+from bot.demo.narration import Narrator
 
 STEP_TIMEOUT = 15.0
 Results = list[tuple[str, bool]]

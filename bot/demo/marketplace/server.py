@@ -2,7 +2,7 @@
 
 It hosts stores labelled as Shopee, Lazada or TikTok Shop for display, but all of
 them speak the one sandbox protocol (see :mod:`connectors.sandbox.signing`); the
-HTTP side lives in :mod:`connectors.sandbox.routes`.
+HTTP side lives in :mod:`bot.demo.marketplace.routes`.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.demo.marketplace import buyers as lines
+from bot.demo.marketplace.order_book import OrderBook, demo_orders
+from bot.demo.marketplace.pushes import RETRY_DELAYS, PushDelivery, PushQueue, encode_push
+from bot.demo.marketplace.rich_routes import Shelf
+from bot.demo.marketplace.routes import SEND_FAILURES, build_app
+from bot.demo.marketplace.state import Ledger, SandboxBuyer, SandboxStore
+from bot.demo.marketplace.state import conversation_id as make_conversation_id
 from connectors.models import ShopId, StoreAccount
-from connectors.sandbox import buyers as lines
-from connectors.sandbox.order_book import OrderBook, demo_orders
-from connectors.sandbox.pushes import RETRY_DELAYS, PushDelivery, PushQueue, encode_push
-from connectors.sandbox.rich_routes import Shelf
-from connectors.sandbox.routes import SEND_FAILURES, build_app
-from connectors.sandbox.state import Ledger, SandboxBuyer, SandboxStore
-from connectors.sandbox.state import conversation_id as make_conversation_id
 
 
 class SandboxMarketplace:

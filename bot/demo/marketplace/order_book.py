@@ -1,7 +1,7 @@
 """The sandbox marketplace's orders: what it remembers, and the answers a seller gives.
 
 Its own wire form (unix seconds, the platform's status words), served by
-:mod:`connectors.sandbox.order_routes` and read by :mod:`connectors.sandbox.orders`.
+:mod:`bot.demo.marketplace.order_routes` and read by :mod:`connectors.sandbox.orders`.
 Pure state: the server decides what to push when an order changes.
 """
 

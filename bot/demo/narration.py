@@ -16,8 +16,8 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from bot.demo.slack_standin.slack_web_api import CallRecord
 from bot.render.labels import KIND_ICONS
-from bot.standins.slack_web_api import CallRecord
 
 WIDTH = 100
 REACTIONS = {

@@ -8,9 +8,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-MAX_TEXT_LENGTH = 1000
-MAX_PAGE = 50
-
 
 @dataclass
 class SandboxStore:

@@ -18,7 +18,6 @@ from typing import Any
 from aiohttp import web
 
 from .slack_blocks import escape, rich_text
-from .slack_payloads import message_event
 from .slack_socket import SlackSocketMode
 
 SIGN_IN_PAGE = "<!DOCTYPE html><html><body>Sign in to Slack</body></html>"
@@ -91,11 +90,4 @@ class SlackFiles(SlackSocketMode):
         }
         if escaped:
             msg["blocks"] = rich_text(escaped)
-        if thread_ts:
-            parent = channel.messages.get(thread_ts)
-            if parent is None:
-                raise ValueError(f"no message {thread_ts} in {channel_id} to reply to")
-            msg["thread_ts"] = parent.get("thread_ts") or parent["ts"]
-        self.workspace.store(channel, msg)
-        await self._deliver_event(channel, message_event(channel, msg))
-        return str(msg["ts"])
+        return await self._member_message(channel, msg, thread_ts)

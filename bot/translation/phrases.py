@@ -2,7 +2,7 @@
 demo translates between: the data of the ``demo`` translation provider
 (:mod:`bot.translation.phrasebook`). Each entry is one meaning, by language code.
 
-It must cover every Malay, Vietnamese and Chinese line in :mod:`connectors.sandbox.buyers`
+It must cover every Malay, Vietnamese and Chinese line in :mod:`bot.demo.marketplace.buyers`
 (a test says so), since those are the demo buyers' languages besides English.
 """
 

@@ -13,13 +13,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.demo_narration import Narrator
-from bot.demo_steps import Results, step
+from bot.demo.marketplace import SandboxMarketplace
+from bot.demo.marketplace.state import SandboxBuyer, SandboxStore
+from bot.demo.narration import Narrator
+from bot.demo.slack_standin.slack_api import SlackEmulator
+from bot.demo.steps import Results, step
 from bot.service import Service
-from bot.standins.slack_api import SlackEmulator
 from bot.store.template_model import language_name
-from connectors.sandbox import SandboxMarketplace
-from connectors.sandbox.state import SandboxBuyer, SandboxStore
 
 BUYER_ID = "b-2001"  # Nurul Aisyah, Kedai Batik Seri (Lazada MY): her order has a request
 CANCEL = "Saya nak batalkan pesanan ni."

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from connectors.sandbox.order_book import CANCEL_REASONS, RETURN_REASONS, Refusal
+from bot.demo.marketplace.order_book import CANCEL_REASONS, RETURN_REASONS, Refusal
 
 if TYPE_CHECKING:
-    from connectors.sandbox.server import SandboxMarketplace
+    from bot.demo.marketplace.server import SandboxMarketplace
 
 MAX_IDS = 50
 ORDER_PAGE = 50

@@ -21,7 +21,7 @@ from aiohttp import web
 from connectors.media import sniff_image
 
 if TYPE_CHECKING:
-    from connectors.sandbox.server import SandboxMarketplace
+    from bot.demo.marketplace.server import SandboxMarketplace
 
 MAX_MEDIA = 5 * 1024 * 1024
 MAX_SIDE = 4096

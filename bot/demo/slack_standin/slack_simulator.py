@@ -137,14 +137,20 @@ class SlackUserSimulator(SlackViewActions):
             "user": user.id, "ts": ts, "blocks": rich_text(escaped),
             "team": self.workspace.team_id,
         }
+        return await self._member_message(channel, msg, thread_ts)
+
+    async def _member_message(self, channel: Channel, msg: dict[str, Any],
+                              thread_ts: str | None) -> str:
+        """Store a member's message (in the thread of ``thread_ts``, a reply to a reply
+        going to its thread's root, as Slack does) and send its ``message`` event."""
         if thread_ts:
             parent = channel.messages.get(thread_ts)
             if parent is None:
-                raise ValueError(f"no message {thread_ts} in {channel_id} to reply to")
+                raise ValueError(f"no message {thread_ts} in {channel.id} to reply to")
             msg["thread_ts"] = parent.get("thread_ts") or parent["ts"]
         self.workspace.store(channel, msg)
         await self._deliver_event(channel, message_event(channel, msg))
-        return ts
+        return str(msg["ts"])
 
     async def user_edits(self, user_id: str, channel_id: str, ts: str, new_text: str) -> Delivery:
         """The author edits a message: ``message_changed`` with ``edited``/``previous_message``."""

@@ -26,16 +26,16 @@ from bot.config import (
     StoreConfig,
 )
 from bot.config_sections import TranslationConfig
-from bot.demo_cancellation import cancellation_story
-from bot.demo_narration import Narrator, describe, first_line
-from bot.demo_steps import step
+from bot.demo.cancellation import cancellation_story
+from bot.demo.marketplace import SandboxMarketplace
+from bot.demo.narration import Narrator, describe, first_line
+from bot.demo.slack_standin.slack_api import SlackEmulator
+from bot.demo.slack_standin.web_view import WebView
+from bot.demo.steps import step
 from bot.http import build_web_app
 from bot.service import Service
-from bot.standins.slack_api import SlackEmulator
-from bot.standins.web_view import WebView
 from bot.store.template_model import language_name
 from bot.store.token_cipher import SECRET_ENV
-from connectors.sandbox import SandboxMarketplace
 
 SIZE_QUESTION = {"en": "Which size should I take? I am 165 cm.",
                  "zh": "我身高165厘米，应该选哪个尺码？"}
@@ -213,8 +213,8 @@ async def run_demo(*, once: bool, out: Callable[[str], None] = print,
             settings = demo_settings(slack, market, names, agent, db_path, colleague=arif,
                                      manager=hana)
             from bot.templates.cli import import_templates
-            await import_templates(settings, Path(__file__).parent / "templates" /
-                             "example_templates.yml")
+            await import_templates(settings, Path(__file__).parents[1] / "templates" /
+                                   "example_templates.yml")
             service = Service(settings)
             runner, base = await _serve(build_web_app(service))
             view = WebView(slack, agent, controls={
