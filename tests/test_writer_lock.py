@@ -78,36 +78,42 @@ async def test_tasks_an_urgent_task_starts_are_not_urgent() -> None:
 
 
 async def test_a_push_statement_overtakes_queued_background_writes(tmp_path: Path) -> None:
-    """On the real SQLite store: while a background transaction holds the writer,
+    """On the real store, both backends: while background transactions hold what
+    writes need (SQLite's one writer; every connection of PostgreSQL's pool),
     background statements queue; an urgent one queued after them runs first."""
     store = await Store.open(str(tmp_path / "lock.db"))
     db = store.database
+    pool = getattr(db, "pool", None)  # PostgreSQL: hold all of its connections
+    holders = pool.max_size if pool is not None else 1
     try:
         await db.run("CREATE TABLE t (name TEXT)")
         order: list[str] = []
-        holding = asyncio.Event()
+        holding = [asyncio.Event() for _ in range(holders)]
         release = asyncio.Event()
 
-        async def long_background_tx() -> None:
+        async def long_background_tx(i: int) -> None:
             async with db.tx():
-                await db.run("INSERT INTO t VALUES ('tx')")
-                holding.set()
+                await db.run("INSERT INTO t VALUES (?)", f"tx{i}")
+                holding[i].set()
                 await release.wait()
 
         async def write(name: str) -> None:
             await db.run("INSERT INTO t VALUES (?)", name)
             order.append(name)
 
-        tx = asyncio.create_task(long_background_tx())
-        await holding.wait()
+        txs = [asyncio.create_task(long_background_tx(i)) for i in range(holders)]
+        for event in holding:
+            await asyncio.wait_for(event.wait(), 10)
         queued = [asyncio.create_task(write(f"bg{i}")) for i in range(5)]
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
         push = asyncio.create_task(urgently(write("push")))
-        await asyncio.sleep(0.01)
-        release.set()
-        await asyncio.gather(tx, push, *queued)
+        if pool is not None:  # PostgreSQL: its own connections, no wait at all
+            await asyncio.wait_for(asyncio.shield(push), 5)
+            assert order == ["push"], order
+        await asyncio.sleep(0.05)
+        release.set()  # SQLite: the one writer is free again, and the push takes it first
+        await asyncio.gather(*txs, push, *queued)
         assert order[0] == "push", order
-        rows = [r[0] for r in await db.all("SELECT name FROM t ORDER BY rowid")]
-        assert rows[:2] == ["tx", "push"], rows
+        assert sorted(order) == ["bg0", "bg1", "bg2", "bg3", "bg4", "push"]
     finally:
         await store.close()

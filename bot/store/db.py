@@ -18,6 +18,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequen
 from contextlib import asynccontextmanager
 from typing import Any, Literal, Protocol, overload
 
+from bot.store.writer_lock import urgently
+
 Clock = Callable[[], float]
 
 
@@ -141,7 +143,7 @@ class Database:
     async def ping(self, timeout: float = 0.08) -> bool:
         """True when the database answers within ``timeout``; raises DatabaseBusy if
         it does not (a lock held elsewhere), and the driver's error if it is broken."""
-        return await self._bounded(self.value("SELECT 1"), timeout)
+        return await self._bounded(urgently(self.value("SELECT 1")), timeout)
 
     async def _bounded(self, probe: Awaitable[Any], timeout: float) -> bool:
         task = asyncio.ensure_future(probe)

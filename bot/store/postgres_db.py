@@ -20,6 +20,9 @@ from psycopg_pool import AsyncConnectionPool
 
 from bot.store.db import Clock, Database
 from bot.store.dialect import for_postgres
+from bot.store.writer_lock import is_urgent
+
+URGENT_CONNECTIONS = 4  # per worker, beside the pool's max_size
 
 
 class PgRow:
@@ -72,7 +75,15 @@ class PostgresDatabase(Database):
     def __init__(self, url: str, *, clock: Clock = time.time, max_size: int = 10) -> None:
         super().__init__(clock=clock)
         self.url = url
-        self.pool = AsyncConnectionPool(
+        self.pool = self._make_pool(url, max_size)
+        #: Work a caller waits on (a push, a Slack request, /healthz: see
+        #: bot/store/writer_lock.py) has connections of its own, so it never queues
+        #: behind the SLA tick, App Home's reads or the outbox for one of the pool's.
+        self.urgent_pool = self._make_pool(url, URGENT_CONNECTIONS)
+
+    @staticmethod
+    def _make_pool(url: str, max_size: int) -> AsyncConnectionPool[AsyncConnection[Any]]:
+        return AsyncConnectionPool(
             url,
             min_size=1,
             max_size=max_size,
@@ -84,18 +95,22 @@ class PostgresDatabase(Database):
 
     async def open(self) -> PostgresDatabase:
         await self.pool.open(wait=True, timeout=15)
+        await self.urgent_pool.open(wait=True, timeout=15)
         return self
+
+    def _pool(self) -> AsyncConnectionPool[AsyncConnection[Any]]:
+        return self.urgent_pool if is_urgent() else self.pool
 
     @asynccontextmanager
     async def _begin(self) -> AsyncIterator[AsyncConnection[Any]]:
-        async with self.pool.connection() as conn, conn.transaction():
+        async with self._pool().connection() as conn, conn.transaction():
             yield conn
 
     async def _execute(self, sql: str, args: tuple[Any, ...], *, fetch: str) -> Any:
         tx = self._current()
         if tx is not None:
             return await self._do(tx.conn, sql, args, fetch)
-        async with self.pool.connection() as conn:
+        async with self._pool().connection() as conn:
             return await self._do(conn, sql, args, fetch)
 
     @staticmethod
@@ -113,4 +128,5 @@ class PostgresDatabase(Database):
         return cur.rowcount
 
     async def close(self) -> None:
+        await self.urgent_pool.close()
         await self.pool.close()
