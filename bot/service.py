@@ -29,14 +29,14 @@ from bot.slack_app import build_bolt_app
 from bot.slack_directory import SlackDirectory
 from bot.slack_outbox import SlackOutbox
 from bot.store import Store, TokenCipher, is_postgres
+from bot.store.bookkeeping import StoreRecord
 from bot.store.db import Clock
 from bot.store.single_process import SingleProcessLock
 from bot.store_health import StoreHealth
-from connectors.errors import ConnectorError
+from bot.store_sync import REPAIR_EVERY_MINUTES, StoreSync
 
 log = logging.getLogger(__name__)
 
-REPAIR_EVERY_MINUTES = 10
 SWEEP_SECONDS = 2  # how soon a survivor notices a dead worker's queues (after their TTL)
 #: Jobs every worker runs; all others run on the one worker holding ``job:<id>``.
 EVERY_WORKER_JOBS = frozenset({"sweep"})
@@ -90,11 +90,9 @@ class Service(ServiceHealth):
             # We hold the file: leases left by a previous (crashed) process are void.
             await self.store.leases.release_all_others(self.leases.worker_id)
         await self.leases.start()
-        for cfg in s.stores:
-            await self.store.books.upsert_store(
-                cfg.key, platform=cfg.platform, connector=cfg.connector, shop_id=cfg.shop_id,
-                site=cfg.site, name=cfg.name, nickname=cfg.nickname, channel_ref=cfg.channel,
-                group_name=cfg.group)
+        await self.store.books.upsert_stores([StoreRecord(
+            cfg.key, cfg.platform, cfg.connector, cfg.shop_id, cfg.site, cfg.name, cfg.nickname,
+            cfg.channel, cfg.group) for cfg in s.stores])  # one trip for 500 stores
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         # Retries are ours (the outbox); the SDK's own would hide outages from it.
         self.slack = AsyncWebClient(token=s.slack.bot_token, base_url=s.slack.api_url,
@@ -121,6 +119,8 @@ class Service(ServiceHealth):
                              max_attempts=s.send_max_attempts, health=self.health_monitor,
                              leases=self.leases, events=self.events)
         self.health_monitor.leases = self.leases
+        self.sync = StoreSync(self.hub, self.ingest, self.leases, self.health_monitor,
+                              self.catchup, self.store.database.clock)
         self.relay = Relay(self.store, s, wake_slack=self.outbox.kick,
                            wake_sender=self.sender.kick)
         self.services = Services(
@@ -138,7 +138,7 @@ class Service(ServiceHealth):
         await self.outbox.start()
         await self.sender.start()
         await self.health_monitor.start()
-        self.scheduler.add_job(self.repair_periodic, "interval", minutes=REPAIR_EVERY_MINUTES,
+        self.scheduler.add_job(self.sync.repair_periodic, "interval", minutes=REPAIR_EVERY_MINUTES,
                                id="repair", max_instances=1, coalesce=True)
         self.scheduler.add_job(self._housekeeping, "interval", hours=1, id="housekeeping")
         # Work written by another process (storebridge sync, a second worker) is
@@ -234,57 +234,10 @@ class Service(ServiceHealth):
         return {"site": cfg.site, "platform": cfg.platform, "name": cfg.display_name}
 
     async def repair(self, store_key: str, full: bool = False) -> int:
-        """Catch a store up; a failure pauses it and starts the health probe. One
-        worker at a time syncs a store (platforms revoke apps that poll)."""
-        return await self._repair_leased(store_key, full) or 0
-
-    async def _repair_leased(self, store_key: str, full: bool) -> int | None:
-        """None: another worker holds the store's sync (or a dead one still did)."""
-        name = f"sync:{store_key}"
-        if await self.leases.claim(name) is None:
-            return None
-        try:
-            return await self._repair(store_key, full)
-        finally:
-            await asyncio.shield(self.leases.release(name))
-
-    async def _repair(self, store_key: str, full: bool) -> int:
-        try:
-            count = await self.ingest.repair(store_key, full)
-        except ConnectorError as e:
-            await self.health_monitor.report_failure(store_key, e)
-            return 0
-        except Exception as e:  # a bug in one store's sync must not stop the others
-            log.exception("repair sync of %s failed", store_key)
-            await self.health_monitor.report_failure(store_key, e)
-            return 0
-        if await self.health_monitor.is_paused(store_key):
-            await self.health_monitor.recovered(store_key, count)
-        return count
+        return await self.sync.repair(store_key, full)
 
     async def repair_all(self) -> int:
-        """Every store catches up. A store whose sync lease is still held (by a
-        worker that died mid-sync, until the lease expires) is tried again, so a
-        restart after a crash never leaves a store to the next periodic sweep."""
-        pending, total = list(self.hub.stores), 0
-        deadline = self.store.database.clock() + 3 * self.leases.ttl
-        while pending:
-            counts = await asyncio.gather(*(self._repair_leased(k, False) for k in pending))
-            total += sum(c for c in counts if c)
-            pending = [k for k, c in zip(pending, counts, strict=True) if c is None]
-            if not pending or self.store.database.clock() > deadline:
-                break
-            await asyncio.sleep(self.leases.heartbeat)
-        for key in pending:  # another worker's catch-up of it (if any) holds its own marker
-            await self.catchup.end(key)
-        return total
-
-    async def repair_periodic(self) -> None:
-        for key in self.hub.stores:
-            connector, _ = self.hub.for_store(key)
-            # Lazada revokes apps that poll its IM API; paused stores are probed instead.
-            if connector.periodic_pull_allowed and not await self.health_monitor.is_paused(key):
-                await self.repair(key)
+        return await self.sync.repair_all()
 
     async def _sweep(self) -> None:
         await self.store.catchups.release_stale()

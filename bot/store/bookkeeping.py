@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 from bot.store.credentials import Credentials
 from bot.store.db import Database
 from connectors.base import Tokens
@@ -9,6 +12,19 @@ from connectors.models import ShopId
 
 CHANNEL_ID_CACHE_SECONDS = 60.0
 
+
+class StoreRecord(NamedTuple):
+    """A configured store as the ``stores`` table keeps it, in column order."""
+
+    key: str
+    platform: str
+    connector: str
+    shop_id: str
+    site: str
+    name: str
+    nickname: str | None
+    channel_ref: str
+    group_name: str | None
 
 class Bookkeeping:
     def __init__(self, db: Database, credentials: Credentials) -> None:
@@ -20,36 +36,21 @@ class Bookkeeping:
         self._channel_ids: dict[str, tuple[str, float]] = {}
 
     # -- stores -------------------------------------------------------------
-    async def upsert_store(
-        self,
-        key: str,
-        *,
-        platform: str,
-        connector: str,
-        shop_id: str,
-        site: str,
-        name: str,
-        nickname: str | None,
-        channel_ref: str,
-        group_name: str | None,
-    ) -> None:
-        await self.db.run(
+    async def upsert_store(self, key: str, *, platform: str, connector: str, shop_id: str,
+                           site: str, name: str, nickname: str | None, channel_ref: str,
+                           group_name: str | None) -> None:
+        await self.upsert_stores([StoreRecord(key, platform, connector, shop_id, site, name,
+                                              nickname, channel_ref, group_name)])
+
+    async def upsert_stores(self, stores: Sequence[StoreRecord]) -> None:
+        """The configured stores, in one trip (500 one by one held start-up up)."""
+        await self.db.many(
             "INSERT INTO stores (key, platform, connector, shop_id, site, name, nickname, "
             "channel_ref, group_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET platform = excluded.platform, "
             "connector = excluded.connector, site = excluded.site, name = excluded.name, "
             "nickname = excluded.nickname, channel_ref = excluded.channel_ref, "
-            "group_name = excluded.group_name",
-            key,
-            platform,
-            connector,
-            shop_id,
-            site,
-            name,
-            nickname,
-            channel_ref,
-            group_name,
-        )
+            "group_name = excluded.group_name", stores)
 
     async def set_health(self, key: str, health: str, detail: str | None = None) -> bool:
         """Returns True when the state changed (so a banner is said once)."""
