@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 DAY = 86400.0
 
 
+#: The longest a wait can take to reach a next-day due hour (response_rules.deadline:
+#: under two days); a configured reply_hours may be longer.
+LONGEST_WAIT = 2 * DAY + 3600.0
+YIELD_EVERY = 2000  # rows walked between yields to the event loop
 RATES_TTL = 60.0
 STALE_OK = 600.0  # older figures are recomputed before they are shown
 
@@ -83,7 +87,9 @@ class ResponseGuard:
 
     async def _compute_rates(self, now: float) -> list[StoreRate]:
         waits: dict[str, list[float]] = {}
-        for _, key, w in await self.store.actions.open_waits():
+        for i, (_, key, w) in enumerate(await self.store.actions.open_waits()):
+            if i % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
             waits.setdefault(key, []).append(w)
         out = []
         for cfg in self.service.settings.stores:
@@ -124,7 +130,15 @@ class ResponseGuard:
         now = self.service.clock()
         warned = []
         rates = {r.store_key: r for r in await self.rates(now)}
-        for conv_id, key, since in await self.store.actions.open_waits():
+        # Only waits whose deadline can still be ahead: one that began longer ago
+        # than the longest rule allows is already missed (and was warned about).
+        longest = max([LONGEST_WAIT, *(r.reply_hours * 3600 for r in
+                                       self.service.settings.response_rate.values()
+                                       if r.reply_hours is not None)])
+        waits = await self.store.actions.open_waits(now - longest)
+        for i, (conv_id, key, since) in enumerate(waits):
+            if i % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # thousands of waits: never one long loop step
             if key not in rates:
                 continue
             rule, site = self.rule(key)

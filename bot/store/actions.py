@@ -135,9 +135,10 @@ class Actions:
             responded_at, conversation_id)
         return float(value) if value is not None else None
 
-    async def open_waits(self) -> list[tuple[int, str, float]]:
-        """(conversation id, store key, waiting since) of every buyer still waiting."""
+    async def open_waits(self, since: float = 0.0) -> list[tuple[int, str, float]]:
+        """(conversation id, store key, waiting since) of every buyer still waiting,
+        since ``since`` (an index range on waiting_since)."""
         rows = await self.db.all(
             "SELECT id, store_key, waiting_since FROM conversations WHERE waiting_since IS "
-            "NOT NULL ORDER BY waiting_since")
+            "NOT NULL AND waiting_since >= ? ORDER BY waiting_since", since)
         return [(int(r[0]), str(r[1]), float(r[2])) for r in rows]
