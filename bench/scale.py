@@ -2,8 +2,9 @@
 
 Seeds a database (SQLite file, or a fresh PostgreSQL database) with N stores,
 conversations and messages in bulk (bot/store/seed.py), starts the Slack
-stand-in and the sandbox marketplace in this process, runs the service as a
-subprocess against them (SLA, presence, order-alert, sweep jobs on), and drives
+stand-in and the sandbox marketplace in a child process of their own
+(bench/stand_ins.py: their work must not stall the loop that measures), runs
+the service as a subprocess against them (SLA, presence, order-alert, sweep jobs on), and drives
 mixed load for ``--duration`` seconds: signed buyer pushes for stores of all
 three platforms, agents' replies in the threads (relayed to the marketplace),
 App Home opens. Then prints:
@@ -12,7 +13,9 @@ App Home opens. Then prints:
   (Lazada 500 ms, Shopee 2 s, TikTok 3 s);
 - App Home p50/p99 (app_home_opened sent -> views.publish received by Slack);
 - the longest event-loop stall and each periodic job's tick cost (the service's
-  own probe, GET /healthz/loop), RSS over time, start-up time to /healthz.
+  own probe, GET /healthz/loop), RSS over time, start-up time to /healthz;
+- the load generator's own longest event-loop lag (a 5 ms sleep's overshoot), to
+  show the measuring side stayed quiet.
 
 Pushes use the sandbox connector's signed format for every store (its platform
 decides the deadline): the per-platform push parsers are covered by their tests.
@@ -40,7 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +53,9 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.demo.marketplace import SandboxMarketplace  # noqa: E402
+from stand_ins import StandIns  # noqa: E402
+
 from bot.demo.marketplace.state import conversation_id  # noqa: E402
-from bot.demo.slack_standin.slack_api import SlackEmulator  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.store.seed import Size, seed  # noqa: E402
 from connectors.sandbox.signing import push_signature  # noqa: E402
@@ -87,7 +90,7 @@ class Bench:
         self.args = args
         self.acks: dict[str, list[float]] = defaultdict(list)
         self.home: list[float] = []
-        self.home_pending: dict[str, deque[float]] = defaultdict(deque)
+        self.lag = 0.0
         self.errors: list[str] = []
         self.seq = 0
 
@@ -109,22 +112,19 @@ class Bench:
         with tempfile.TemporaryDirectory() as self.tmp:
             target, db_env, drop = await self.database()
             try:
-                async with SlackEmulator(rate_limits=False, deliver_bot_messages=False) as slack, \
-                        SandboxMarketplace(app_secret=SECRET) as market:
-                    await self.with_stand_ins(slack, market, target, db_env)
+                async with StandIns(app_secret=SECRET) as stand_ins:
+                    await self.with_stand_ins(stand_ins, target, db_env)
             finally:
                 if drop:
                     drop()
 
-    async def with_stand_ins(self, slack: SlackEmulator, market: SandboxMarketplace,
-                             target: str, db_env: dict[str, str]) -> None:
+    async def with_stand_ins(self, slack: StandIns, target: str, db_env: dict[str, str]
+                             ) -> None:
         a = self.args
-        channels = {f"#cs-{i}": slack.add_channel(f"cs-{i}") for i in range(a.channels)}
-        ops = slack.add_channel("cs-ops")
-        agents = [slack.add_user(f"agent{i}", real_name=f"Agent {i}") for i in range(60)]
-        for ch in (*channels.values(), ops):
-            for u in agents:
-                slack.join(ch, u)
+        names = [f"cs-{i}" for i in range(a.channels)]
+        ids, agents = await slack.setup_slack(
+            [*names, "cs-ops"], [(f"agent{i}", f"Agent {i}") for i in range(60)], members=True)
+        channels = {f"#{n}": ids[n] for n in names}
         t = time.perf_counter()
         store = await Store.open(target)
         now = time.time()
@@ -139,23 +139,24 @@ class Bench:
               f"messages in {time.perf_counter() - t:.1f} s"
               + (f" ({os.path.getsize(target) / 2**20:.0f} MB)" if "DATABASE_URL" not in db_env
                  else ""))
-        ws = slack.workspace
         self.convs: list[tuple[int, Any, str, str]] = []  # (c, store, channel_id, thread_ts)
-        for s in stores:
-            market.add_store(s.shop_id, s.platform, s.site, f"Store {s.shop_id}", "tok", "en")
+        await slack.add_stores((s.shop_id, s.platform, s.site, f"Store {s.shop_id}", "tok", "en")
+                               for s in stores)
+        buyers, roots = [], []
         for c in range(1, a.conversations + 1):
             s = stores[c % len(stores)]
-            market.add_buyer(s.shop_id, f"b{c}", f"Buyer {c}", "en")
+            buyers.append((s.shop_id, f"b{c}", f"Buyer {c}", "en"))
             ch, ts = channels[s.channel], f"{1_700_000_000 + c}.000100"
-            ws.store(ws.channels[ch], {"type": "message", "ts": ts, "text": f"card {c}",
-                                       "bot_id": ws.bot_id, "user": ws.bot_user_id})
+            roots.append((ch, ts, f"card {c}"))
             if c % 4:  # open conversations take the load
                 self.convs.append((c, s, ch, ts))
+        await slack.add_buyers(buyers)
+        await slack.add_thread_roots(roots)
         self.stores = stores
         config = {
             "team_language": "en", "ops_channel": "#cs-ops", "presence_idle": True,
             "groups": [{"name": "team", "members": agents}],
-            "sandbox": {"url": market.base_url, "app_key": market.app_key,
+            "sandbox": {"url": slack.market_url, "app_key": slack.app_key,
                         "app_secret": SECRET},
             "translation": {"provider": "none"},
             "sla": {"first_response_minutes": 5, "reminder_minutes": 10,
@@ -181,8 +182,8 @@ class Bench:
                 startup = await self.wait_healthy(proc)
                 print(f"start-up to /healthz: {startup - started:.2f} s; "
                       f"RSS {rss_mb(proc.pid):.0f} MB")
-                slack.configure_app(f"{base}/slack/events")
-                await self.load(slack, market, agents, proc)
+                await slack.configure_app(f"{base}/slack/events")
+                await self.load(slack, agents, proc)
         finally:
             proc.terminate()
             proc.wait(timeout=20)
@@ -232,25 +233,17 @@ class Bench:
                 self.errors.append(f"push {r.status}")
         self.acks[s.platform].append(time.perf_counter() - t)
 
-    async def open_home(self, slack: SlackEmulator, user: str) -> None:
-        self.home_pending[user].append(time.perf_counter())
-        await slack.user_opens_home(user)
-
-    async def reply(self, slack: SlackEmulator, agent: str) -> None:
+    async def reply(self, slack: StandIns, agent: str) -> None:
         _, _, ch, ts = random.choice(self.convs)
         await slack.user_posts(agent, ch, f"Reply {self.seq}: it ships today", thread_ts=ts)
 
-    async def watch_publish(self, slack: SlackEmulator) -> None:
-        seen = len(slack.calls)
+    async def watch_lag(self) -> None:
+        """The load generator's own loop: how late a 5 ms sleep wakes up (its worst is
+        what the latencies above may include from this side)."""
         while True:
-            calls = slack.calls
-            for call in calls[seen:]:
-                if call.method == "views.publish":
-                    q = self.home_pending.get(str(call.params.get("user_id")))
-                    if q:
-                        self.home.append(time.perf_counter() - q.popleft())
-            seen = len(calls)
-            await asyncio.sleep(0.002)
+            t = time.perf_counter()
+            await asyncio.sleep(0.005)
+            self.lag = max(self.lag, time.perf_counter() - t - 0.005)
 
     async def stream(self, rate: float, seconds: float, make: Any) -> None:
         start = time.perf_counter()
@@ -266,14 +259,14 @@ class Bench:
         async with self.http.get(f"{self.base}/healthz/loop{'?reset=1' if reset else ''}") as r:
             return dict(await r.json())
 
-    async def load(self, slack: SlackEmulator, market: SandboxMarketplace, agents: list[str],
+    async def load(self, slack: StandIns, agents: list[str],
                    proc: subprocess.Popen[bytes]) -> None:
         a = self.args
         await self.stream(5, 3, lambda i: self.push(False))  # warm-up
         await asyncio.sleep(2)
         self.acks.clear()
         await self.loop_stats(reset=True)
-        watcher = asyncio.create_task(self.watch_publish(slack))
+        watcher = asyncio.create_task(self.watch_lag())
         rss: list[float] = []
 
         async def sample() -> None:
@@ -282,19 +275,20 @@ class Bench:
                 await asyncio.sleep(a.rss_every)
 
         sampler = asyncio.create_task(sample())
-        sent_before = sum(len(market.sent_messages(s.shop_id)) for s in self.stores)
+        sent_before = await slack.sent_count()
         await asyncio.gather(
             self.stream(a.push_rate, a.duration, lambda i: self.push(i % 10 == 0)),
             self.stream(a.home_rate, a.duration,
-                        lambda i: self.open_home(slack, agents[i % len(agents)])),
+                        lambda i: slack.user_opens_home(agents[i % len(agents)])),
             self.stream(a.reply_rate, a.duration,
                         lambda i: self.reply(slack, agents[i % len(agents)])))
+        watcher.cancel()
         await asyncio.sleep(3)  # let the last Home views and replies land
         sampler.cancel()
-        watcher.cancel()
+        self.home = await slack.home_latencies()
         stats = await self.loop_stats()
         rss.append(rss_mb(proc.pid))
-        sent = sum(len(market.sent_messages(s.shop_id)) for s in self.stores) - sent_before
+        sent = await slack.sent_count() - sent_before
         self.report(stats, rss, sent)
 
     def report(self, stats: dict[str, Any], rss: list[float], sent: int) -> None:
@@ -318,6 +312,8 @@ class Bench:
         print(f"replies relayed to the marketplace: {sent} of {int(a.reply_rate * a.duration)}")
         print(f"longest event-loop stall: {stats['max_stall_ms']} ms; stalls over "
               f"{stats['stalls_over_ms']}")
+        print(f"load generator's longest event-loop lag: {self.lag * 1000:.1f} ms "
+              "(5 ms sleep loop; the stand-ins run in a process of their own)")
         print("job tick cost: " + ", ".join(
             f"{k} {v['runs']}x mean {v['mean_ms']} ms max {v['max_ms']} ms"
             for k, v in sorted(stats["jobs"].items())))
