@@ -186,7 +186,12 @@ class Bench:
                 await self.load(slack, agents, proc)
         finally:
             proc.terminate()
-            proc.wait(timeout=20)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # never leave a service running behind us
+                print("the service did not exit within 20 s of SIGTERM: killed")
+                proc.kill()
+                proc.wait()
             log.close()
             text = (Path(self.tmp) / "service.log").read_text()
             if self.args.keep_log:

@@ -152,8 +152,10 @@ class Child:
 async def serve(app_secret: str) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C reaches the whole process group
-        loop.add_signal_handler(sig, stop.set)
+    # Ctrl-C reaches the whole process group: the parent handles it and closes us (a
+    # parent that carried on without its stand-ins would only pile up errors).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
     stdin = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
     async with SlackEmulator(rate_limits=False, deliver_bot_messages=False) as slack, \
