@@ -2,7 +2,8 @@
 
 Pushes N signed buyer messages through the running service (webhook → SQLite →
 Slack outbox → chat.postMessage) against the Slack emulator with its rate
-limits off, and in the same run sends the same N posts with a bare slack_sdk
+limits off (in a process of its own, bench/stand_ins.py, so its work does not
+share the service's loop), and in the same run sends the same N posts with a bare slack_sdk
 AsyncWebClient loop to the same emulator. Then pushes at a steady 50 msg/s and
 measures the added latency from "push sent to the webhook" to "chat.postMessage
 received by Slack" (an upper bound on the time inside StoreBridge).
@@ -32,8 +33,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from stand_ins import StandIns  # noqa: E402
+
 from bot.config import GroupConfig, SandboxConfig, Settings, SlackConfig, StoreConfig  # noqa: E402
-from bot.demo.slack_standin.slack_api import SlackEmulator  # noqa: E402
 from bot.http import build_web_app  # noqa: E402
 from bot.service import Service  # noqa: E402
 from connectors.sandbox.signing import push_signature  # noqa: E402
@@ -60,16 +62,11 @@ async def send_push(http: aiohttp.ClientSession, url: str, body: bytes) -> None:
             raise RuntimeError(f"push refused: {resp.status} {await resp.text()}")
 
 
-def buyer_posts(slack: SlackEmulator) -> list:
-    return [c for c in slack.calls if c.method == "chat.postMessage" and c.ok
-            and c.params.get("thread_ts")]
-
-
 async def run(n: int, conversations: int, latency_n: int,
               database_url: str | None = None) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        async with SlackEmulator(rate_limits=False, deliver_bot_messages=False) as slack:
-            channel = slack.add_channel("cs-bench")
+        async with StandIns() as slack:
+            channel = (await slack.setup_slack(["cs-bench"]))[0]["cs-bench"]
             settings = Settings(
                 groups=(GroupConfig("team"),),
                 stores=(StoreConfig(platform="shopee", shop_id=SHOP, site="SG", name="Bench",
@@ -93,21 +90,18 @@ async def run(n: int, conversations: int, latency_n: int,
                     # Warm-up: conversations' threads exist before timing starts.
                     for i in range(conversations):
                         await send_push(http, url, push(-1 - i, conversations))
-                    await slack.wait_for(lambda: len(buyer_posts(slack)) >= conversations,
-                                         timeout=60)
-                    base = len(buyer_posts(slack))
+                    base = (await slack.wait_posts(conversations, timeout=60))["count"]
 
                     statements = count_statements(service)
                     start = time.perf_counter()
                     for i in range(n):
                         await send_push(http, url, push(i, conversations))
-                    await slack.wait_for(lambda: len(buyer_posts(slack)) >= base + n,
-                                         timeout=600)
+                    seen = await slack.wait_posts(base + n, timeout=600)
                     bridge_rate = n / (time.perf_counter() - start)
                     per_message = statements() / n
 
                     client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
-                    thread = buyer_posts(slack)[0].params["thread_ts"]
+                    thread = seen["first_thread_ts"]
                     start = time.perf_counter()
                     for i in range(n):
                         await client.chat_postMessage(channel=channel, thread_ts=thread,
@@ -139,9 +133,10 @@ def count_statements(service: Service) -> Callable[[], int]:
     return lambda: seen[0]
 
 
-async def steady(slack: SlackEmulator, http: aiohttp.ClientSession, url: str,
+async def steady(slack: StandIns, http: aiohttp.ClientSession, url: str,
                  conversations: int, count: int) -> list[float]:
-    """Push at 50 msg/s; added latency = Slack saw the post - we sent the push."""
+    """Push at 50 msg/s; added latency = Slack saw the post - we sent the push (both
+    time.monotonic(), read in two processes: CLOCK_MONOTONIC is one clock system-wide)."""
     sent_at: dict[str, float] = {}
     first = 10**6
     loop = asyncio.get_running_loop()
@@ -149,21 +144,10 @@ async def steady(slack: SlackEmulator, http: aiohttp.ClientSession, url: str,
     for i in range(count):
         await asyncio.sleep(max(0.0, t0 + i * 0.02 - loop.time()))
         seq = first + i
-        sent_at[f"message {seq}"] = time.time()
+        sent_at[f"message {seq}"] = time.monotonic()
         await send_push(http, url, push(seq, conversations))
-    await slack.wait_for(lambda: all(_seen(slack, k) for k in list(sent_at)[-5:]), timeout=60)
-    seen = {_text_of(c.params): c.time for c in buyer_posts(slack)}
+    seen = (await slack.wait_posts(texts=list(sent_at), timeout=60))["times"]
     return [seen[k] - v for k, v in sent_at.items()]
-
-
-def _text_of(params: dict) -> str | None:
-    blocks = params.get("blocks") or [{}]
-    return (blocks[-1].get("text") or {}).get("text")
-
-
-def _seen(slack: SlackEmulator, text: str) -> bool:
-    return any(c.method == "chat.postMessage" and _text_of(c.params) == text
-               for c in slack.calls[-200:])
 
 
 def main() -> None:
