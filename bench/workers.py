@@ -8,8 +8,9 @@ from the first push to the last chat.postMessage seen by Slack.
 
     .venv/bin/python bench/workers.py --database-url postgresql://… [--messages 3000]
 
-Target: 3 workers >= 2x one worker. The emulator and the pushers run in this
-process: on a small machine they share the cores with the workers.
+Target: 3 workers >= 2x one worker. The emulator runs in a process of its own
+(bench/stand_ins.py) and the pushers in this one: on a small machine they share
+the cores with the workers.
 """
 
 from __future__ import annotations
@@ -28,9 +29,8 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pg_scratch import scratch_schema  # noqa: E402
+from stand_ins import StandIns  # noqa: E402
 
-from bot.demo.marketplace import SandboxMarketplace  # noqa: E402
-from bot.demo.slack_standin.slack_api import SlackEmulator  # noqa: E402
 from connectors.sandbox.signing import push_signature  # noqa: E402
 from tests.worker_process import free_port, start_worker, worker_env  # noqa: E402
 
@@ -59,12 +59,7 @@ async def send_push(http: aiohttp.ClientSession, url: str, secret: str, body: by
     raise RuntimeError(f"push refused: {resp.status}")
 
 
-def posts(slack: SlackEmulator) -> int:
-    return sum(1 for c in slack.calls if c.method == "chat.postMessage" and c.ok
-               and c.params.get("thread_ts"))
-
-
-async def start_one(tmp: Path, slack: SlackEmulator, url: str, port: int
+async def start_one(tmp: Path, slack: StandIns, url: str, port: int
                     ) -> asyncio.subprocess.Process:
     env = worker_env(slack, tmp / "storebridge.yml", port, DATABASE_URL=url)
     return await start_worker(env, tmp / f"worker{port}.log", timeout=30)
@@ -75,20 +70,19 @@ async def run(workers: int, database_url: str, n: int, stores: int,
     """Messages per second through ``workers`` processes."""
     with tempfile.TemporaryDirectory() as tmp_name, scratch_schema(database_url) as url:
         tmp = Path(tmp_name)
-        async with SlackEmulator(rate_limits=False, deliver_bot_messages=False) as slack, \
-                SandboxMarketplace() as market:
+        async with StandIns() as slack:
             shops = [f"w{i}" for i in range(stores)]
-            for shop in shops:
-                market.add_store(shop, "shopee", "SG", f"Bench {shop}", f"tok-{shop}", "en")
-                slack.add_channel(f"cs-{shop}")
+            await slack.add_stores((shop, "shopee", "SG", f"Bench {shop}", f"tok-{shop}", "en")
+                                   for shop in shops)
+            await slack.setup_slack([f"cs-{shop}" for shop in shops])
             (tmp / "storebridge.yml").write_text(json.dumps({
                 "groups": [{"name": "team", "members": []}],
                 "stores": [{"platform": "shopee", "shop_id": s, "site": "SG",
                             "name": f"Bench {s}", "channel": f"#cs-{s}", "group": "team",
                             "connector": "sandbox", "credentials": {"access_token": f"tok-{s}"}}
                            for s in shops],
-                "sandbox": {"url": market.base_url, "app_key": market.app_key,
-                            "app_secret": market.app_secret},
+                "sandbox": {"url": slack.market_url, "app_key": slack.app_key,
+                            "app_secret": slack.app_secret},
                 "slack": {"post_rate_per_channel": 1000000, "post_burst": 1000000}}))
             ports = [free_port() for _ in range(workers)]
             procs = [await start_one(tmp, slack, url, p) for p in ports]
@@ -100,7 +94,7 @@ async def run(workers: int, database_url: str, n: int, stores: int,
                     async def sender(k: int, msgs: list[tuple[str, int, int]]) -> None:
                         for i, (shop, conv, seq) in enumerate(msgs):
                             await send_push(http, urls[(k + i) % len(urls)],
-                                            market.app_secret, push(shop, conv, seq))
+                                            slack.app_secret, push(shop, conv, seq))
 
                     def plan(first: int, count: int) -> list[list[tuple[str, int, int]]]:
                         lanes: list[list[tuple[str, int, int]]] = [[] for _ in range(SENDERS)]
@@ -112,12 +106,11 @@ async def run(workers: int, database_url: str, n: int, stores: int,
                     # Warm-up: every conversation's thread exists before timing starts.
                     await asyncio.gather(*(sender(k, lane)
                                            for k, lane in enumerate(plan(0, len(convs)))))
-                    await slack.wait_for(lambda: posts(slack) >= len(convs), timeout=120)
-                    base = posts(slack)
+                    base = (await slack.wait_posts(len(convs), timeout=120))["count"]
                     start = time.perf_counter()
                     await asyncio.gather(*(sender(k, lane) for k, lane in
                                            enumerate(plan(len(convs), n))))
-                    await slack.wait_for(lambda: posts(slack) >= base + n, timeout=600)
+                    await slack.wait_posts(base + n, timeout=600)
                     return n / (time.perf_counter() - start)
             finally:
                 for proc in procs:

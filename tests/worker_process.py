@@ -11,12 +11,23 @@ import socket
 import sys
 from collections.abc import Collection, Mapping
 from pathlib import Path
+from typing import Protocol
 
 import aiohttp
 
-from bot.demo.slack_standin.slack_api import SlackEmulator
-
 ROOT = Path(__file__).resolve().parents[1]
+
+
+class SlackEndpoint(Protocol):
+    """What a worker needs of the Slack stand-in: a SlackEmulator in the tests, the
+    benches' handle on it in a child process (bench/stand_ins.py)."""
+
+    @property
+    def bot_token(self) -> str: ...
+    @property
+    def signing_secret(self) -> str: ...
+    @property
+    def api_url(self) -> str: ...
 
 
 def free_port() -> int:
@@ -25,7 +36,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def worker_env(slack: SlackEmulator, config: Path, port: int, **extra: str
+def worker_env(slack: SlackEndpoint, config: Path, port: int, **extra: str
                ) -> dict[str, str]:
     """This environment plus what a worker needs to reach the Slack stand-in, read
     ``config`` and listen on ``port``; ``extra`` (the database, a health token) last."""
