@@ -45,12 +45,12 @@ class HomeViewers:
         await self.db.run("DELETE FROM home_viewers WHERE seen_at < ?", before)
 
     async def fingerprint(self) -> tuple[object, ...]:
-        """Changes whenever what a Home panel shows may have changed: a message, an
-        event (assignment, transfer, close, reopen, escalation), or the open
-        conversations' unread, waiting and ownership. Compared, never interpreted."""
+        """Changes whenever what a Home panel shows may have changed: every message
+        (buyer's, agent's, note) and every conversation event (assignment, transfer,
+        close, reopen, escalation) adds a row, and unread, waiting and ownership only
+        move with one of those. Two primary-key look-ups: the aggregate over every
+        open conversation it replaced took 100-300 ms at 100k, every 5 s, on a reader
+        that App Home's own queries then queued behind. Compared, never interpreted."""
         row = await self.db.one(
-            "SELECT (SELECT MAX(id) FROM messages), (SELECT MAX(id) FROM conversation_events), "
-            "COUNT(*), SUM(unread), COUNT(waiting_since), MAX(waiting_since), MAX(last_at), "
-            "MAX(assigned_at), COUNT(assignee) FROM conversations WHERE status = 'open'"
-        )
+            "SELECT (SELECT MAX(id) FROM messages), (SELECT MAX(id) FROM conversation_events)")
         return tuple(row) if row else ()
