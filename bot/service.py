@@ -158,23 +158,28 @@ class Service(ServiceHealth):
             self.spawn(self.repair_all())
 
     async def stop(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        for t in list(self._background):
-            t.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
-        await self.catchup.stop()
-        await self.health_monitor.stop()
-        await self.sender.stop()
-        await self.outbox.stop()
-        await self.hub.close()
-        if self._session:
-            await self._session.close()
-        await self.leases.stop()
-        await self.store.close()
-        if self._single is not None:
-            self._single.release()
-        await self.loop_probe.stop()
+        try:
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
+            for t in list(self._background):
+                t.cancel()
+            await asyncio.gather(*self._background, return_exceptions=True)
+            await self.catchup.stop()
+            await self.health_monitor.stop()
+            await self.sender.stop()
+            await self.outbox.stop()
+            await self.hub.close()
+            if self._session:
+                await self._session.close()
+            await self.leases.stop()
+        finally:
+            # Whatever failed or was interrupted above (a second Ctrl-C): the
+            # database's threads are not daemons, and left open they kept the
+            # process from exiting at all.
+            await asyncio.shield(self.store.close())
+            if self._single is not None:
+                self._single.release()
+            await self.loop_probe.stop()
 
     def feature(self, kind: type[T]) -> T:
         """The installed feature object of this type (tests and tools reach in here)."""

@@ -130,12 +130,14 @@ class SqliteDatabase(Database):
         return await self._bounded(probe(), timeout)
 
     async def close(self) -> None:
-        for reader in self._readers:
-            await reader.close()
-        self._readers.clear()
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        try:
+            for reader in self._readers:
+                await reader.close()
+        finally:  # the writer's thread too, whatever happened to a reader's close
+            self._readers.clear()
+            if self._conn is not None:
+                await self._conn.close()
+                self._conn = None
 
 
 def _plain_read(sql: str) -> bool:
