@@ -77,6 +77,9 @@ class Service(ServiceHealth):
     async def start(self) -> None:
         s = self.settings
         self.loop_probe.start()
+        # Detection runs on pushes, so the model is loaded before the first (0.6 s,
+        # mostly LZMA and numpy, which release the GIL): beside the steps below.
+        model = asyncio.ensure_future(asyncio.to_thread(warm_up))
         if not is_postgres(s.database):
             self._single = SingleProcessLock(s.database)
             self._single.acquire()  # refuses a second process on the same SQLite file
@@ -110,7 +113,7 @@ class Service(ServiceHealth):
             channel_of=lambda key: getattr(self.hub.stores.get(key), "channel", None))
         self.ingest.catchup = self.catchup
         self.ingest.backfill_hours = s.backfill_hours
-        await asyncio.to_thread(warm_up)  # detection runs on pushes: no model load there
+        await model
         self.health_monitor = StoreHealth(
             self.store, self.hub, ops_channel=s.ops_channel, repair=self.ingest.repair,
             wake_slack=self.outbox.kick, wake_sender=lambda key: self.sender.kick(key),
